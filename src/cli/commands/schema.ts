@@ -1,0 +1,19 @@
+import { z } from 'zod';
+import { badInput } from '../../core/errors.js';
+import { schemaKinds } from '../../config/schemas.js';
+import type { RegisterCommand } from './context.js';
+
+/** `rampart schema <kind>`: prints the JSON Schema of a file kind, for editors and CI validation. */
+export const registerSchema: RegisterCommand = (program, { io }) => {
+  program
+    .command('schema')
+    .argument('<kind>', `file kind: ${Object.keys(schemaKinds).join(', ')}`)
+    .description('print the JSON Schema of a Rampart file kind')
+    .addHelpText('after', '\nExample:\n  rampart schema scenario > scenario.schema.json\n')
+    .action((kind: string) => {
+      const schema = schemaKinds[kind];
+      if (!schema) throw badInput(`schema: unknown kind "${kind}"; use one of ${Object.keys(schemaKinds).join(', ')}`);
+      const json = z.toJSONSchema(schema, { io: 'input', unrepresentable: 'any' });
+      io.out(`${JSON.stringify(json, null, 2)}\n`);
+    });
+};

@@ -1,0 +1,42 @@
+import { Command, CommanderError } from 'commander';
+import { ErrorCodes, exitCodeFor, RampartError } from '../core/errors.js';
+import { commands } from './commands/index.js';
+import type { CliIo } from './io.js';
+import { processIo } from './io.js';
+
+/**
+ * Entry point: builds the program, runs it, and maps every failure to a one-line message and an exit
+ * code (0 ok, 1 verdict failed, 2 bad input, 3 unreachable, 70 internal error). Returns the exit code.
+ */
+export async function main(argv: readonly string[], io: CliIo = processIo()): Promise<number> {
+  const program = new Command('rampart')
+    .description('Fleet control-plane safety for Kubernetes: simulate, analyze, roll out, drill.')
+    .version('0.1.0')
+    .showHelpAfterError('(run with --help for usage)')
+    .exitOverride()
+    .configureOutput({ writeOut: (s) => io.out(s), writeErr: (s) => io.err(s) });
+  let exitCode = 0;
+  const setExit = (code: number): void => {
+    exitCode = Math.max(exitCode, code);
+  };
+  for (const register of commands) register(program, { io, setExit });
+  try {
+    await program.parseAsync([...argv]);
+    return exitCode;
+  } catch (err) {
+    if (err instanceof CommanderError) {
+      if (err.code === 'commander.helpDisplayed' || err.code === 'commander.version' || err.exitCode === 0) return 0;
+      return 2;
+    }
+    if (err instanceof RampartError) {
+      io.err(`rampart: ${err.message}\n`);
+      return exitCodeFor(err.code);
+    }
+    const message = err instanceof Error ? err.message.split('\n')[0] : String(err);
+    io.err(`rampart: internal error: ${message} (please report it; re-run with RAMPART_DEBUG=1 for details)\n`);
+    if (process.env['RAMPART_DEBUG'] && err instanceof Error) io.err(`${err.stack ?? ''}\n`);
+    return 70;
+  }
+}
+
+export { ErrorCodes };

@@ -1,0 +1,50 @@
+import { z } from 'zod';
+import { parseDurationS } from '../core/duration.js';
+import { apiVerbs, callScopes, workloadKinds } from '../model/api-profile.js';
+import { findResource, knownResourceNames } from '../model/resources.js';
+
+/** A duration: seconds as a number, or text like `90s`, `29m`, `1h30m`. Output: seconds. */
+export const durationS = z
+  .union([z.number(), z.string()])
+  .transform((v, ctx) => {
+    const s = parseDurationS(v);
+    if (s === undefined || s < 0) {
+      ctx.addIssue({ code: 'custom', message: `"${v}" is not a duration (use e.g. 90s, 29m, 1h30m)` });
+      return z.NEVER;
+    }
+    return s;
+  });
+
+/** A time in a scenario: an offset from start (`25m`), wall-clock `HH:MM` or ISO; resolved later. */
+export const scenarioTime = z.union([z.number().nonnegative(), z.string().min(1)]);
+
+export const positiveInt = z.number().int().positive();
+export const nonNegative = z.number().nonnegative();
+
+/** Kubernetes resource plural (optionally group/plural) that the cost model knows. */
+export const resourceName = z.string().refine((r) => findResource(r) !== undefined, {
+  message: `unknown resource; known: ${knownResourceNames.join(', ')}`,
+});
+
+/** One API call a replica makes (same shape in scenarios, API profiles and annotations). */
+export const apiCallSchema = z
+  .strictObject({
+    verb: z.enum(apiVerbs),
+    resource: resourceName,
+    scope: z.enum(callScopes),
+    everySeconds: z.number().positive().optional(),
+    resourceVersion: z.union([z.literal(''), z.literal('0'), z.literal(0)]).default('').transform((v) => (v === 0 ? '0' : v)),
+  })
+  .refine((c) => c.verb === 'watch' || c.everySeconds !== undefined, {
+    message: 'everySeconds is required for every verb but watch',
+    path: ['everySeconds'],
+  });
+
+export const workloadKind = z.enum(workloadKinds);
+
+export const metadataSchema = z.strictObject({
+  name: z.string().min(1),
+  description: z.string().optional(),
+  labels: z.record(z.string(), z.string()).optional(),
+  annotations: z.record(z.string(), z.string()).optional(),
+});

@@ -1,0 +1,205 @@
+import { z } from 'zod';
+import { apiCallSchema, durationS, metadataSchema, nonNegative, positiveInt, scenarioTime, workloadKind } from './common-schemas.js';
+
+const priorityLevelSchema = z.strictObject({
+  name: z.string().min(1),
+  exempt: z.boolean().default(false),
+  shares: nonNegative,
+  lendablePercent: z.number().min(0).max(100).default(0),
+  borrowingLimitPercent: z.number().min(0).nullable().default(null),
+  queues: z.number().int().nonnegative().default(64),
+  handSize: z.number().int().nonnegative().default(6),
+  queueLengthLimit: z.number().int().nonnegative().default(50),
+});
+
+const flowSchemaSchema = z.strictObject({
+  name: z.string().min(1),
+  matchingPrecedence: z.number().int().min(1).max(10000),
+  priorityLevel: z.string().min(1),
+  distinguisher: z.enum(['ByUser', 'ByNamespace', 'None']).default('ByUser'),
+  subjects: z
+    .array(z.strictObject({ kind: z.enum(['Group', 'User', 'ServiceAccount']), name: z.string().min(1) }))
+    .min(1),
+  resources: z.array(z.string()).default(['*']),
+  verbs: z.array(z.string()).default(['*']),
+});
+
+/** Partial API-server calibration: any field overrides the reference default. */
+const apiServerSchema = z
+  .strictObject({
+    seats: positiveInt,
+    cores: z.number().positive(),
+    memoryGiB: z.number().positive(),
+    requestTimeoutS: z.number().positive(),
+    queueWaitLimitS: z.number().positive(),
+    maxRetryAfterS: z.number().positive(),
+    restartS: nonNegative,
+    watchCacheInitS: nonNegative,
+    consistentListFromCache: z.boolean(),
+    listMemoryPerByte: z.number().positive(),
+    baseMemoryGiB: nonNegative,
+  })
+  .partial();
+
+const dnsSchema = z
+  .strictObject({
+    /** CoreDNS pods (default: 2, plus one per 256 nodes). */
+    corednsReplicas: positiveInt.optional(),
+    /**
+     * True when answering a cluster service name needs a live API call (the incident's "DNS relies on the
+     * control plane"); false for stock CoreDNS answering from its informer copy (reference §3.6).
+     */
+    serviceNamesNeedControlPlane: z.boolean().default(true),
+    /** CoreDNS `cache` TTL for cluster names (kubeadm: 30 s, reference §3.7). */
+    corednsCacheTtl: durationS.default(30),
+    /** Queries one CoreDNS pod answers per second before it sheds load [U]. */
+    corednsQpsPerReplica: z.number().positive().default(20_000),
+    nodeCache: z
+      .strictObject({
+        enabled: z.boolean().default(true),
+        /** How long a node keeps an answer; entries expire spread uniformly over it (≈20 min in the incident). */
+        ttl: durationS.default(1200),
+        /** Serve expired entries this long when upstream fails (CoreDNS serve_stale, off by default). */
+        serveStale: durationS.default(0),
+      })
+      .prefault({}),
+    /** Upstream queries per lookup that misses the node cache (search-path expansion, reference §3.7). */
+    searchAmplification: z.number().min(1).default(2),
+  })
+  .prefault({});
+
+const dataPlaneSchema = z
+  .strictObject({
+    /** Customer requests per second each node serves: weights a cluster's errors in the fleet total. */
+    requestsPerSPerNode: nonNegative.default(10),
+    /** Share of requests that need a service name resolved (a call to another service). */
+    dnsDependentRatio: z.number().min(0).max(1).default(1),
+    /** Lookups per second per node, against the node cache. */
+    dnsLookupsPerSPerNode: nonNegative.default(20),
+    /** Distinct service names a node resolves (cache entries per node). */
+    namesPerNode: positiveInt.default(50),
+  })
+  .prefault({});
+
+/** Fields a cluster, a generated group or the defaults may set. */
+const clusterFields = {
+  podsPerNode: z.number().positive().optional(),
+  apiServers: positiveInt.optional(),
+  apiServer: apiServerSchema.optional(),
+  priorityLevels: z.array(priorityLevelSchema).optional(),
+  flowSchemas: z.array(flowSchemaSchema).optional(),
+  dns: dnsSchema.optional(),
+  dataPlane: dataPlaneSchema.optional(),
+  objects: z.record(z.string(), nonNegative).optional(),
+  oncallUsers: positiveInt.optional(),
+  /** Share of fleet traffic this cluster carries, relative to others (default: its node count). */
+  trafficWeight: nonNegative.optional(),
+};
+
+const clusterSchema = z.strictObject({ name: z.string().min(1), nodes: positiveInt, ...clusterFields });
+
+const generateSchema = z.strictObject({
+  namePrefix: z.string().min(1),
+  count: positiveInt,
+  nodes: z
+    .strictObject({
+      min: positiveInt,
+      max: positiveInt,
+      distribution: z.enum(['log-uniform', 'uniform']).default('log-uniform'),
+    })
+    .refine((n) => n.max >= n.min, { message: 'max must be ≥ min', path: ['max'] }),
+  ...clusterFields,
+});
+
+const selectorSchema = z.union([
+  z.enum(['all', 'saturated', 'impacted']),
+  z.array(z.string().min(1)).min(1),
+  z.strictObject({
+    names: z.array(z.string()).optional(),
+    prefix: z.string().optional(),
+    minNodes: positiveInt.optional(),
+    maxNodes: positiveInt.optional(),
+    onlySaturated: z.boolean().optional(),
+  }),
+]);
+
+const operatorActionSchema = z.discriminatedUnion('action', [
+  z.strictObject({ at: scenarioTime, action: z.literal('shift-traffic'), clusters: selectorSchema, note: z.string().optional() }),
+  z.strictObject({ at: scenarioTime, action: z.literal('restore-traffic'), clusters: selectorSchema, note: z.string().optional() }),
+  z.strictObject({
+    at: scenarioTime,
+    action: z.literal('scale-nodes'),
+    clusters: selectorSchema,
+    nodes: positiveInt.optional(),
+    fraction: z.number().gt(0).max(1).optional(),
+    note: z.string().optional(),
+  }),
+  z.strictObject({ at: scenarioTime, action: z.literal('block-admin-api'), clusters: selectorSchema, note: z.string().optional() }),
+  z.strictObject({ at: scenarioTime, action: z.literal('unblock-admin-api'), clusters: selectorSchema, note: z.string().optional() }),
+  z.strictObject({
+    at: scenarioTime,
+    action: z.literal('scale-apiservers'),
+    clusters: selectorSchema,
+    apiServers: positiveInt.optional(),
+    memoryGiB: z.number().positive().optional(),
+    cores: z.number().positive().optional(),
+    note: z.string().optional(),
+  }),
+  z.strictObject({
+    at: scenarioTime,
+    action: z.literal('delete-change'),
+    clusters: selectorSchema,
+    /** How often on-call retries while the API does not answer. */
+    retryEvery: durationS.default(60),
+    note: z.string().optional(),
+  }),
+]);
+
+const changeSchema = z.strictObject({
+  name: z.string().min(1),
+  kind: workloadKind,
+  namespace: z.string().min(1),
+  serviceAccount: z.string().min(1),
+  replicas: positiveInt.default(1),
+  /** How fast the workload's pods start in one cluster once applied (DaemonSet controller + image pull). */
+  podsStartPerS: z.number().positive().default(25),
+  calls: z.array(apiCallSchema).min(1),
+});
+
+const rolloutSchema = z.strictObject({
+  start: scenarioTime,
+  /** All clusters are applied evenly over this span, in `order`. */
+  span: durationS,
+  order: z.union([z.enum(['as-listed', 'smallest-first', 'largest-first', 'random']), z.array(z.string())]).default('as-listed'),
+});
+
+export const scenarioSchema = z.strictObject({
+  apiVersion: z.literal('rampart.dev/v1alpha1'),
+  kind: z.literal('Scenario'),
+  metadata: metadataSchema,
+  spec: z.strictObject({
+    start: z.string().optional(),
+    duration: durationS,
+    step: durationS.default(2),
+    sampleEvery: durationS.default(30),
+    seed: z.number().int().nonnegative().default(1),
+    /** Fleet error ratio at which customer impact counts as started. */
+    impactThresholdRatio: z.number().gt(0).max(1).default(0.001),
+    clusterDefaults: z.strictObject(clusterFields).prefault({}),
+    fleet: z
+      .strictObject({ clusters: z.array(clusterSchema).default([]), generate: z.array(generateSchema).default([]) })
+      .refine((f) => f.clusters.length + f.generate.length > 0, { message: 'the fleet needs at least one cluster' }),
+    change: changeSchema.optional(),
+    rollout: rolloutSchema.optional(),
+    operator: z.array(operatorActionSchema).default([]),
+  }),
+});
+
+export type ScenarioFile = z.output<typeof scenarioSchema>;
+export type ClusterFields = z.output<z.ZodObject<typeof clusterFields>>;
+export type ClusterEntry = z.output<typeof clusterSchema>;
+export type GenerateEntry = z.output<typeof generateSchema>;
+export type OperatorActionEntry = z.output<typeof operatorActionSchema>;
+export type ClusterSelector = z.output<typeof selectorSchema>;
+export type DnsFields = z.output<typeof dnsSchema>;
+export type DataPlaneFields = z.output<typeof dataPlaneSchema>;

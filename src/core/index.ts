@@ -1,0 +1,5 @@
+export * from './errors.js';
+export * from './random.js';
+export * from './duration.js';
+export * from './wall-clock.js';
+export * from './atomic-write.js';

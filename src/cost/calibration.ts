@@ -1,0 +1,84 @@
+/**
+ * The constants of the API-server cost model, each with its source in
+ * ../shared/reference/incident-and-mechanics.md (section numbers below). Every value is overridable per
+ * cluster in a scenario (`apiServer:`) so "what if" questions do not need code changes.
+ */
+export interface ApiServerCalibration {
+  /** Seats per API server with APF on: --max-requests-inflight 400 + --max-mutating-requests-inflight 200 (§2.1). */
+  readonly seats: number;
+  /** CPU cores per API server [U: not published; a 32-core control-plane VM]. */
+  readonly cores: number;
+  /** Memory limit per API server in GiB (OpenAI's 7,500-node clusters used up to ~70 GB heap, §1.8 [S]). */
+  readonly memoryGiB: number;
+  /** --request-timeout: non-long-running requests are cut at 60 s (§2.1). */
+  readonly requestTimeoutS: number;
+  /** APF queue-wait limit: RequestTimeout/4 = 15 s (§2.1). */
+  readonly queueWaitLimitS: number;
+  /** Retry-After cap of the dropped-requests tracker (§2.1). */
+  readonly maxRetryAfterS: number;
+  /** APF work estimator: objects per seat (§2.3, `request/config.go`). */
+  readonly objectsPerSeat: number;
+  /** MaximumListSeatsLimit before 1.34 (§2.3). */
+  readonly maxListSeats: number;
+  /** Time for a single-object request at idle [U: typical few-ms GET/PUT]. */
+  readonly baseRequestS: number;
+  /**
+   * Serialisation cost per byte served: a 2.0 GB JSON pod LIST took 18.3 s (§4.3 [S]) ⇒ 9.15e-9 s/B.
+   * One LIST is encoded by one goroutine, so this is also its core-seconds.
+   */
+  readonly serveSecondsPerByte: number;
+  /** Scanning the watch cache: node-filtered RV=0 LIST of 100k pods in ~0.05 s (§4.3) ⇒ 5e-7 s/object. */
+  readonly cacheScanSecondsPerObject: number;
+  /** Reading from etcd: node-filtered LIST without RV=0 of 100k pods ~10 s (§4.3) ⇒ 1e-4 s/object. */
+  readonly etcdSecondsPerObject: number;
+  /**
+   * Heap held by an executing LIST per byte of JSON it serves: decoded objects plus the fully materialised
+   * response, doubled by Go's GC headroom (§4.3: "memory ≈2 GB vs ≈20 GB" with/without streaming for 16
+   * informers; 70–80 GB → 3 GB in the 1.33 benchmark) [D] ⇒ 5×.
+   */
+  readonly listMemoryPerByte: number;
+  /** Resident heap that does not depend on requests: watch cache ≈1.5× the stored objects + 2 GiB [D]. */
+  readonly watchCacheMemoryPerByte: number;
+  readonly baseMemoryGiB: number;
+  /** Process restart after an OOM kill, until it listens again [U]. */
+  readonly restartS: number;
+  /** Watch cache re-initialisation after a restart; cache-servable LIST/WATCH get 429 meanwhile (§2.1). */
+  readonly watchCacheInitS: number;
+  /** Whether consistent LISTs (RV="") are served from the watch cache (1.31 beta default-on, §2.3). */
+  readonly consistentListFromCache: boolean;
+  /** CPU per watch event per watcher (encode + send) [U]. */
+  readonly watchEventSeconds: number;
+}
+
+export const defaultApiServerCalibration: ApiServerCalibration = {
+  seats: 600,
+  cores: 32,
+  memoryGiB: 64,
+  requestTimeoutS: 60,
+  queueWaitLimitS: 15,
+  maxRetryAfterS: 32,
+  objectsPerSeat: 100,
+  maxListSeats: 10,
+  baseRequestS: 0.005,
+  serveSecondsPerByte: 18.3 / 2.0e9,
+  cacheScanSecondsPerObject: 0.05 / 100_000,
+  etcdSecondsPerObject: 10 / 100_000,
+  listMemoryPerByte: 5,
+  watchCacheMemoryPerByte: 1.5,
+  baseMemoryGiB: 2,
+  restartS: 45,
+  watchCacheInitS: 30,
+  consistentListFromCache: true,
+  watchEventSeconds: 20e-6,
+};
+
+/** client-go defaults (§2.4). */
+export const clientDefaults = {
+  /** maxRetries for 429/5xx with Retry-After. */
+  maxRetries: 10,
+  /** Reflector relist backoff: 800 ms initial, max 30 s. */
+  reflectorBackoffMinS: 0.8,
+  reflectorBackoffMaxS: 30,
+} as const;
+
+export const GiB = 1024 ** 3;

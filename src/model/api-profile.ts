@@ -1,0 +1,36 @@
+/** What a workload asks of the API server, per replica. Shared by simulate, analyze and rollout. */
+export const apiVerbs = ['get', 'list', 'watch', 'create', 'update', 'patch', 'delete'] as const;
+export type ApiVerb = (typeof apiVerbs)[number];
+
+export const callScopes = ['cluster', 'namespace', 'node', 'object'] as const;
+export type CallScope = (typeof callScopes)[number];
+
+export interface ApiCall {
+  readonly verb: ApiVerb;
+  /** Plural resource name, optionally `group/plural`. */
+  readonly resource: string;
+  readonly scope: CallScope;
+  /** Period of the call per replica; absent for watches (long-lived). */
+  readonly everySeconds?: number;
+  /** "" = consistent read (etcd unless served from cache), "0" = watch cache, any staleness. */
+  readonly resourceVersion: '' | '0';
+}
+
+export const workloadKinds = ['DaemonSet', 'Deployment', 'StatefulSet', 'Job', 'CronJob'] as const;
+export type WorkloadKind = (typeof workloadKinds)[number];
+
+/** A change to roll out: a workload and the calls each replica makes. */
+export interface ChangeSpec {
+  readonly name: string;
+  readonly kind: WorkloadKind;
+  readonly namespace: string;
+  readonly serviceAccount: string;
+  /** Replicas for non-DaemonSet kinds; a DaemonSet runs one per node. */
+  readonly replicas: number;
+  readonly calls: readonly ApiCall[];
+}
+
+/** Replicas of a change in a cluster of `nodes` nodes. */
+export function replicasFor(change: Pick<ChangeSpec, 'kind' | 'replicas'>, nodes: number): number {
+  return change.kind === 'DaemonSet' ? nodes : change.replicas;
+}

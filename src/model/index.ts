@@ -1,0 +1,3 @@
+export * from './apf.js';
+export * from './resources.js';
+export * from './api-profile.js';
