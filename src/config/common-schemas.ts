@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { parseDurationS } from '../core/duration.js';
-import { apiVerbs, callScopes, workloadKinds } from '../model/api-profile.js';
+import { apiVerbs, callScopes, workloadKinds, type ApiCall } from '../model/api-profile.js';
 import { findResource, knownResourceNames } from '../model/resources.js';
 
 /** A duration: seconds as a number, or text like `90s`, `29m`, `1h30m`. Output: seconds. */
@@ -48,3 +48,9 @@ export const metadataSchema = z.strictObject({
   labels: z.record(z.string(), z.string()).optional(),
   annotations: z.record(z.string(), z.string()).optional(),
 });
+
+/** A validated call as the model's ApiCall (no `everySeconds: undefined` under exactOptionalPropertyTypes). */
+export function toApiCall(c: z.output<typeof apiCallSchema>): ApiCall {
+  const base = { verb: c.verb, resource: c.resource, scope: c.scope, resourceVersion: c.resourceVersion };
+  return c.everySeconds === undefined ? base : { ...base, everySeconds: c.everySeconds };
+}

@@ -116,7 +116,7 @@ const selectorSchema = z.union([
   z.array(z.string().min(1)).min(1),
   z.strictObject({
     names: z.array(z.string()).optional(),
-    prefix: z.string().optional(),
+    prefix: z.union([z.string(), z.array(z.string()).min(1)]).optional(),
     minNodes: positiveInt.optional(),
     maxNodes: positiveInt.optional(),
     onlySaturated: z.boolean().optional(),

@@ -1,0 +1,321 @@
+import { levelLimits, type LevelLimits } from '../cost/apf-capacity.js';
+import { baselineFlows, changeFlows, type FlowSpec } from '../cost/flows.js';
+import { costFlows, residentMemoryBytes, type ControlPlaneSpec } from '../cost/steady-state.js';
+import { serviceAccountIdentity, type FlowSchema, type PriorityLevel, type RequestIdentity } from '../model/apf.js';
+import { findResource, objectCount, type ClusterShape } from '../model/resources.js';
+import { replicasFor } from '../model/api-profile.js';
+import { ControlPlane } from './control-plane.js';
+import type { Rng } from '../core/random.js';
+import { ClusterDns } from './dns.js';
+import { buildClasses, isCacheServed, type RequestClass } from './request-class.js';
+import type { ClusterConfig, SimChange } from './scenario.js';
+
+/** How long a resolver waits for an answer (glibc `timeout:5`, reference §3.7). */
+const dnsClientTimeoutS = 5;
+
+/** Seconds a deleted pod takes to stop (default terminationGracePeriodSeconds). */
+const terminationS = 30;
+
+/** The state of the change in one cluster. */
+export interface ChangeState {
+  applied: boolean;
+  /** Share of nodes the change may run on (node-subset steps of a guarded rollout). */
+  nodeShare: number;
+  ready: number;
+  deleting: boolean;
+}
+
+/** Readings of one step, for detectors and series. */
+export interface ClusterReadings {
+  readonly seatUtilization: number;
+  readonly cpuUtilization: number;
+  readonly memoryUtilization: number;
+  readonly rejected429: number;
+  readonly timedOut: number;
+  readonly down: boolean;
+  readonly dnsFailureRatio: number;
+  readonly errorRatio: number;
+  /** Share of on-call kubectl requests answered this step (NaN when none were made). */
+  readonly oncallSuccess: number;
+  /** Rejections and timeouts of everything but the change's own requests. */
+  readonly othersFailed: number;
+  readonly othersArrived: number;
+}
+
+/**
+ * One cluster: its API servers (ControlPlane), its DNS (ClusterDns), the data plane's errors and the
+ * change's pods. Load from the change and from DNS misses enters the control plane as request classes;
+ * what the control plane answers feeds back into DNS and the data plane on the next step.
+ */
+export class ClusterSim {
+  readonly name: string;
+  nodes: number;
+  readonly initialNodes: number;
+  readonly config: ClusterConfig;
+  controlPlane: ControlPlaneSpec;
+  readonly cp: ControlPlane;
+  readonly dns: ClusterDns;
+  readonly classes: readonly RequestClass[];
+  readonly limits: readonly LevelLimits[];
+  private readonly baseRate: Float64Array;
+  private readonly arrivals: Float64Array;
+  private readonly watchers: Float64Array;
+  private readonly blockedMask: Uint8Array;
+  private readonly changeClass: Uint8Array;
+  private readonly oncallIndex: number;
+  private readonly lookupIndex: number;
+  readonly change: ChangeState = { applied: false, nodeShare: 1, ready: 0, deleting: false };
+  adminApiBlocked = false;
+  trafficShifted = false;
+  readings: ClusterReadings;
+  private quietSteps = 0;
+  private lastLookupSuccess = 1;
+
+  constructor(
+    config: ClusterConfig,
+    private readonly changeSpec: SimChange | undefined,
+    private readonly stepS: number,
+    rng: Rng,
+    extra: { priorityLevels?: readonly PriorityLevel[]; flowSchemas?: readonly FlowSchema[]; changeIdentity?: RequestIdentity } = {},
+  ) {
+    this.config = config;
+    this.name = config.name;
+    this.nodes = config.nodes;
+    this.initialNodes = config.nodes;
+    this.controlPlane = {
+      ...config.controlPlane,
+      priorityLevels: [...config.controlPlane.priorityLevels, ...(extra.priorityLevels ?? [])],
+      flowSchemas: [...config.controlPlane.flowSchemas, ...(extra.flowSchemas ?? [])],
+    };
+    this.changeIdentity = extra.changeIdentity;
+    const shape = this.shape();
+    const costed = costFlows(this.flows(shape), shape, this.controlPlane);
+    this.limits = levelLimits(this.controlPlane.priorityLevels, this.controlPlane.calibration.seats, this.controlPlane.calibration.maxListSeats);
+    this.classes = buildClasses(costed, this.limits);
+    const n = this.classes.length;
+    this.baseRate = new Float64Array(n);
+    this.arrivals = new Float64Array(n);
+    this.watchers = new Float64Array(n);
+    this.blockedMask = new Uint8Array(n);
+    this.changeClass = new Uint8Array(n);
+    this.classes.forEach((c, i) => {
+      if (c.id.startsWith('change:')) this.changeClass[i] = 1;
+    });
+    this.oncallIndex = this.classes.findIndex((c) => c.id === 'oncall');
+    this.lookupIndex = this.classes.findIndex((c) => c.id === 'coredns-lookup');
+    this.setBaseRates(costed.map((f) => f.spec));
+    this.cp = new ControlPlane(this.classes, this.limits, this.controlPlane.calibration, this.controlPlane.apiServers, residentMemoryBytes(shape, this.controlPlane.calibration), stepS, rng.fork('apiservers'));
+    this.dns = new ClusterDns(config.dns, config.dataPlane, stepS, this.serviceNames(shape));
+    this.readings = { seatUtilization: 0, cpuUtilization: 0, memoryUtilization: 0, rejected429: 0, timedOut: 0, down: false, dnsFailureRatio: 0, errorRatio: 0, oncallSuccess: Number.NaN, othersFailed: 0, othersArrived: 0 };
+    this.warmUp();
+  }
+
+  private readonly changeIdentity: RequestIdentity | undefined;
+
+  shape(): ClusterShape {
+    return this.config.objects
+      ? { nodes: this.nodes, podsPerNode: this.config.podsPerNode, objects: this.config.objects }
+      : { nodes: this.nodes, podsPerNode: this.config.podsPerNode };
+  }
+
+  private serviceNames(shape: ClusterShape): number {
+    const svc = findResource('services');
+    return svc ? objectCount(svc, shape) : 100;
+  }
+
+  /** Baseline flows, CoreDNS's API lookups, and the change's calls (at full size; rates scale with ready pods). */
+  private flows(shape: ClusterShape): FlowSpec[] {
+    const flows = baselineFlows(shape, { corednsReplicas: this.config.dns.corednsReplicas, oncallUsers: this.config.oncallUsers });
+    flows.push({
+      id: 'coredns-lookup',
+      identity: serviceAccountIdentity('kube-system', 'coredns'),
+      // A name lookup asks for the service's endpoint slices (a label-selected, namespaced LIST, consistent
+      // read): cache-served, so it also gets "storage initializing" 429s after an API server restart.
+      call: { verb: 'list', resource: 'endpointslices', scope: 'namespace', resourceVersion: '', everySeconds: 1 },
+      ratePerS: 0,
+      flowCount: 1,
+      origin: 'dns',
+    });
+    if (this.changeSpec) flows.push(...changeFlows(this.changeSpec, 1, this.changeIdentity));
+    return flows;
+  }
+
+  private setBaseRates(specs: readonly FlowSpec[]): void {
+    for (const spec of specs) {
+      const i = this.classes.findIndex((c) => c.id === spec.id);
+      if (i < 0) continue;
+      const c = this.classes[i];
+      if (c?.kind === 'watch') this.watchers[i] = spec.ratePerS;
+      else this.baseRate[i] = spec.ratePerS;
+    }
+  }
+
+  /** Re-costs every class for the current shape (after nodes or API servers change). */
+  recost(): void {
+    const shape = this.shape();
+    const costed = costFlows(this.flows(shape), shape, this.controlPlane);
+    for (const f of costed) {
+      const i = this.classes.findIndex((c) => c.id === f.spec.id);
+      const c = this.classes[i];
+      if (!c) continue;
+      c.cost = f.cost;
+      c.cacheServed = isCacheServed(f.cost);
+      if (f.relistCost) {
+        const r = this.classes[i + 1];
+        if (r && r.kind === 'relist') r.cost = f.relistCost;
+      }
+    }
+    this.baseRate.fill(0);
+    this.watchers.fill(0);
+    this.setBaseRates(costed.map((f) => f.spec));
+    this.cp.residentBytes = residentMemoryBytes(shape, this.controlPlane.calibration);
+    this.cp.calib = this.controlPlane.calibration;
+    this.cp.apiServers = this.controlPlane.apiServers;
+    this.dns.setServiceNames(this.serviceNames(shape));
+    this.wake();
+  }
+
+  /** Something outside changed: simulate every step again until the cluster settles. */
+  wake(): void {
+    this.quietSteps = 0;
+  }
+
+  /** Runs a few minutes at the baseline so queues and executing requests start at their steady state. */
+  private warmUp(): void {
+    for (let t = -300; t < 0; t += this.stepS) this.step(t);
+  }
+
+  /** Desired replicas of the change right now. */
+  desiredReplicas(): number {
+    if (!this.changeSpec || !this.change.applied || this.change.deleting) return 0;
+    const full = replicasFor(this.changeSpec, this.nodes);
+    return this.changeSpec.kind === 'DaemonSet' ? Math.round(full * this.change.nodeShare) : full;
+  }
+
+  /** Advances one step at `nowS`. */
+  step(nowS: number): void {
+    const dt = this.stepS;
+    const change = this.change;
+    const spec = this.changeSpec;
+    // Pods of the change start (or stop) at the controller's pace.
+    let started = 0;
+    const desired = this.desiredReplicas();
+    const changing = change.ready !== desired;
+    if (spec) {
+      if (change.ready < desired) {
+        started = Math.min(desired - change.ready, spec.podsStartPerS * dt);
+        change.ready += started;
+      } else if (change.ready > desired) {
+        const stopRate = change.deleting ? Math.max(1, change.ready) / terminationS : spec.podsStartPerS;
+        change.ready = Math.max(desired, change.ready - stopRate * dt);
+        if (change.ready <= desired + 1e-9) change.ready = desired;
+        if (change.ready === 0) this.forgetChange();
+      }
+    }
+    const quiet = this.quietSteps > 3 && !changing;
+    if (quiet && this.isAtRest(nowS)) return;
+
+    const classes = this.classes;
+    for (let i = 0; i < classes.length; i++) {
+      const c = classes[i];
+      if (!c) continue;
+      let rate = this.baseRate[i] ?? 0;
+      if (this.changeClass[i]) {
+        const call = spec?.calls[Number(c.id.split(':')[2])];
+        if (c.kind === 'watch') this.watchers[i] = change.ready;
+        rate = call?.everySeconds && c.kind === 'stream' ? change.ready / call.everySeconds : 0;
+      }
+      this.arrivals[i] = rate * dt;
+      // The block cuts the nodes' workloads (kubelets, DaemonSets) off the API; CoreDNS stays allow-listed.
+      this.blockedMask[i] = this.adminApiBlocked && (c.origin === 'node' || c.origin === 'change') ? 1 : 0;
+    }
+    if (this.lookupIndex >= 0) this.arrivals[this.lookupIndex] = this.dns.reading.apiLookupsPerS * dt;
+    if (started > 0) {
+      // A new pod's informers start with a LIST.
+      classes.forEach((c, i) => {
+        if (c.kind === 'relist' && c.relistOf !== null && this.changeClass[c.relistOf]) this.arrivals[i] = (this.arrivals[i] ?? 0) + started;
+      });
+    }
+
+    const wasDown = this.cp.isDown(nowS);
+    this.cp.step(nowS, this.arrivals, this.blockedMask, this.watchers);
+    const out = this.cp.out;
+    let rejected = 0;
+    let timedOut = 0;
+    let othersFailed = 0;
+    let othersArrived = 0;
+    for (let i = 0; i < classes.length; i++) {
+      rejected += out.rejected[i] ?? 0;
+      timedOut += out.timedOut[i] ?? 0;
+      if (!this.changeClass[i] && classes[i]?.kind !== 'watch') {
+        othersFailed += (out.rejected[i] ?? 0) + (out.timedOut[i] ?? 0) + (this.blockedMask[i] ? 0 : (out.failedDown[i] ?? 0));
+        othersArrived += out.arrived[i] ?? 0;
+      }
+    }
+    // With no lookup answered or refused this step, CoreDNS keeps its last experience of the API.
+    const lookupSuccess = this.lookupAnsweredInTime();
+    if (!Number.isNaN(lookupSuccess)) this.lastLookupSuccess = lookupSuccess;
+    else if (this.cp.isDown(nowS)) this.lastLookupSuccess = 0;
+    const dnsReading = this.dns.step(this.nodes, this.lastLookupSuccess);
+    const errorRatio = this.config.dataPlane.dnsDependentRatio * dnsReading.failureRatio;
+    this.readings = {
+      seatUtilization: this.cp.seatUtilization,
+      cpuUtilization: this.cp.cpuUtilization,
+      memoryUtilization: this.cp.memoryUtilization,
+      rejected429: rejected,
+      timedOut,
+      down: wasDown || this.cp.isDown(nowS),
+      dnsFailureRatio: dnsReading.failureRatio,
+      errorRatio,
+      oncallSuccess: this.successRatio(this.oncallIndex),
+      othersFailed,
+      othersArrived,
+    };
+    this.quietSteps = this.isSettled() ? this.quietSteps + 1 : 0;
+  }
+
+  /**
+   * Share of CoreDNS's API lookups answered before the DNS client gives up (glibc `timeout:5`, reference
+   * §3.7): a lookup stuck behind a 15 s APF queue is a failed lookup even if the API answers it later.
+   */
+  private lookupAnsweredInTime(): number {
+    const ratio = this.successRatio(this.lookupIndex);
+    if (Number.isNaN(ratio)) return ratio;
+    const waitS = this.cp.out.queueWaitS[this.lookupIndex] ?? 0;
+    const serviceS = (this.classes[this.lookupIndex]?.cost.serviceS ?? 0) * Math.max(1, this.cp.cpuUtilization);
+    const budgetS = dnsClientTimeoutS - waitS;
+    return budgetS <= 0 ? 0 : ratio * (1 - Math.exp(-budgetS / Math.max(1e-6, serviceS)));
+  }
+
+  /** Share of a class's requests answered this step; NaN when none arrived. */
+  successRatio(i: number): number {
+    if (i < 0) return Number.NaN;
+    const o = this.cp.out;
+    const done = (o.succeeded[i] ?? 0) + (o.rejected[i] ?? 0) + (o.timedOut[i] ?? 0) + (o.failedDown[i] ?? 0);
+    return done > 1e-9 ? (o.succeeded[i] ?? 0) / done : Number.NaN;
+  }
+
+  private isSettled(): boolean {
+    const r = this.readings;
+    return !r.down && r.rejected429 < 1e-9 && r.timedOut < 1e-9 && !this.cp.hasPendingWork() && this.dns.atRest;
+  }
+
+  private isAtRest(nowS: number): boolean {
+    return !this.cp.isDown(nowS) && !this.cp.isInitializing(nowS) && !this.cp.hasPendingWork() && this.dns.atRest;
+  }
+
+  /** Drops the change's queued work and scheduled retries: its pods are gone. */
+  private forgetChange(): void {
+    this.classes.forEach((_, i) => {
+      if (this.changeClass[i]) {
+        this.cp.forget(i);
+        this.watchers[i] = 0;
+      }
+    });
+  }
+
+  /** Index of the on-call class (for lock-out checks). */
+  get oncallClass(): number {
+    return this.oncallIndex;
+  }
+}

@@ -1,0 +1,130 @@
+import type { ClusterReadings } from './cluster-sim.js';
+import type { SimEventType } from './result.js';
+
+/** Sustained conditions, so one noisy step does not flap an event. */
+const saturationHoldS = 60;
+const recoveryHoldS = 300;
+const lockoutWindowS = 60;
+/** DNS failure / error ratio below which a cluster counts as healthy. */
+export const healthyRatio = 0.001;
+
+export interface DetectedEvent {
+  readonly tS: number;
+  readonly type: SimEventType;
+  readonly detail?: string;
+}
+
+/**
+ * Turns one cluster's per-step readings into its events: saturation (an API server out of seats with
+ * sustained 429s, out of CPU, or OOM-killed), DNS failures, on-call lock-out and recovery. Each state
+ * change is dated at the onset of the condition that confirmed it.
+ */
+export class ClusterDetector {
+  saturatedNow = false;
+  everSaturated = false;
+  saturatedAtS: number | null = null;
+  dnsFailureStartS: number | null = null;
+  recoveredAtS: number | null = null;
+  lockedOut = false;
+  lockedOutTotalS = 0;
+  impacted = false;
+  private satOnsetS: number | null = null;
+  private clearOnsetS: number | null = null;
+  private healthyOnsetS: number | null = null;
+  private oncallOk = 1;
+  private oncallDone = 1;
+  private lockOnsetS: number | null = null;
+  private restoreOnsetS: number | null = null;
+
+  /** Feeds one step; returns the events it confirms. */
+  update(tS: number, dtS: number, r: ClusterReadings): DetectedEvent[] {
+    const events: DetectedEvent[] = [];
+    const arrived = r.othersArrived + r.rejected429;
+    const overloaded = r.down || r.cpuUtilization >= 1 || r.memoryUtilization >= 1 || (arrived > 0 && r.rejected429 / arrived >= 0.01);
+
+    if (overloaded) {
+      this.clearOnsetS = null;
+      this.satOnsetS ??= tS;
+      if (!this.saturatedNow && tS - this.satOnsetS >= saturationHoldS) {
+        this.saturatedNow = true;
+        this.impacted = true;
+        this.recoveredAtS = null;
+        if (!this.everSaturated) this.saturatedAtS = this.satOnsetS;
+        this.everSaturated = true;
+        events.push({ tS: this.satOnsetS, type: 'apiserver.saturated', detail: cause(r) });
+      }
+    } else {
+      this.satOnsetS = null;
+      this.clearOnsetS ??= tS;
+      if (this.saturatedNow && tS - this.clearOnsetS >= recoveryHoldS) {
+        this.saturatedNow = false;
+        events.push({ tS: this.clearOnsetS, type: 'apiserver.recovered' });
+      }
+    }
+
+    if (r.dnsFailureRatio >= healthyRatio && this.dnsFailureStartS === null) {
+      this.dnsFailureStartS = tS;
+      this.impacted = true;
+      events.push({ tS, type: 'dns.failures.started', detail: `${pct(r.dnsFailureRatio)} of lookups failing` });
+    }
+
+    // On-call kubectl: smoothed share of requests answered over about a minute.
+    if (!Number.isNaN(r.oncallSuccess)) {
+      const a = Math.min(1, dtS / lockoutWindowS);
+      this.oncallOk += a * (r.oncallSuccess - this.oncallOk);
+      this.oncallDone = this.oncallOk;
+    }
+    if (this.lockedOut) this.lockedOutTotalS += dtS;
+    if (!this.lockedOut && this.oncallDone < 0.5) {
+      this.lockOnsetS ??= tS;
+      if (tS - this.lockOnsetS >= lockoutWindowS / 2) {
+        this.lockedOut = true;
+        this.restoreOnsetS = null;
+        events.push({ tS: this.lockOnsetS, type: 'admin.lockedout', detail: `kubectl success ${pct(this.oncallDone)}` });
+        this.lockedOutTotalS += tS - this.lockOnsetS;
+      }
+    } else if (!this.lockedOut) this.lockOnsetS = null;
+    if (this.lockedOut && this.oncallDone >= 0.9) {
+      this.restoreOnsetS ??= tS;
+      if (tS - this.restoreOnsetS >= lockoutWindowS) {
+        this.lockedOut = false;
+        this.lockOnsetS = null;
+        events.push({ tS: this.restoreOnsetS, type: 'admin.access.restored' });
+      }
+    } else if (this.lockedOut) this.restoreOnsetS = null;
+
+    const healthy = !overloaded && r.dnsFailureRatio < healthyRatio && r.errorRatio < healthyRatio && !this.lockedOut;
+    if (this.impacted && this.recoveredAtS === null) {
+      if (healthy) {
+        this.healthyOnsetS ??= tS;
+        if (tS - this.healthyOnsetS >= recoveryHoldS && !this.saturatedNow) {
+          this.recoveredAtS = this.healthyOnsetS;
+          events.push({ tS: this.healthyOnsetS, type: 'cluster.recovered' });
+        }
+      } else this.healthyOnsetS = null;
+    }
+    if (this.recoveredAtS !== null && !healthy && (overloaded || r.dnsFailureRatio >= healthyRatio)) {
+      // Relapsed (e.g. a relist storm on recovery): it is not recovered until it settles again.
+      this.recoveredAtS = null;
+      this.healthyOnsetS = null;
+    }
+    return events;
+  }
+
+  /** The on-call's smoothed success ratio (what an operator's kubectl would see). */
+  get oncallSuccess(): number {
+    return this.oncallDone;
+  }
+}
+
+function cause(r: ClusterReadings): string {
+  if (r.down) return 'API servers OOM-killed (restarting)';
+  if (r.memoryUtilization >= 1) return `memory ${pct(r.memoryUtilization)}`;
+  if (r.cpuUtilization >= 1) return `CPU ${pct(r.cpuUtilization)}, seats ${pct(r.seatUtilization)}`;
+  return `seats ${pct(r.seatUtilization)}, 429s ${Math.round(r.rejected429)}/step`;
+}
+
+/** Formats a ratio as a percentage for details. */
+export function pct(x: number): string {
+  return `${(x * 100).toFixed(x < 0.1 ? 1 : 0)}%`;
+}

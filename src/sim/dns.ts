@@ -1,0 +1,87 @@
+import { ExpiryCache } from './expiry-cache.js';
+import type { DataPlaneConfig, DnsConfig } from './scenario.js';
+
+/** One step's DNS readings for a cluster. */
+export interface DnsReading {
+  /** Share of the data plane's lookups that fail (what applications see). */
+  readonly failureRatio: number;
+  /** Share of lookups that miss the node cache and go to CoreDNS. */
+  readonly nodeCacheMissRatio: number;
+  /** Share of queries CoreDNS answers with SERVFAIL. */
+  readonly corednsServfailRatio: number;
+  /** Queries per second reaching CoreDNS. */
+  readonly corednsQps: number;
+  /** API requests per second CoreDNS makes to resolve names (when names need the control plane). */
+  readonly apiLookupsPerS: number;
+}
+
+/**
+ * Cluster DNS as the incident had it (reference §1.2, §3.5–3.7): per-node caches that keep answers for a
+ * long lifetime, CoreDNS with its own short cache, and — when `serviceNamesNeedControlPlane` — an API call
+ * for every CoreDNS miss. When the API stops answering, CoreDNS's cache empties within its TTL, the node
+ * caches drain over theirs, and every lookup that misses multiplies onto CoreDNS and the API.
+ */
+export class ClusterDns {
+  private readonly nodeCache: ExpiryCache | null;
+  private readonly corednsCache: ExpiryCache;
+  private corednsSuccess = 1;
+  reading: DnsReading;
+
+  constructor(
+    private readonly dns: DnsConfig,
+    private readonly dataPlane: DataPlaneConfig,
+    private readonly stepS: number,
+    private serviceNames: number,
+  ) {
+    this.nodeCache = dns.nodeCacheEnabled ? new ExpiryCache(stepS, dns.nodeCacheTtlS, dns.serveStaleS) : null;
+    this.corednsCache = new ExpiryCache(stepS, dns.corednsCacheTtlS);
+    this.reading = { failureRatio: 0, nodeCacheMissRatio: 0, corednsServfailRatio: 0, corednsQps: 0, apiLookupsPerS: 0 };
+  }
+
+  /** Updates the number of service names (after a scale-down). */
+  setServiceNames(n: number): void {
+    this.serviceNames = Math.max(1, n);
+  }
+
+  /**
+   * Advances one step. `nodes` is the current node count, `apiLookupSuccess` the share of CoreDNS's API
+   * requests answered last step (1 when names do not need the API).
+   */
+  step(nodes: number, apiLookupSuccess: number): DnsReading {
+    const dp = this.dataPlane;
+    const lookupsPerS = nodes * dp.dnsLookupsPerSPerNode;
+    const upstreamOk = this.corednsSuccess;
+    let missRatio = 1;
+    if (this.nodeCache) {
+      this.nodeCache.step(upstreamOk, dp.dnsLookupsPerSPerNode / dp.namesPerNode);
+      missRatio = 1 - this.nodeCache.answeringShare;
+    }
+    // Misses fan out over the search path; expired entries refresh in the background as well.
+    const refreshQps = this.nodeCache ? (nodes * dp.namesPerNode) / this.dns.nodeCacheTtlS : 0;
+    const corednsQps = lookupsPerS * missRatio * this.dns.searchAmplification + refreshQps;
+
+    const needsApi = this.dns.serviceNamesNeedControlPlane;
+    const apiOk = needsApi ? apiLookupSuccess : 1;
+    const expiredShare = this.corednsCache.step(apiOk, corednsQps / this.serviceNames);
+    const cached = this.corednsCache.answeringShare;
+    const capacity = this.dns.corednsReplicas * this.dns.corednsQpsPerReplica;
+    const shed = corednsQps > capacity ? capacity / corednsQps : 1;
+    this.corednsSuccess = (cached + (1 - cached) * apiOk) * shed;
+    // Every miss asks the API, and so does every expiring name CoreDNS refreshes.
+    const apiLookupsPerS = needsApi ? (corednsQps * (1 - cached) + (expiredShare * this.serviceNames) / this.stepS) * shed : 0;
+    const failureRatio = missRatio * (1 - this.corednsSuccess);
+    this.reading = {
+      failureRatio,
+      nodeCacheMissRatio: missRatio,
+      corednsServfailRatio: 1 - this.corednsSuccess,
+      corednsQps,
+      apiLookupsPerS,
+    };
+    return this.reading;
+  }
+
+  /** True when every cache is full and CoreDNS answers everything: nothing changes until the API does. */
+  get atRest(): boolean {
+    return this.corednsSuccess > 1 - 1e-12 && this.corednsCache.full && (this.nodeCache?.full ?? true);
+  }
+}

@@ -1,0 +1,213 @@
+import { breakEvenNodes } from '../cost/break-even.js';
+import { changeFlows } from '../cost/flows.js';
+import { FleetSim, type ClusterApfExtras } from './fleet-sim.js';
+import { p99LatencyS } from './latency.js';
+import { OperatorRunner } from './operator.js';
+import type { ClusterSeries, ClusterSummary, FleetSummary, SimResult } from './result.js';
+import type { Scenario } from './scenario.js';
+
+/** Something that acts on the fleet every step (a rollout controller); the plain pipeline is one. */
+export interface FleetActor {
+  tick(fleet: FleetSim, tS: number): void;
+}
+
+export interface RunOptions {
+  /** Replaces the scenario's own rollout (e.g. a rollout policy's controller). */
+  readonly actor?: FleetActor;
+  readonly policyName?: string;
+  readonly apfExtras?: ClusterApfExtras;
+  /** Called now and then with the share done, for progress display. */
+  readonly onProgress?: (doneShare: number) => void;
+}
+
+/**
+ * Runs a scenario to the end and returns the documented result. Deterministic: the same scenario and
+ * seed give byte-identical JSON.
+ */
+export function simulate(scenario: Scenario, options: RunOptions = {}): SimResult {
+  const fleet = new FleetSim(scenario, options.apfExtras);
+  const operator = new OperatorRunner(fleet, scenario.operator);
+  const actor = options.actor ?? pipelineActor(scenario);
+  const dt = scenario.stepS;
+  const steps = Math.ceil(scenario.durationS / dt);
+  const sampleEvery = Math.max(1, Math.round(scenario.sampleEveryS / dt));
+  const recorder = new SeriesRecorder(fleet, sampleEvery);
+  const progressEvery = Math.max(1, Math.floor(steps / 50));
+  for (let k = 0; k < steps; k++) {
+    const tS = k * dt;
+    actor?.tick(fleet, tS);
+    operator.tick(tS);
+    fleet.step(tS);
+    recorder.step(tS);
+    if (options.onProgress && k % progressEvery === 0) options.onProgress(k / steps);
+  }
+  return buildResult(scenario, fleet, recorder, options.policyName ?? null);
+}
+
+/** The scenario's plain rollout: every cluster in order, evenly over the span, no gates. */
+export function pipelineActor(scenario: Scenario): FleetActor | undefined {
+  const r = scenario.rollout;
+  if (!r) return undefined;
+  const gapS = r.order.length > 1 ? r.spanS / (r.order.length - 1) : 0;
+  let next = 0;
+  return {
+    tick(fleet, tS) {
+      if (next === 0 && tS >= r.startS) fleet.emit(r.startS, 'rollout.started', undefined, `${r.order.length} clusters over ${Math.round(r.spanS / 60)} min, no gates`);
+      while (next < r.order.length && tS >= r.startS + next * gapS) {
+        const name = r.order[next] as string;
+        fleet.applyChange(name);
+        fleet.emit(r.startS + next * gapS, 'rollout.cluster.applied', name, `${fleet.cluster(name)?.nodes ?? 0} nodes`);
+        next++;
+        if (next === r.order.length) fleet.emit(tS, 'rollout.completed', undefined, `${r.order.length} clusters`);
+      }
+    },
+  };
+}
+
+/** Per-cluster series at the sampling resolution, and per-cluster peaks at full resolution. */
+class SeriesRecorder {
+  readonly tS: number[] = [];
+  readonly fleetErrorRatio: number[] = [];
+  readonly series: ClusterSeries[];
+  readonly peaks: { seat: number; p99: number; err: number; rejected: number; mem: number; cpu: number }[];
+  private readonly acc: { seat: number; rejected: number; err: number; cpu: number; mem: number; p99: number }[];
+  private count = 0;
+  private fleetErr = 0;
+
+  constructor(
+    private readonly fleet: FleetSim,
+    private readonly sampleEvery: number,
+  ) {
+    this.series = fleet.clusters.map(() => ({ seatUtilization: [], apiP99LatencyS: [], rejected429PerS: [], dnsFailureRatio: [], errorRatio: [], cpuUtilization: [], memoryUtilization: [] }));
+    this.peaks = fleet.clusters.map(() => ({ seat: 0, p99: 0, err: 0, rejected: 0, mem: 0, cpu: 0 }));
+    this.acc = fleet.clusters.map(() => ({ seat: 0, rejected: 0, err: 0, cpu: 0, mem: 0, p99: 0 }));
+  }
+
+  step(tS: number): void {
+    const fleet = this.fleet;
+    this.count++;
+    this.fleetErr += fleet.fleetErrorRatio;
+    const sampleNow = this.count === this.sampleEvery;
+    fleet.clusters.forEach((c, i) => {
+      const r = c.readings;
+      const a = this.acc[i];
+      const p = this.peaks[i];
+      if (!a || !p) return;
+      a.seat += r.seatUtilization;
+      a.rejected += r.rejected429;
+      a.err += r.errorRatio;
+      a.cpu = Math.max(a.cpu, r.cpuUtilization);
+      a.mem = Math.max(a.mem, r.memoryUtilization);
+      p.seat = Math.max(p.seat, r.seatUtilization);
+      p.err = Math.max(p.err, r.errorRatio);
+      p.rejected += r.rejected429;
+      p.mem = Math.max(p.mem, r.memoryUtilization);
+      p.cpu = Math.max(p.cpu, r.cpuUtilization);
+      // p99 is costly (a bisection), so it is read at sample times and whenever the cluster is busy.
+      if (sampleNow || r.rejected429 > 0 || r.cpuUtilization > 0.8) {
+        const lat = r.down ? c.controlPlane.calibration.requestTimeoutS : p99LatencyS(c.cp, Math.max(1, r.cpuUtilization));
+        a.p99 = Math.max(a.p99, lat);
+        p.p99 = Math.max(p.p99, lat);
+      }
+    });
+    if (!sampleNow) return;
+    const n = this.count;
+    const windowS = n * this.fleet.scenario.stepS;
+    this.tS.push(tS);
+    this.fleetErrorRatio.push(round(this.fleetErr / n));
+    fleet.clusters.forEach((c, i) => {
+      const a = this.acc[i];
+      const s = this.series[i];
+      if (!a || !s) return;
+      s.seatUtilization.push(round(a.seat / n));
+      s.apiP99LatencyS.push(round(a.p99));
+      s.rejected429PerS.push(round(a.rejected / windowS));
+      s.dnsFailureRatio.push(round(c.readings.dnsFailureRatio));
+      s.errorRatio.push(round(a.err / n));
+      s.cpuUtilization.push(round(a.cpu));
+      s.memoryUtilization.push(round(a.mem));
+      Object.assign(a, { seat: 0, rejected: 0, err: 0, cpu: 0, mem: 0, p99: 0 });
+    });
+    this.count = 0;
+    this.fleetErr = 0;
+  }
+}
+
+/** Rounds for stable, compact JSON (6 significant digits). */
+function round(x: number): number {
+  if (!Number.isFinite(x) || x === 0) return x === 0 ? 0 : x;
+  return Number(x.toPrecision(6));
+}
+
+function buildResult(scenario: Scenario, fleet: FleetSim, rec: SeriesRecorder, policy: string | null): SimResult {
+  const clusters: ClusterSummary[] = fleet.clusters.map((c, i) => {
+    const d = fleet.detectors[i];
+    const p = rec.peaks[i];
+    return {
+      name: c.name,
+      nodes: c.initialNodes,
+      saturated: d?.everSaturated ?? false,
+      peakSeatUtilization: round(p?.seat ?? 0),
+      peakApiP99LatencyS: round(p?.p99 ?? 0),
+      rejected429Total: Math.round(p?.rejected ?? 0),
+      saturatedAtS: d?.saturatedAtS ?? null,
+      dnsFailureStartS: d?.dnsFailureStartS ?? null,
+      peakErrorRatio: round(p?.err ?? 0),
+      adminLockedOutS: Math.round(d?.lockedOutTotalS ?? 0),
+      recoveredAtS: d?.impacted ? (d.recoveredAtS ?? null) : null,
+      oomKills: c.cp.oomKills,
+      peakMemoryUtilization: round(p?.mem ?? 0),
+      peakCpuUtilization: round(p?.cpu ?? 0),
+    };
+  });
+  const saturated = clusters.filter((c) => c.saturated);
+  const unsaturatedWithChange = clusters.filter((c) => !c.saturated);
+  const fleetSummary: FleetSummary = {
+    impactStartS: fleet.impactStartS,
+    peakErrorRatio: round(fleet.peakErrorRatio),
+    peakAtS: fleet.peakAtS,
+    fullRecoveryS: fleet.fullRecoveryS,
+    clustersSaturated: saturated.length,
+    customerErrorMinutes: round(fleet.customerErrorMinutes),
+    largestUnsaturatedNodes: unsaturatedWithChange.length ? Math.max(...unsaturatedWithChange.map((c) => c.nodes)) : null,
+    smallestSaturatedNodes: saturated.length ? Math.min(...saturated.map((c) => c.nodes)) : null,
+    predictedBreakEvenNodes: predictedBreakEven(scenario),
+  };
+  const events = [...fleet.events].sort((a, b) => a.tS - b.tS || order(a.type) - order(b.type) || (a.cluster ?? '').localeCompare(b.cluster ?? ''));
+  const series: Record<string, ClusterSeries> = {};
+  fleet.clusters.forEach((c, i) => {
+    const s = rec.series[i];
+    if (s) series[c.name] = s;
+  });
+  return {
+    scenario: scenario.name,
+    start: scenario.clock?.iso ?? null,
+    seed: scenario.seed,
+    stepS: scenario.stepS,
+    durationS: scenario.durationS,
+    policy,
+    events,
+    clusters,
+    fleet: fleetSummary,
+    series: { tS: rec.tS, fleetErrorRatio: rec.fleetErrorRatio, clusters: series },
+  };
+}
+
+const typeOrder = ['rollout.started', 'rollout.wave.started', 'rollout.cluster.applied', 'operator.action'];
+function order(type: string): number {
+  const i = typeOrder.indexOf(type);
+  return i < 0 ? typeOrder.length : i;
+}
+
+/** The change's break-even size from the cost model, for the largest cluster's shape. */
+function predictedBreakEven(scenario: Scenario): number | null {
+  const change = scenario.change;
+  if (!change) return null;
+  const largest = [...scenario.clusters].sort((a, b) => b.nodes - a.nodes)[0];
+  if (!largest) return null;
+  const be = breakEvenNodes(
+    { podsPerNode: largest.podsPerNode, controlPlane: largest.controlPlane, ...(largest.objects ? { objects: largest.objects } : {}), oncallUsers: largest.oncallUsers },
+    (nodes) => changeFlows(change, change.kind === 'DaemonSet' ? nodes : change.replicas),
+  );
+  return be.maxSafeNodes;
+}

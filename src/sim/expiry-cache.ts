@@ -1,0 +1,88 @@
+/**
+ * A DNS cache as cohorts by expiry time (never one object per entry or per node): the share of entries
+ * valid, bucketed by when they expire, plus the share that is empty (or served stale). Used for the
+ * per-node caches (≈20-minute lifetime in the incident, reference §1.2) and CoreDNS's own cache (30 s).
+ *
+ * In steady state entries' ages are uniform, so when upstream stops answering the valid share drains
+ * linearly over one lifetime: that is the masking the incident saw.
+ */
+export class ExpiryCache {
+  private readonly ring: Float64Array;
+  private readonly staleRing: Float64Array | null;
+  private cursor = 0;
+  private staleCursor = 0;
+  private validShare = 1;
+  private staleShare = 0;
+  private readonly slots: number;
+  private readonly staleSlots: number;
+
+  constructor(
+    private readonly stepS: number,
+    ttlS: number,
+    serveStaleS = 0,
+  ) {
+    this.slots = Math.max(1, Math.round(ttlS / stepS));
+    this.ring = new Float64Array(this.slots + 1).fill(1 / this.slots);
+    this.ring[0] = 0;
+    this.staleSlots = Math.round(serveStaleS / stepS);
+    this.staleRing = this.staleSlots > 0 ? new Float64Array(this.staleSlots + 1) : null;
+  }
+
+  /**
+   * Advances one step. `upstreamSuccess` is the chance an upstream query is answered; `lookupsPerEntryPerS`
+   * how often each name is asked for (empty entries refill at that rate when upstream answers).
+   * Returns the share of entries that expired this step (each triggers one upstream refresh).
+   */
+  step(upstreamSuccess: number, lookupsPerEntryPerS: number): number {
+    this.cursor = (this.cursor + 1) % this.ring.length;
+    const expired = this.ring[this.cursor] ?? 0;
+    this.ring[this.cursor] = 0;
+    this.validShare = Math.max(0, this.validShare - expired);
+
+    const stale = this.staleRing;
+    if (stale) {
+      this.staleCursor = (this.staleCursor + 1) % stale.length;
+      this.staleShare = Math.max(0, this.staleShare - (stale[this.staleCursor] ?? 0));
+      stale[this.staleCursor] = 0;
+    }
+
+    const empty = Math.max(0, 1 - this.validShare - this.staleShare);
+    // An expired entry is refreshed by its next lookup; an empty or stale one refills when a lookup gets an answer.
+    const refillChance = 1 - Math.exp(-lookupsPerEntryPerS * this.stepS * upstreamSuccess);
+    const renewedExpired = expired * upstreamSuccess;
+    const failedExpired = expired - renewedExpired;
+    const refilledEmpty = empty * refillChance;
+    const refreshedStale = this.staleShare * refillChance;
+    if (stale && refreshedStale > 0) {
+      const keep = 1 - refillChance;
+      for (let i = 0; i < stale.length; i++) stale[i] = (stale[i] ?? 0) * keep;
+      this.staleShare -= refreshedStale;
+    }
+    if (stale && failedExpired > 0) {
+      // serve_stale: the failed entry keeps answering for serveStale seconds.
+      const si = (this.staleCursor + this.staleSlots) % stale.length;
+      stale[si] = (stale[si] ?? 0) + failedExpired;
+      this.staleShare += failedExpired;
+    }
+    const renewed = Math.min(renewedExpired + refilledEmpty + refreshedStale, Math.max(0, 1 - this.validShare));
+    const slot = (this.cursor + this.slots) % this.ring.length;
+    this.ring[slot] = (this.ring[slot] ?? 0) + renewed;
+    this.validShare += renewed;
+    return expired;
+  }
+
+  /** Share of entries that answer (fresh or stale). */
+  get answeringShare(): number {
+    return Math.min(1, this.validShare + this.staleShare);
+  }
+
+  /** Share of entries that are fresh. */
+  get validShareNow(): number {
+    return this.validShare;
+  }
+
+  /** True when every entry is fresh (nothing to simulate until something changes). */
+  get full(): boolean {
+    return this.validShare > 1 - 1e-9;
+  }
+}

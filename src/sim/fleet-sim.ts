@@ -1,0 +1,139 @@
+import { isoAt } from '../core/wall-clock.js';
+import type { Rng } from '../core/random.js';
+import { createRng } from '../core/random.js';
+import type { FlowSchema, PriorityLevel, RequestIdentity } from '../model/apf.js';
+import { ClusterSim } from './cluster-sim.js';
+import { ClusterDetector, healthyRatio, pct } from './detectors.js';
+import type { SimEvent, SimEventType } from './result.js';
+import type { Scenario } from './scenario.js';
+
+/** Share of its own traffic a healthy cluster can take on from clusters that shifted theirs away [U]. */
+const spareTrafficRatio = 0.5;
+
+/** Per-cluster APF additions (break-glass, quarantine) a policy installs before the run. */
+export interface ClusterApfExtras {
+  readonly priorityLevels?: readonly PriorityLevel[];
+  readonly flowSchemas?: readonly FlowSchema[];
+  readonly changeIdentity?: RequestIdentity;
+}
+
+/**
+ * The fleet being simulated: every cluster, its detector, the events so far and the fleet-wide error
+ * ratio. The engine steps it; rollout controllers and operator actions act on it through its methods.
+ */
+export class FleetSim {
+  readonly clusters: ClusterSim[];
+  readonly detectors: ClusterDetector[];
+  readonly events: SimEvent[] = [];
+  readonly rng: Rng;
+  fleetErrorRatio = 0;
+  impactStartS: number | null = null;
+  customerErrorMinutes = 0;
+  peakErrorRatio = 0;
+  peakAtS: number | null = null;
+  fullRecoveryS: number | null = null;
+  private readonly byName = new Map<string, number>();
+
+  constructor(
+    readonly scenario: Scenario,
+    extras: ClusterApfExtras = {},
+  ) {
+    this.rng = createRng(scenario.seed).fork('operator');
+    const clusterRng = createRng(scenario.seed);
+    this.clusters = scenario.clusters.map((c) => new ClusterSim(c, scenario.change, scenario.stepS, clusterRng.fork(`cluster/${c.name}`), extras));
+    this.detectors = this.clusters.map(() => new ClusterDetector());
+    this.clusters.forEach((c, i) => this.byName.set(c.name, i));
+  }
+
+  cluster(name: string): ClusterSim | undefined {
+    const i = this.byName.get(name);
+    return i === undefined ? undefined : this.clusters[i];
+  }
+
+  detector(name: string): ClusterDetector | undefined {
+    const i = this.byName.get(name);
+    return i === undefined ? undefined : this.detectors[i];
+  }
+
+  /** Records an event (wall-clock time filled in from the scenario's start). */
+  emit(tS: number, type: SimEventType, cluster?: string, detail?: string): void {
+    const at = this.scenario.clock ? isoAt(this.scenario.clock, tS) : null;
+    const e: SimEvent = { tS, at, type, ...(cluster !== undefined ? { cluster } : {}), ...(detail !== undefined ? { detail } : {}) };
+    this.events.push(e);
+  }
+
+  /** Applies the change to a cluster (optionally to a share of its nodes). */
+  applyChange(name: string, nodeShare = 1): void {
+    const c = this.cluster(name);
+    if (!c) return;
+    c.change.applied = true;
+    c.change.deleting = false;
+    c.change.nodeShare = nodeShare;
+    c.wake();
+  }
+
+  /** Deletes the change from a cluster: its pods terminate over the grace period. */
+  deleteChange(name: string): void {
+    const c = this.cluster(name);
+    if (!c) return;
+    c.change.applied = false;
+    c.change.deleting = true;
+    c.wake();
+  }
+
+  /** Advances every cluster by one step and updates detectors and fleet-wide figures. */
+  step(tS: number): void {
+    const dt = this.scenario.stepS;
+    let shiftedWeight = 0;
+    let receiverWeight = 0;
+    for (const c of this.clusters) {
+      c.step(tS);
+      if (c.trafficShifted) shiftedWeight += c.config.trafficWeight;
+      else receiverWeight += c.config.trafficWeight;
+    }
+    this.clusters.forEach((c, i) => {
+      const det = this.detectors[i];
+      if (!det) return;
+      for (const e of det.update(tS, dt, c.readings)) this.emit(e.tS, e.type, c.name, e.detail);
+    });
+    // Shifted traffic lands on the clusters that kept theirs, as far as their spare capacity goes.
+    const absorbed = Math.min(shiftedWeight, spareTrafficRatio * receiverWeight);
+    const keepShare = shiftedWeight > 0 ? 1 - absorbed / shiftedWeight : 1;
+    const boost = receiverWeight > 0 ? 1 + absorbed / receiverWeight : 1;
+    let served = 0;
+    let failed = 0;
+    for (const c of this.clusters) {
+      const w = c.config.trafficWeight * (c.trafficShifted ? keepShare : boost);
+      served += w;
+      failed += w * c.readings.errorRatio;
+    }
+    this.fleetErrorRatio = served > 0 ? failed / served : 0;
+    this.customerErrorMinutes += (this.fleetErrorRatio * dt) / 60;
+    if (this.fleetErrorRatio > this.peakErrorRatio) {
+      this.peakErrorRatio = this.fleetErrorRatio;
+      this.peakAtS = tS;
+    }
+    if (this.impactStartS === null && this.fleetErrorRatio >= this.scenario.impactThresholdRatio) {
+      this.impactStartS = tS;
+      this.emit(tS, 'impact.started', undefined, `${pct(this.fleetErrorRatio)} of customer requests failing`);
+    }
+    this.checkFleetRecovery();
+  }
+
+  private checkFleetRecovery(): void {
+    if (this.impactStartS === null) return;
+    const allRecovered = this.detectors.every((d) => !d.impacted || d.recoveredAtS !== null);
+    if (allRecovered && this.fleetErrorRatio < healthyRatio) {
+      if (this.fullRecoveryS === null) {
+        const last = Math.max(...this.detectors.map((d) => d.recoveredAtS ?? 0));
+        this.fullRecoveryS = last;
+        this.emit(last, 'fleet.recovered', undefined, 'every impacted cluster recovered');
+      }
+    } else if (this.fullRecoveryS !== null) {
+      // Relapse: drop the recovery we announced.
+      this.fullRecoveryS = null;
+      const i = this.events.findIndex((e) => e.type === 'fleet.recovered');
+      if (i >= 0) this.events.splice(i, 1);
+    }
+  }
+}

@@ -1,0 +1,126 @@
+import { formatDurationS } from '../core/duration.js';
+import type { FleetSim } from './fleet-sim.js';
+import { selectClusters, type OperatorAction } from './scenario.js';
+
+/** A delete-change attempt that has to get through the API; retried until it does. */
+interface PendingDelete {
+  readonly cluster: string;
+  nextAttemptS: number;
+  readonly retryEveryS: number;
+  failures: number;
+}
+
+/**
+ * Carries out the scenario's operator actions at their times. Out-of-band actions (traffic, node count,
+ * network blocks, API-server capacity) always work; deleting the change is an API call that succeeds only
+ * if on-call's own requests are getting through at that moment (drawn from the seeded generator against
+ * the success ratio on-call kubectl sees), so lock-out delays it.
+ */
+export class OperatorRunner {
+  private next = 0;
+  private readonly pending: PendingDelete[] = [];
+
+  constructor(
+    private readonly fleet: FleetSim,
+    private readonly actions: readonly OperatorAction[],
+  ) {}
+
+  /** Runs whatever is due at `tS`. */
+  tick(tS: number): void {
+    while (this.next < this.actions.length && (this.actions[this.next]?.atS ?? Infinity) <= tS) {
+      const a = this.actions[this.next++];
+      if (a) this.run(a, tS);
+    }
+    for (const p of this.pending) {
+      if (p.nextAttemptS <= tS) this.attemptDelete(p, tS);
+    }
+    for (let i = this.pending.length - 1; i >= 0; i--) if ((this.pending[i]?.nextAttemptS ?? 0) === Infinity) this.pending.splice(i, 1);
+  }
+
+  private run(a: OperatorAction, tS: number): void {
+    const fleet = this.fleet;
+    const names = selectClusters(
+      a.clusters,
+      fleet.clusters.map((c, i) => ({
+        name: c.name,
+        nodes: c.nodes,
+        saturated: fleet.detectors[i]?.saturatedNow ?? false,
+        impacted: (fleet.detectors[i]?.saturatedNow ?? false) || c.readings.dnsFailureRatio > 0.001,
+      })),
+    );
+    const note = a.note ? ` (${a.note})` : '';
+    const emit = (what: string): void => fleet.emit(tS, 'operator.action', undefined, `${what} on ${names.length} cluster(s)${note}`);
+    switch (a.action) {
+      case 'shift-traffic':
+      case 'restore-traffic':
+        for (const n of names) {
+          const c = fleet.cluster(n);
+          if (c) c.trafficShifted = a.action === 'shift-traffic';
+        }
+        emit(a.action === 'shift-traffic' ? 'traffic shifted away' : 'traffic restored');
+        return;
+      case 'scale-nodes':
+        for (const n of names) {
+          const c = fleet.cluster(n);
+          if (!c) continue;
+          const target = a.nodes ?? Math.max(1, Math.round(c.nodes * (a.fraction ?? 1)));
+          c.nodes = target;
+          c.recost();
+        }
+        emit(`nodes scaled to ${a.nodes ?? `${Math.round((a.fraction ?? 1) * 100)}%`}`);
+        return;
+      case 'block-admin-api':
+      case 'unblock-admin-api':
+        for (const n of names) {
+          const c = fleet.cluster(n);
+          if (!c) continue;
+          c.adminApiBlocked = a.action === 'block-admin-api';
+          c.wake();
+        }
+        emit(a.action === 'block-admin-api' ? 'network access to the admin API blocked' : 'network access to the admin API restored');
+        return;
+      case 'scale-apiservers':
+        for (const n of names) {
+          const c = fleet.cluster(n);
+          if (!c) continue;
+          const calib = { ...c.controlPlane.calibration, ...(a.memoryGiB ? { memoryGiB: a.memoryGiB } : {}), ...(a.cores ? { cores: a.cores } : {}) };
+          c.controlPlane = { ...c.controlPlane, apiServers: a.apiServers ?? c.controlPlane.apiServers, calibration: calib };
+          c.recost();
+        }
+        emit(`API servers scaled${a.apiServers ? ` to ${a.apiServers}` : ''}${a.memoryGiB ? `, ${a.memoryGiB} GiB` : ''}${a.cores ? `, ${a.cores} cores` : ''}`);
+        return;
+      case 'delete-change':
+        for (const n of names) {
+          const c = fleet.cluster(n);
+          if (!c || (!c.change.applied && !c.change.deleting)) continue;
+          if (this.pending.some((p) => p.cluster === n)) continue;
+          const p: PendingDelete = { cluster: n, nextAttemptS: tS, retryEveryS: a.retryEvery, failures: 0 };
+          this.pending.push(p);
+          this.attemptDelete(p, tS);
+        }
+        return;
+      default: {
+        const never: never = a;
+        return never;
+      }
+    }
+  }
+
+  private attemptDelete(p: PendingDelete, tS: number): void {
+    const fleet = this.fleet;
+    const c = fleet.cluster(p.cluster);
+    const det = fleet.detector(p.cluster);
+    if (!c || !det) return;
+    const chance = c.cp.isDown(tS) ? 0 : det.oncallSuccess;
+    if (fleet.rng.next() < chance) {
+      fleet.deleteChange(p.cluster);
+      const waited = p.failures > 0 ? ` after ${p.failures} failed attempt(s) over ${formatDurationS(p.failures * p.retryEveryS)}` : '';
+      fleet.emit(tS, 'operator.action', p.cluster, `change deleted${waited}`);
+      p.nextAttemptS = Infinity;
+      return;
+    }
+    if (p.failures === 0) fleet.emit(tS, 'operator.action', p.cluster, `delete failed: API not answering on-call (${Math.round(chance * 100)}% of kubectl requests succeed); retrying every ${formatDurationS(p.retryEveryS)}`);
+    p.failures += 1;
+    p.nextAttemptS = tS + p.retryEveryS;
+  }
+}

@@ -1,0 +1,287 @@
+import { defaultApiServerCalibration, type ApiServerCalibration } from '../cost/calibration.js';
+import { defaultCorednsReplicas } from '../cost/break-even.js';
+import type { ControlPlaneSpec } from '../cost/steady-state.js';
+import { badInput } from '../core/errors.js';
+import { parseDurationS } from '../core/duration.js';
+import { createRng } from '../core/random.js';
+import { parseWallClock, resolveScenarioTimeS, type WallClock } from '../core/wall-clock.js';
+import { defaultFlowSchemas, defaultPriorityLevels, type FlowSchema, type PriorityLevel } from '../model/apf.js';
+import type { ChangeSpec } from '../model/api-profile.js';
+import { loadYamlFile, locate, type YamlSource } from '../config/yaml-source.js';
+import { toApiCall } from '../config/common-schemas.js';
+import {
+  scenarioSchema,
+  type ClusterFields,
+  type ClusterSelector,
+  type ScenarioFile,
+} from '../config/scenario-schema.js';
+
+/** DNS set-up of one cluster, resolved (seconds, counts). */
+export interface DnsConfig {
+  readonly corednsReplicas: number;
+  readonly serviceNamesNeedControlPlane: boolean;
+  readonly corednsCacheTtlS: number;
+  readonly corednsQpsPerReplica: number;
+  readonly nodeCacheEnabled: boolean;
+  readonly nodeCacheTtlS: number;
+  readonly serveStaleS: number;
+  readonly searchAmplification: number;
+}
+
+export interface DataPlaneConfig {
+  readonly requestsPerSPerNode: number;
+  readonly dnsDependentRatio: number;
+  readonly dnsLookupsPerSPerNode: number;
+  readonly namesPerNode: number;
+}
+
+/** One simulated cluster, fully resolved from defaults, its group and its own fields. */
+export interface ClusterConfig {
+  readonly name: string;
+  readonly nodes: number;
+  readonly podsPerNode: number;
+  readonly objects?: Readonly<Record<string, number>>;
+  readonly controlPlane: ControlPlaneSpec;
+  readonly dns: DnsConfig;
+  readonly dataPlane: DataPlaneConfig;
+  readonly oncallUsers: number;
+  readonly trafficWeight: number;
+}
+
+export interface SimChange extends ChangeSpec {
+  readonly podsStartPerS: number;
+}
+
+export type SelectorSpec = ClusterSelector;
+
+/** Operator actions with their times resolved to seconds since start. */
+export type OperatorAction = ScenarioFile['spec']['operator'][number] & { readonly atS: number };
+
+/** A scenario ready to simulate. */
+export interface Scenario {
+  readonly name: string;
+  readonly description: string;
+  readonly file: string;
+  readonly clock: WallClock | undefined;
+  readonly durationS: number;
+  readonly stepS: number;
+  readonly sampleEveryS: number;
+  readonly seed: number;
+  readonly impactThresholdRatio: number;
+  readonly clusters: readonly ClusterConfig[];
+  readonly change: SimChange | undefined;
+  /** Rollout: when each cluster gets the change (seconds since start), in apply order. */
+  readonly rollout: { readonly startS: number; readonly spanS: number; readonly order: readonly string[] } | undefined;
+  readonly operator: readonly OperatorAction[];
+}
+
+/** Loads and resolves a scenario file; `seedOverride` replaces spec.seed. */
+export function loadScenario(file: string, seedOverride?: number): Scenario {
+  const { value, source } = loadYamlFile(file, scenarioSchema);
+  return resolveScenario(value, source, seedOverride);
+}
+
+/** Resolves a validated scenario document: clocks, generated clusters, defaults, rollout order. */
+export function resolveScenario(doc: ScenarioFile, src: YamlSource, seedOverride?: number): Scenario {
+  const spec = doc.spec;
+  const at = (path: PropertyKey[]): string => `${locate(src, ['spec', ...path])}: spec.${path.join('.')}`;
+  let clock: WallClock | undefined;
+  if (spec.start !== undefined) {
+    clock = parseWallClock(spec.start);
+    if (!clock) throw badInput(`${at(['start'])}: "${spec.start}" is not an ISO timestamp with a zone (e.g. 2024-12-11T14:45:00-08:00)`);
+  }
+  if (spec.duration <= 0) throw badInput(`${at(['duration'])}: must be more than 0`);
+  if (spec.step <= 0 || spec.step > 60) throw badInput(`${at(['step'])}: must be between 0 and 60 s`);
+  if (spec.sampleEvery < spec.step || spec.sampleEvery > 60) {
+    throw badInput(`${at(['sampleEvery'])}: must be at least the step and at most 60 s (series are one-minute resolution or finer)`);
+  }
+  const seed = seedOverride ?? spec.seed;
+  const rng = createRng(seed).fork('fleet');
+
+  const clusters: ClusterConfig[] = [];
+  const seen = new Set<string>();
+  const add = (name: string, nodes: number, fields: ClusterFields[], path: PropertyKey[]): void => {
+    if (seen.has(name)) throw badInput(`${at(path)}: duplicate cluster name "${name}"`);
+    seen.add(name);
+    clusters.push(resolveCluster(name, nodes, [spec.clusterDefaults, ...fields], at(path)));
+  };
+  spec.fleet.clusters.forEach((c, i) => add(c.name, c.nodes, [c], ['fleet', 'clusters', i]));
+  spec.fleet.generate.forEach((g, gi) => {
+    const width = String(g.count).length;
+    for (let i = 0; i < g.count; i++) {
+      const u = rng.next();
+      const nodes =
+        g.nodes.distribution === 'log-uniform'
+          ? Math.round(Math.exp(Math.log(g.nodes.min) + u * (Math.log(g.nodes.max) - Math.log(g.nodes.min))))
+          : Math.round(g.nodes.min + u * (g.nodes.max - g.nodes.min));
+      add(`${g.namePrefix}${String(i + 1).padStart(width, '0')}`, nodes, [g], ['fleet', 'generate', gi]);
+    }
+  });
+
+  const parseT = (v: string | number, path: PropertyKey[]): number =>
+    resolveScenarioTimeS(v, clock, at(path), parseDurationS);
+
+  let rollout: Scenario['rollout'];
+  if (spec.rollout) {
+    if (!spec.change) throw badInput(`${at(['rollout'])}: a rollout needs spec.change`);
+    const r = spec.rollout;
+    rollout = { startS: parseT(r.start, ['rollout', 'start']), spanS: r.span, order: rolloutOrder(r.order, clusters, rng, at(['rollout', 'order'])) };
+  }
+
+  const operator: OperatorAction[] = spec.operator.map((a, i) => {
+    checkSelector(a.clusters, clusters, at(['operator', i, 'clusters']));
+    if (a.action === 'scale-nodes' && a.nodes === undefined && a.fraction === undefined) {
+      throw badInput(`${at(['operator', i])}: scale-nodes needs nodes or fraction`);
+    }
+    return { ...a, atS: parseT(a.at, ['operator', i, 'at']) };
+  });
+  operator.sort((a, b) => a.atS - b.atS);
+
+  const change: SimChange | undefined = spec.change
+    ? {
+        name: spec.change.name,
+        kind: spec.change.kind,
+        namespace: spec.change.namespace,
+        serviceAccount: spec.change.serviceAccount,
+        replicas: spec.change.replicas,
+        podsStartPerS: spec.change.podsStartPerS,
+        calls: spec.change.calls.map(toApiCall),
+      }
+    : undefined;
+
+  return {
+    name: doc.metadata.name,
+    description: doc.metadata.description ?? '',
+    file: src.file,
+    clock,
+    durationS: spec.duration,
+    stepS: spec.step,
+    sampleEveryS: spec.sampleEvery,
+    seed,
+    impactThresholdRatio: spec.impactThresholdRatio,
+    clusters,
+    change,
+    rollout,
+    operator,
+  };
+}
+
+function rolloutOrder(
+  order: ScenarioFile['spec'] extends { rollout?: infer R } ? NonNullable<R> extends { order: infer O } ? O : never : never,
+  clusters: readonly ClusterConfig[],
+  rng: ReturnType<typeof createRng>,
+  where: string,
+): string[] {
+  const names = clusters.map((c) => c.name);
+  if (Array.isArray(order)) {
+    for (const n of order) if (!names.includes(n)) throw badInput(`${where}: unknown cluster "${n}"`);
+    return [...order, ...names.filter((n) => !order.includes(n))];
+  }
+  switch (order) {
+    case 'as-listed':
+      return names;
+    case 'smallest-first':
+      return [...clusters].sort((a, b) => a.nodes - b.nodes || a.name.localeCompare(b.name)).map((c) => c.name);
+    case 'largest-first':
+      return [...clusters].sort((a, b) => b.nodes - a.nodes || a.name.localeCompare(b.name)).map((c) => c.name);
+    case 'random': {
+      const shuffled = [...names];
+      for (let i = shuffled.length - 1; i > 0; i--) {
+        const j = Math.floor(rng.next() * (i + 1));
+        [shuffled[i], shuffled[j]] = [shuffled[j] as string, shuffled[i] as string];
+      }
+      return shuffled;
+    }
+    default: {
+      const never: never = order;
+      return never;
+    }
+  }
+}
+
+function checkSelector(sel: ClusterSelector, clusters: readonly ClusterConfig[], where: string): void {
+  const names = new Set(clusters.map((c) => c.name));
+  const listed = Array.isArray(sel) ? sel : typeof sel === 'object' ? (sel.names ?? []) : [];
+  for (const n of listed) if (!names.has(n)) throw badInput(`${where}: unknown cluster "${n}"`);
+}
+
+/** Merges defaults → group → cluster fields (later wins, nested objects merged field by field). */
+function resolveCluster(name: string, nodes: number, layers: readonly ClusterFields[], where: string): ClusterConfig {
+  const pick = <K extends keyof ClusterFields>(key: K): ClusterFields[K] | undefined => {
+    let v: ClusterFields[K] | undefined;
+    for (const l of layers) if (l[key] !== undefined) v = l[key];
+    return v;
+  };
+  const merged = <K extends 'apiServer' | 'dns' | 'dataPlane' | 'objects'>(key: K): Partial<NonNullable<ClusterFields[K]>> =>
+    Object.assign({}, ...layers.map((l) => l[key] ?? {})) as Partial<NonNullable<ClusterFields[K]>>;
+
+  const calibration: ApiServerCalibration = { ...defaultApiServerCalibration, ...stripUndefined(merged('apiServer')) };
+  const levels: readonly PriorityLevel[] = pick('priorityLevels') ?? defaultPriorityLevels;
+  const extraSchemas: readonly FlowSchema[] = layers.flatMap((l) => l.flowSchemas ?? []);
+  const flowSchemas = [...defaultFlowSchemas.filter((d) => !extraSchemas.some((e) => e.name === d.name)), ...extraSchemas];
+  for (const s of flowSchemas) {
+    if (!levels.some((l) => l.name === s.priorityLevel)) {
+      throw badInput(`${where}: flow schema "${s.name}" names unknown priority level "${s.priorityLevel}"`);
+    }
+  }
+  const dns = merged('dns');
+  const nodeCache = Object.assign({ enabled: true, ttl: 1200, serveStale: 0 }, ...layers.map((l) => l.dns?.nodeCache ?? {})) as {
+    enabled: boolean;
+    ttl: number;
+    serveStale: number;
+  };
+  const dataPlane = merged('dataPlane');
+  const podsPerNode = pick('podsPerNode') ?? 30;
+  const objects = merged('objects') as Record<string, number>;
+  const dp: DataPlaneConfig = {
+    requestsPerSPerNode: dataPlane.requestsPerSPerNode ?? 10,
+    dnsDependentRatio: dataPlane.dnsDependentRatio ?? 1,
+    dnsLookupsPerSPerNode: dataPlane.dnsLookupsPerSPerNode ?? 20,
+    namesPerNode: dataPlane.namesPerNode ?? 50,
+  };
+  const base = {
+    name,
+    nodes,
+    podsPerNode,
+    controlPlane: { apiServers: pick('apiServers') ?? 3, calibration, priorityLevels: levels, flowSchemas },
+    dns: {
+      corednsReplicas: dns.corednsReplicas ?? defaultCorednsReplicas(nodes),
+      serviceNamesNeedControlPlane: dns.serviceNamesNeedControlPlane ?? true,
+      corednsCacheTtlS: dns.corednsCacheTtl ?? 30,
+      corednsQpsPerReplica: dns.corednsQpsPerReplica ?? 20_000,
+      nodeCacheEnabled: nodeCache.enabled,
+      nodeCacheTtlS: nodeCache.ttl,
+      serveStaleS: nodeCache.serveStale,
+      searchAmplification: dns.searchAmplification ?? 2,
+    },
+    dataPlane: dp,
+    oncallUsers: pick('oncallUsers') ?? 3,
+    trafficWeight: pick('trafficWeight') ?? nodes * dp.requestsPerSPerNode,
+  };
+  return Object.keys(objects).length > 0 ? { ...base, objects } : base;
+}
+
+function stripUndefined<T extends object>(o: T): { [K in keyof T]?: Exclude<T[K], undefined> } {
+  return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as { [K in keyof T]?: Exclude<T[K], undefined> };
+}
+
+/** Names of the clusters a selector picks, given which are saturated/impacted right now. */
+export function selectClusters(
+  sel: ClusterSelector,
+  clusters: readonly { name: string; nodes: number; saturated: boolean; impacted: boolean }[],
+): string[] {
+  if (sel === 'all') return clusters.map((c) => c.name);
+  if (sel === 'saturated') return clusters.filter((c) => c.saturated).map((c) => c.name);
+  if (sel === 'impacted') return clusters.filter((c) => c.impacted).map((c) => c.name);
+  if (Array.isArray(sel)) return clusters.filter((c) => sel.includes(c.name)).map((c) => c.name);
+  return clusters
+    .filter(
+      (c) =>
+        (!sel.names || sel.names.includes(c.name)) &&
+        (!sel.prefix || (Array.isArray(sel.prefix) ? sel.prefix : [sel.prefix]).some((p) => c.name.startsWith(p))) &&
+        (sel.minNodes === undefined || c.nodes >= sel.minNodes) &&
+        (sel.maxNodes === undefined || c.nodes <= sel.maxNodes) &&
+        (!sel.onlySaturated || c.saturated),
+    )
+    .map((c) => c.name);
+}
