@@ -100,8 +100,10 @@ export function requestCost(
   const seats = Math.min(maxSeatsPerRequest, Math.max(1, Math.ceil(processed / calib.objectsPerSeat)));
   const responseBytes = inScope * bytes;
   const etcdObjects = fromCache ? 0 : call.scope === 'namespace' ? inScope : total;
-  // The namespace index makes namespaced cache reads cheap; a field selector still scans every object.
-  const scanned = fromCache ? (call.scope === 'namespace' ? inScope : total) : 0;
+  // The watch cache indexes objects by namespace, and pods by spec.nodeName (the pod registry's
+  // indexer), so those reads touch only what they return; any other field selector scans everything.
+  const indexed = call.scope === 'namespace' || (call.scope === 'node' && resource.perNode !== undefined);
+  const scanned = fromCache ? (indexed ? inScope : total) : 0;
   const serviceS =
     calib.baseRequestS +
     scanned * calib.cacheScanSecondsPerObject +

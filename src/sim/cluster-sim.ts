@@ -62,6 +62,10 @@ export class ClusterSim {
   private readonly watchers: Float64Array;
   private readonly blockedMask: Uint8Array;
   private readonly changeClass: Uint8Array;
+  private readonly changePerPodRate: Float64Array;
+  private readonly changeWatch: Uint8Array;
+  private readonly blockableMask: Uint8Array;
+  private readonly changeRelists: readonly number[];
   private readonly oncallIndex: number;
   private readonly lookupIndex: number;
   readonly change: ChangeState = { applied: false, nodeShare: 1, ready: 0, deleting: false };
@@ -98,9 +102,19 @@ export class ClusterSim {
     this.watchers = new Float64Array(n);
     this.blockedMask = new Uint8Array(n);
     this.changeClass = new Uint8Array(n);
+    this.changePerPodRate = new Float64Array(n);
+    this.changeWatch = new Uint8Array(n);
+    this.blockableMask = new Uint8Array(n);
     this.classes.forEach((c, i) => {
-      if (c.id.startsWith('change:')) this.changeClass[i] = 1;
+      // The block cuts the nodes' workloads (kubelets, DaemonSets) off the API; CoreDNS stays allow-listed.
+      if (c.origin === 'node' || c.origin === 'change') this.blockableMask[i] = 1;
+      if (!c.id.startsWith('change:')) return;
+      this.changeClass[i] = 1;
+      const call = changeSpec?.calls[Number(c.id.split(':')[2])];
+      if (c.kind === 'watch') this.changeWatch[i] = 1;
+      if (c.kind === 'stream' && call?.everySeconds) this.changePerPodRate[i] = 1 / call.everySeconds;
     });
+    this.changeRelists = this.classes.flatMap((c, i) => (c.kind === 'relist' && c.relistOf !== null && this.changeClass[c.relistOf] ? [i] : []));
     this.oncallIndex = this.classes.findIndex((c) => c.id === 'oncall');
     this.lookupIndex = this.classes.findIndex((c) => c.id === 'coredns-lookup');
     this.setBaseRates(costed.map((f) => f.spec));
@@ -216,25 +230,19 @@ export class ClusterSim {
     if (quiet && this.isAtRest(nowS)) return;
 
     const classes = this.classes;
+    const blockMask = this.adminApiBlocked ? this.blockableMask : null;
     for (let i = 0; i < classes.length; i++) {
-      const c = classes[i];
-      if (!c) continue;
-      let rate = this.baseRate[i] ?? 0;
-      if (this.changeClass[i]) {
-        const call = spec?.calls[Number(c.id.split(':')[2])];
-        if (c.kind === 'watch') this.watchers[i] = change.ready;
-        rate = call?.everySeconds && c.kind === 'stream' ? change.ready / call.everySeconds : 0;
-      }
+      // A change stream's rate follows its ready pods: ready / everySeconds (precomputed per class).
+      const perPod = this.changePerPodRate[i] ?? 0;
+      const rate = this.changeClass[i] ? change.ready * perPod : (this.baseRate[i] ?? 0);
+      if (this.changeWatch[i]) this.watchers[i] = change.ready;
       this.arrivals[i] = rate * dt;
-      // The block cuts the nodes' workloads (kubelets, DaemonSets) off the API; CoreDNS stays allow-listed.
-      this.blockedMask[i] = this.adminApiBlocked && (c.origin === 'node' || c.origin === 'change') ? 1 : 0;
+      this.blockedMask[i] = blockMask ? (blockMask[i] ?? 0) : 0;
     }
     if (this.lookupIndex >= 0) this.arrivals[this.lookupIndex] = this.dns.reading.apiLookupsPerS * dt;
     if (started > 0) {
       // A new pod's informers start with a LIST.
-      classes.forEach((c, i) => {
-        if (c.kind === 'relist' && c.relistOf !== null && this.changeClass[c.relistOf]) this.arrivals[i] = (this.arrivals[i] ?? 0) + started;
-      });
+      for (const i of this.changeRelists) this.arrivals[i] = (this.arrivals[i] ?? 0) + started;
     }
 
     const wasDown = this.cp.isDown(nowS);

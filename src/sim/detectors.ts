@@ -5,6 +5,10 @@ import type { SimEventType } from './result.js';
 const saturationHoldS = 60;
 const recoveryHoldS = 300;
 const lockoutWindowS = 60;
+/** Access counts as restored only when kubectl works for five minutes straight: enough to act on. */
+const restoreHoldS = 300;
+/** API requests one kubectl command makes (discovery, the read, the write, a follow-up get) [U]. */
+const requestsPerCommand = 4;
 /** DNS failure / error ratio below which a cluster counts as healthy. */
 export const healthyRatio = 0.001;
 
@@ -72,7 +76,7 @@ export class ClusterDetector {
     if (!Number.isNaN(r.oncallSuccess)) {
       const a = Math.min(1, dtS / lockoutWindowS);
       this.oncallOk += a * (r.oncallSuccess - this.oncallOk);
-      this.oncallDone = this.oncallOk;
+      this.oncallDone = this.oncallOk ** requestsPerCommand;
     }
     if (this.lockedOut) this.lockedOutTotalS += dtS;
     if (!this.lockedOut && this.oncallDone < 0.5) {
@@ -86,7 +90,7 @@ export class ClusterDetector {
     } else if (!this.lockedOut) this.lockOnsetS = null;
     if (this.lockedOut && this.oncallDone >= 0.9) {
       this.restoreOnsetS ??= tS;
-      if (tS - this.restoreOnsetS >= lockoutWindowS) {
+      if (tS - this.restoreOnsetS >= restoreHoldS) {
         this.lockedOut = false;
         this.lockOnsetS = null;
         events.push({ tS: this.restoreOnsetS, type: 'admin.access.restored' });
@@ -111,7 +115,7 @@ export class ClusterDetector {
     return events;
   }
 
-  /** The on-call's smoothed success ratio (what an operator's kubectl would see). */
+  /** Share of on-call kubectl commands that work: every request a command makes must get through. */
   get oncallSuccess(): number {
     return this.oncallDone;
   }

@@ -30,9 +30,10 @@ export class FleetSim {
   impactStartS: number | null = null;
   customerErrorMinutes = 0;
   peakErrorRatio = 0;
-  peakAtS: number | null = null;
   fullRecoveryS: number | null = null;
   private readonly byName = new Map<string, number>();
+  /** (tS, fleet error ratio) pairs of every step, for locating the peak once the run is over. */
+  private readonly errorHistory: number[] = [];
 
   constructor(
     readonly scenario: Scenario,
@@ -109,15 +110,24 @@ export class FleetSim {
     }
     this.fleetErrorRatio = served > 0 ? failed / served : 0;
     this.customerErrorMinutes += (this.fleetErrorRatio * dt) / 60;
-    if (this.fleetErrorRatio > this.peakErrorRatio) {
-      this.peakErrorRatio = this.fleetErrorRatio;
-      this.peakAtS = tS;
-    }
+    if (this.fleetErrorRatio > this.peakErrorRatio) this.peakErrorRatio = this.fleetErrorRatio;
+    this.errorHistory.push(tS, this.fleetErrorRatio);
     if (this.impactStartS === null && this.fleetErrorRatio >= this.scenario.impactThresholdRatio) {
       this.impactStartS = tS;
       this.emit(tS, 'impact.started', undefined, `${pct(this.fleetErrorRatio)} of customer requests failing`);
     }
     this.checkFleetRecovery();
+  }
+
+  /**
+   * When the fleet first came within 1% of its peak error ratio: the start of the plateau, which a
+   * sample's noise cannot move by an hour the way the single highest sample can.
+   */
+  peakReachedAtS(): number | null {
+    if (this.peakErrorRatio <= 0) return null;
+    const h = this.errorHistory;
+    for (let i = 0; i < h.length; i += 2) if ((h[i + 1] ?? 0) >= 0.99 * this.peakErrorRatio) return h[i] ?? null;
+    return null;
   }
 
   private checkFleetRecovery(): void {

@@ -32,7 +32,7 @@ export function p99LatencyS(cp: ControlPlane, slowdown: number): number {
   let lo = 0;
   let hi = tau + calib.queueWaitLimitS;
   if (tail(hi) > target) return hi;
-  for (let k = 0; k < 30; k++) {
+  for (let k = 0; k < 16; k++) {
     const mid = (lo + hi) / 2;
     if (tail(mid) > target) lo = mid;
     else hi = mid;

@@ -119,7 +119,7 @@ export class OperatorRunner {
       p.nextAttemptS = Infinity;
       return;
     }
-    if (p.failures === 0) fleet.emit(tS, 'operator.action', p.cluster, `delete failed: API not answering on-call (${Math.round(chance * 100)}% of kubectl requests succeed); retrying every ${formatDurationS(p.retryEveryS)}`);
+    if (p.failures === 0) fleet.emit(tS, 'operator.action', p.cluster, `delete did not get through (on-call kubectl success ${Math.round(chance * 100)}%); retrying every ${formatDurationS(p.retryEveryS)}`);
     p.failures += 1;
     p.nextAttemptS = tS + p.retryEveryS;
   }

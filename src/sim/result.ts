@@ -52,6 +52,7 @@ export interface ClusterSummary {
 export interface FleetSummary {
   readonly impactStartS: number | null;
   readonly peakErrorRatio: number;
+  /** When the fleet error ratio first came within 1% of its peak (the start of the peak plateau). */
   readonly peakAtS: number | null;
   readonly fullRecoveryS: number | null;
   readonly clustersSaturated: number;

@@ -1,5 +1,7 @@
 import type { RegisterCommand } from './context.js';
 import { registerSchema } from './schema.js';
+import { registerSimulate } from './simulate.js';
+import { registerAnalyze } from './analyze.js';
 
 /** Every top-level command, in help order. */
-export const commands: readonly RegisterCommand[] = [registerSchema];
+export const commands: readonly RegisterCommand[] = [registerSimulate, registerSchema, registerAnalyze];

@@ -1,0 +1,117 @@
+import { findResource } from '../model/resources.js';
+import type { ApiCall, ChangeSpec } from '../model/api-profile.js';
+import type { ScalingLaw } from './types.js';
+
+/** A call in words, e.g. `list pods cluster-wide (resourceVersion="", consistent read) every 120 s`. */
+export function describeCall(call: ApiCall): string {
+  const scope = ((): string => {
+    switch (call.scope) {
+      case 'cluster':
+        return 'cluster-wide';
+      case 'namespace':
+        return 'in one namespace';
+      case 'node':
+        return 'of its node (fieldSelector=spec.nodeName)';
+      case 'object':
+        return 'by name';
+      default: {
+        const never: never = call.scope;
+        return never;
+      }
+    }
+  })();
+  if (call.verb === 'watch') return `watch ${call.resource} ${scope}`;
+  const rv =
+    call.verb === 'list'
+      ? call.resourceVersion === '0'
+        ? ' (resourceVersion=0, watch cache)'
+        : ' (resourceVersion="", consistent read)'
+      : '';
+  const every =
+    call.everySeconds !== undefined ? ` every ${formatSeconds(call.everySeconds)} per replica` : '';
+  return `${call.verb} ${call.resource} ${scope}${rv}${every}`;
+}
+
+function formatSeconds(s: number): string {
+  if (s >= 1) return `${Number(s.toPrecision(3))} s`;
+  return `${Number((s * 1000).toPrecision(3))} ms`;
+}
+
+/** What to do about one call, if anything, and whether it is an O(N²) watch fan-out. */
+export interface CallAdvice {
+  readonly fix: string | null;
+  readonly note: string | null;
+  readonly watchFanOut: boolean;
+}
+
+const fanOutResources = new Set(['endpoints', 'endpointslices', 'services']);
+
+/**
+ * Advice for a call, from the patterns the reference names as expensive (§2.3, §4.3: per-node agents must
+ * use RV=0 and server-side selectors; a LIST's cost grows with every object of the resource).
+ */
+export function adviceFor(call: ApiCall, change: Pick<ChangeSpec, 'kind'>, callLaw: ScalingLaw): CallAdvice {
+  const perNode = change.kind === 'DaemonSet';
+  const wide = call.scope === 'cluster' || call.scope === 'namespace';
+  const resource = findResource(call.resource);
+  const plural = resource?.name ?? call.resource;
+  if (call.verb === 'watch') {
+    if (!(perNode && wide && callLaw === 'O(N²)')) return { fix: null, note: null, watchFanOut: false };
+    const fix =
+      resource?.perNode !== undefined
+        ? `watch only this node's ${plural} (fieldSelector=spec.nodeName)`
+        : fanOutResources.has(plural)
+          ? `watch only the EndpointSlices of the services the agent needs (label selector), or move to a single-replica aggregator that fans out to nodes`
+          : `move to a single-replica aggregator (one watch per cluster) that serves the per-node agents`;
+    const note = `O(N²) watch fan-out: every agent (one per node) receives every change to ${plural} ${call.scope === 'cluster' ? 'in the cluster' : 'in its namespace'}, and ${plural} grow with the cluster`;
+    return { fix, note, watchFanOut: true };
+  }
+  if (call.verb === 'list') {
+    if (perNode && wide) {
+      if (resource?.perNode !== undefined) {
+        return {
+          fix: `use fieldSelector=spec.nodeName with resourceVersion=0 (each agent reads only its node's ${plural}, from the watch cache), or a watch of them instead of a periodic LIST`,
+          note: `every node lists all ${plural}: requests grow with nodes and each response grows with the cluster (O(N²))`,
+          watchFanOut: false,
+        };
+      }
+      return {
+        fix: `move to a single-replica aggregator: one LIST or watch of ${plural} per cluster instead of one per node`,
+        note: null,
+        watchFanOut: false,
+      };
+    }
+    if (perNode && call.scope === 'node' && callLaw === 'O(N²)') {
+      const filter = call.resourceVersion === '0' ? '' : ' and set resourceVersion=0';
+      return {
+        fix: `use a watch (an informer with fieldSelector=spec.nodeName) instead of a periodic LIST${filter}`,
+        note: `grows as O(N²) with a small constant: a node-scoped LIST still scans every ${plural} object and the 1.31 work estimator charges seats for all of them (reference §2.3)`,
+        watchFanOut: false,
+      };
+    }
+    if (call.resourceVersion === '' && call.scope !== 'object') {
+      return {
+        fix: 'set resourceVersion=0 so the watch cache serves the LIST (a consistent read goes to etcd when ConsistentListFromCache is off or etcd lacks progress notify)',
+        note: null,
+        watchFanOut: false,
+      };
+    }
+    if (call.everySeconds !== undefined) {
+      const filter = call.scope === 'node' ? ' with fieldSelector=spec.nodeName' : '';
+      return {
+        fix: `use a watch (an informer${filter}) instead of a periodic LIST`,
+        note: null,
+        watchFanOut: false,
+      };
+    }
+    return { fix: null, note: null, watchFanOut: false };
+  }
+  if (perNode && call.everySeconds !== undefined && call.everySeconds < 60) {
+    return {
+      fix: `call less often than every ${call.everySeconds} s per node, or batch through an aggregator`,
+      note: null,
+      watchFanOut: false,
+    };
+  }
+  return { fix: null, note: null, watchFanOut: false };
+}

@@ -1,0 +1,224 @@
+import { breakEvenNodes, loadAt, type BreakEven } from '../cost/break-even.js';
+import { GiB } from '../cost/calibration.js';
+import { classify } from '../cost/classify.js';
+import { serviceAccountIdentity } from '../model/apf.js';
+import { replicasFor, type ChangeSpec } from '../model/api-profile.js';
+import { adviceFor, describeCall } from './advice.js';
+import { callCosts, defaultProbeNodes, flowsAt, scalingOf, type CallCost } from './change-cost.js';
+import { shapeKey, templateFor, worstVerdict } from './targets.js';
+import type {
+  ClusterResult,
+  ClusterTarget,
+  DominantCall,
+  QueueRisk,
+  ScalingLaw,
+  Verdict,
+  WorkloadAnalysis,
+} from './types.js';
+
+/** Level seat use above which a cluster is `medium` (issue #4: "> 50% of the level's seats"). */
+export const mediumLevelUtilization = 0.5;
+/** CPU or memory use above which a cluster is `medium`, when the change adds at least `mediumIncrement`. */
+export const mediumResourceUtilization = 0.5;
+export const mediumIncrement = 0.1;
+/** Level use from which requests start to queue noticeably [D: M/M/c waits grow steeply past ~70%]. */
+const queueingUtilization = 0.7;
+
+/** Largest cluster the break-even search tries; maxSafeNodes equal to it means "fits at any size tried". */
+export const breakEvenSearchLimit = 100_000;
+
+/** Options for {@link analyzeChange}. */
+export interface AnalyzeChangeOptions {
+  /** Sizes whose cost ratio gives the scaling law (default 1,000 and 4,000 nodes). */
+  readonly probeNodes?: readonly [number, number];
+}
+
+/**
+ * Predicts what a change asks of each cluster's API servers, using the shared cost model (the same
+ * loadAt / breakEvenNodes the simulator's steady state uses), and gives its verdict.
+ */
+export function analyzeChange(
+  change: ChangeSpec,
+  targets: readonly ClusterTarget[],
+  opts: AnalyzeChangeOptions = {},
+): WorkloadAnalysis {
+  const largest = [...targets].sort((a, b) => b.nodes - a.nodes)[0];
+  if (!largest) throw new Error('analyzeChange needs at least one cluster');
+  const probe = opts.probeNodes ?? defaultProbeNodes;
+  const extra = (n: number): ReturnType<typeof flowsAt> => flowsAt(change, n);
+  const breakEvens = new Map<string, BreakEven>();
+  for (const t of targets) {
+    const key = shapeKey(t);
+    if (!breakEvens.has(key)) breakEvens.set(key, breakEvenNodes(templateFor(t), extra, breakEvenSearchLimit));
+  }
+  const scaling = scalingOf(change, largest, probe);
+  const clusters = targets.map((t) =>
+    clusterResult(
+      change,
+      t,
+      breakEvens.get(shapeKey(t)) ?? breakEvenNodes(templateFor(t), extra, breakEvenSearchLimit),
+      scaling.law,
+    ),
+  );
+
+  const atLargest = callCosts(change, largest, largest.nodes);
+  const dominantIndex = dominantCallIndex(change, largest, atLargest);
+  const dominant = dominantIndex === null ? undefined : change.calls[dominantIndex];
+  const dominantCall: DominantCall | null = dominant
+    ? { call: dominant, summary: describeCall(dominant) }
+    : null;
+
+  const notes: string[] = [];
+  const flags = new Set<string>();
+  let fix: string | null = null;
+  for (const [i, call] of change.calls.entries()) {
+    const advice = adviceFor(call, change, scaling.perCall[i]?.law ?? 'O(1)');
+    if (advice.watchFanOut) flags.add('watch-fan-out');
+    if (advice.note) notes.push(advice.note);
+    if (i === dominantIndex) fix = advice.fix;
+    else if (advice.fix && advice.watchFanOut) notes.push(`for "${describeCall(call)}": ${advice.fix}`);
+  }
+
+  // The workload's break-even is that of the fleet's most constrained cluster shape.
+  let worst: { be: BreakEven; t: ClusterTarget } | null = null;
+  for (const t of targets) {
+    const be = breakEvens.get(shapeKey(t));
+    if (be && (worst === null || (be.maxSafeNodes ?? 0) < (worst.be.maxSafeNodes ?? 0))) worst = { be, t };
+  }
+  return {
+    scaling: scaling.law,
+    scalingSlope: scaling.slope,
+    costRatio: scaling.costRatio,
+    probeNodes: probe,
+    maxSafeNodes: worst?.be.maxSafeNodes ?? null,
+    maxSafeAt: {
+      podsPerNode: worst?.t.podsPerNode ?? largest.podsPerNode,
+      apiServers: worst?.t.apiServers ?? largest.apiServers,
+    },
+    bindingResource: worst?.be.bindingResource ?? null,
+    dominantCall,
+    fix,
+    notes,
+    flags: [...flags],
+    verdict: worstVerdict(clusters.map((c) => c.verdict)),
+    clusters,
+  };
+}
+
+/** The call with the largest share of its scarcest resource (seats of its level, CPU or memory). */
+function dominantCallIndex(
+  change: ChangeSpec,
+  target: ClusterTarget,
+  costs: readonly CallCost[],
+): number | null {
+  if (costs.length === 0) return null;
+  const tpl = templateFor(target);
+  const load = loadAt(tpl, target.nodes, (n) => flowsAt(change, n));
+  const calib = tpl.controlPlane.calibration;
+  let best = 0;
+  let bestScore = -1;
+  costs.forEach((c, i) => {
+    const level = load.levels.find((l) => l.level === c.costed.classification.priorityLevel);
+    const seatShare = level && level.seatCapacity > 0 ? c.seatsInUse / level.seatCapacity : 0;
+    const score = Math.max(seatShare, c.cpuCores / calib.cores, c.memoryBytes / (calib.memoryGiB * GiB));
+    if (score > bestScore) {
+      best = i;
+      bestScore = score;
+    }
+  });
+  return best;
+}
+
+function clusterResult(change: ChangeSpec, t: ClusterTarget, be: BreakEven, law: ScalingLaw): ClusterResult {
+  const tpl = templateFor(t);
+  const withChange = loadAt(tpl, t.nodes, (n) => flowsAt(change, n));
+  const without = loadAt(tpl, t.nodes, () => []);
+  const costs = callCosts(change, t, t.nodes);
+  // The level the change lands in: that of its costliest call in seats (watches hold none).
+  const main = [...costs].sort((a, b) => b.seatsInUse - a.seatsInUse)[0];
+  const cls =
+    main?.costed.classification ??
+    classify(
+      tpl.controlPlane.flowSchemas,
+      serviceAccountIdentity(change.namespace, change.serviceAccount),
+      'list',
+      'pods',
+    );
+  const level = withChange.levels.find((l) => l.level === cls.priorityLevel);
+  const seatDemand = level?.seatDemand ?? 0;
+  const seatCapacity = level?.seatCapacity ?? 0;
+  const utilization = level?.utilization ?? 0;
+  const changeSeatDemand = costs
+    .filter((c) => c.costed.classification.priorityLevel === cls.priorityLevel)
+    .reduce((s, c) => s + c.seatsInUse, 0);
+
+  const reasons: string[] = [];
+  let verdict: Verdict = 'low';
+  if (withChange.utilization >= 1) {
+    verdict = 'high';
+    const what =
+      withChange.bindingResource === 'seats'
+        ? `seats of ${withChange.bindingLevel ?? 'a level'}`
+        : withChange.bindingResource;
+    reasons.push(`saturates: ${what} at ${pct(withChange.utilization)} of capacity`);
+    if (without.utilization >= 1) reasons.push('already saturated without this change');
+  } else {
+    if (utilization > mediumLevelUtilization) {
+      verdict = 'medium';
+      reasons.push(`${cls.priorityLevel} needs ${pct(utilization)} of the seats it can get`);
+    }
+    for (const [name, w, wo] of [
+      ['CPU', withChange.cpuUtilization, without.cpuUtilization],
+      ['memory', withChange.memoryUtilization, without.memoryUtilization],
+    ] as const) {
+      if (w > mediumResourceUtilization && w - wo >= mediumIncrement) {
+        verdict = 'medium';
+        reasons.push(`${name} at ${pct(w)} (${pct(w - wo)} from this change)`);
+      }
+    }
+    if (law === 'O(N²)' && be.maxSafeNodes !== null && t.nodes * 2 > be.maxSafeNodes) {
+      verdict = 'medium';
+      reasons.push(
+        `O(N²) and within 2× of its break-even (${be.maxSafeNodes.toLocaleString('en-US')} nodes)`,
+      );
+    }
+  }
+  return {
+    name: t.name,
+    nodes: t.nodes,
+    podsPerNode: t.podsPerNode,
+    apiServers: t.apiServers,
+    replicas: replicasFor(change, t.nodes),
+    priorityLevel: cls.priorityLevel,
+    flowSchema: cls.flowSchema,
+    seatDemand,
+    changeSeatDemand,
+    seatCapacity,
+    utilization,
+    cpuUtilization: withChange.cpuUtilization,
+    memoryUtilization: withChange.memoryUtilization,
+    serverUtilization: withChange.utilization,
+    bindingResource: withChange.bindingResource,
+    listResponseBytes: Math.max(
+      0,
+      ...costs.filter((c) => c.call.verb === 'list').map((c) => c.costed.cost.responseBytes),
+    ),
+    listMemoryBytes: costs.reduce((s, c) => s + c.memoryBytes, 0),
+    watchEventsPerS: costs.reduce((s, c) => s + c.watchEventsPerS, 0),
+    queueRisk: queueRisk(utilization, withChange.cpuUtilization, withChange.memoryUtilization),
+    maxSafeNodes: be.maxSafeNodes,
+    verdict,
+    reasons,
+  };
+}
+
+function queueRisk(levelUtil: number, cpu: number, memory: number): QueueRisk {
+  if (memory >= 1) return 'oom';
+  if (levelUtil >= 1 || cpu >= 1) return 'throttling';
+  if (levelUtil >= queueingUtilization || cpu >= queueingUtilization) return 'queueing';
+  return 'none';
+}
+
+function pct(x: number): string {
+  return x >= 10 ? `${Math.round(x * 100).toLocaleString('en-US')}%` : `${Math.round(x * 100)}%`;
+}

@@ -1,0 +1,114 @@
+import type { ApiCall, WorkloadKind } from '../model/api-profile.js';
+import type { ApiServerCalibration } from '../cost/calibration.js';
+import type { FlowSchema, PriorityLevel } from '../model/apf.js';
+import type { SourceLocation } from '../config/manifests.js';
+
+/** Verdicts, lowest first; the order is used to compare against --fail-on. */
+export const verdicts = ['low', 'medium', 'high'] as const;
+export type Verdict = (typeof verdicts)[number];
+
+/** Where a workload's calls came from, in order of preference. */
+export const callSources = ['audit', 'profile', 'annotation', 'rbac-inferred'] as const;
+export type CallSource = (typeof callSources)[number];
+
+/** Growth of a change's own API-server cost with the node count. */
+export type ScalingLaw = 'O(1)' | 'O(N)' | 'O(N²)';
+
+/** A workload to analyze: what it is, how many replicas, and what each replica calls. */
+export interface Workload {
+  readonly kind: WorkloadKind;
+  readonly namespace: string;
+  readonly name: string;
+  readonly serviceAccount: string;
+  /** Replicas for non-DaemonSet kinds. */
+  readonly replicas: number;
+  readonly calls: readonly ApiCall[];
+  readonly source: CallSource;
+  readonly location: SourceLocation;
+  /** Caveats about how the calls were obtained (inference, audit extrapolation). */
+  readonly notes: readonly string[];
+}
+
+/** A cluster to evaluate a change against; everything but name and size has a default. */
+export interface ClusterTarget {
+  readonly name: string;
+  readonly nodes: number;
+  readonly podsPerNode: number;
+  readonly apiServers: number;
+  readonly calibration?: ApiServerCalibration;
+  readonly priorityLevels?: readonly PriorityLevel[];
+  readonly flowSchemas?: readonly FlowSchema[];
+  readonly corednsReplicas?: number;
+  readonly oncallUsers?: number;
+}
+
+/** The call that costs the most, and how it reads in a sentence. */
+export interface DominantCall {
+  readonly call: ApiCall;
+  readonly summary: string;
+}
+
+/** Risk at the change's priority level: queueing below saturation, then 429s / timeouts, or OOM. */
+export type QueueRisk = 'none' | 'queueing' | 'throttling' | 'oom';
+
+/** A change in one cluster. Seats, CPU and memory are per API server. */
+export interface ClusterResult {
+  readonly name: string;
+  readonly nodes: number;
+  readonly podsPerNode: number;
+  readonly apiServers: number;
+  readonly replicas: number;
+  readonly priorityLevel: string;
+  readonly flowSchema: string;
+  /** Seat demand of the whole level (baseline + change) on one API server. */
+  readonly seatDemand: number;
+  /** The change's own part of seatDemand. */
+  readonly changeSeatDemand: number;
+  /** Seats the level can get on one API server, borrowing from idle levels. */
+  readonly seatCapacity: number;
+  /** seatDemand / seatCapacity. */
+  readonly utilization: number;
+  readonly cpuUtilization: number;
+  readonly memoryUtilization: number;
+  /** Worst of seats (any level), CPU and memory; ≥ 1 means the API servers saturate. */
+  readonly serverUtilization: number;
+  readonly bindingResource: 'seats' | 'cpu' | 'memory';
+  /** Largest response of the change's LISTs, in bytes. */
+  readonly listResponseBytes: number;
+  /** Heap the change's in-flight LISTs hold on one API server. */
+  readonly listMemoryBytes: number;
+  /** Watch events per second the change's watchers receive, per API server. */
+  readonly watchEventsPerS: number;
+  readonly queueRisk: QueueRisk;
+  /** Largest node count that fits for this cluster's shape (pods per node, API servers). */
+  readonly maxSafeNodes: number | null;
+  readonly verdict: Verdict;
+  readonly reasons: readonly string[];
+}
+
+/** Everything analyze says about one workload. */
+export interface WorkloadAnalysis {
+  readonly scaling: ScalingLaw;
+  /** Steepest per-call log-log slope of the change's own cost between the two probe sizes. */
+  readonly scalingSlope: number;
+  /** How many times the change's own cost grew between the probe sizes. */
+  readonly costRatio: number;
+  readonly probeNodes: readonly [number, number];
+  /** Smallest break-even over the fleet's cluster shapes; null when not even one node fits. */
+  readonly maxSafeNodes: number | null;
+  /** The cluster shape that break-even is for (the fleet's most constrained one). */
+  readonly maxSafeAt: { readonly podsPerNode: number; readonly apiServers: number };
+  readonly bindingResource: 'seats' | 'cpu' | 'memory' | null;
+  readonly dominantCall: DominantCall | null;
+  readonly fix: string | null;
+  readonly notes: readonly string[];
+  /** `watch-fan-out`: per-node watchers of a cluster-wide resource (O(N²) events). */
+  readonly flags: readonly string[];
+  readonly verdict: Verdict;
+  readonly clusters: readonly ClusterResult[];
+}
+
+/** A workload with its analysis. */
+export interface WorkloadReport extends WorkloadAnalysis {
+  readonly workload: Workload;
+}

@@ -1,0 +1,53 @@
+import { Option } from 'commander';
+import { writeFileAtomic } from '../../core/atomic-write.js';
+import { badInput } from '../../core/errors.js';
+import { simulate } from '../../sim/engine.js';
+import { loadScenario } from '../../sim/scenario.js';
+import { renderClusterTable, renderFleetSummary, renderHeader, renderTimeline } from '../../report/timeline.js';
+import type { RegisterCommand } from './context.js';
+import { progressReporter } from '../progress.js';
+
+/** `rampart simulate <scenario>`: runs a scenario and prints the timeline and per-cluster summary. */
+export const registerSimulate: RegisterCommand = (program, { io }) => {
+  program
+    .command('simulate')
+    .argument('<scenario>', 'scenario YAML file (see scenarios/)')
+    .description('simulate a fleet: API servers with APF, LIST cost, retries, DNS caches, data-plane errors')
+    .option('--seed <n>', 'override the scenario seed (same seed, same output)')
+    .option('--json <file>', "write the full result as JSON to a file, or '-' for stdout (then nothing else is printed)")
+    .addOption(new Option('--quiet', 'print only the summary, not the timeline'))
+    .addHelpText(
+      'after',
+      `
+Examples:
+  rampart simulate scenarios/incident-2024-12-11.yaml
+  rampart simulate scenarios/incident-2024-12-11.yaml --seed 7 --json out/incident.json
+  rampart simulate scenarios/staging.yaml --json - | jq .fleet
+
+Exit codes: 0 ok, 2 bad input (the message names file:line:col and field).`,
+    )
+    .action((file: string, opts: { seed?: string; json?: string; quiet?: boolean }) => {
+      let seed: number | undefined;
+      if (opts.seed !== undefined) {
+        seed = Number(opts.seed);
+        if (!Number.isInteger(seed) || seed < 0) throw badInput(`--seed: "${opts.seed}" is not a non-negative integer`);
+      }
+      const scenario = loadScenario(file, seed);
+      const jsonToStdout = opts.json === '-';
+      const progress = jsonToStdout ? undefined : progressReporter(io, `simulating ${scenario.clusters.length} clusters`);
+      const result = simulate(scenario, progress ? { onProgress: progress.update } : {});
+      progress?.done();
+      const json = `${JSON.stringify(result)}\n`;
+      if (jsonToStdout) {
+        io.out(json);
+        return;
+      }
+      if (opts.json) writeFileAtomic(opts.json, json);
+      const clock = scenario.clock;
+      const parts = [renderHeader(result, clock), ''];
+      if (!opts.quiet) parts.push('Timeline', renderTimeline(result, clock), '');
+      parts.push('Clusters', renderClusterTable(result, clock), '', renderFleetSummary(result, clock));
+      if (opts.json) parts.push(`JSON written to ${opts.json}`);
+      io.out(`${parts.join('\n')}\n`);
+    });
+};

@@ -1,0 +1,51 @@
+import { z } from 'zod';
+import { metadataSchema, positiveInt } from './common-schemas.js';
+import { loadYamlFile } from './yaml-source.js';
+
+/** Pods per node when a fleet file does not say: the SIG-scalability load test's 30 (reference §4.4). */
+export const defaultPodsPerNode = 30;
+/** API servers per cluster when a fleet file does not say: the common HA control plane of three. */
+export const defaultApiServers = 3;
+
+const fleetClusterSchema = z.strictObject({
+  name: z.string().min(1),
+  nodes: positiveInt,
+  podsPerNode: z.number().positive().default(defaultPodsPerNode),
+  apiServers: positiveInt.default(defaultApiServers),
+});
+
+/**
+ * A fleet file: the clusters a change will reach and their sizes. Live rollouts will add connection
+ * fields here later; until then unknown fields are errors so typos do not pass silently.
+ */
+export const fleetSchema = z.strictObject({
+  apiVersion: z.literal('rampart.dev/v1alpha1'),
+  kind: z.literal('Fleet'),
+  metadata: metadataSchema.optional(),
+  spec: z.strictObject({
+    clusters: z
+      .array(fleetClusterSchema)
+      .min(1, { message: 'the fleet needs at least one cluster' })
+      .superRefine((clusters, ctx) => {
+        const seen = new Set<string>();
+        clusters.forEach((c, i) => {
+          if (seen.has(c.name)) {
+            ctx.addIssue({
+              code: 'custom',
+              message: `duplicate cluster name "${c.name}"`,
+              path: [i, 'name'],
+            });
+          }
+          seen.add(c.name);
+        });
+      }),
+  }),
+});
+
+export type FleetFile = z.output<typeof fleetSchema>;
+export type FleetCluster = z.output<typeof fleetClusterSchema>;
+
+/** Loads and validates a fleet file; errors name file:line:col. */
+export function loadFleet(file: string): FleetFile {
+  return loadYamlFile(file, fleetSchema).value;
+}

@@ -1,0 +1,197 @@
+import { readdirSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import { z } from 'zod';
+import { Scalar } from 'yaml';
+import { badInput, RampartError } from '../core/errors.js';
+import { workloadKinds, type ApiCall, type WorkloadKind } from '../model/api-profile.js';
+import { apiCallListSchema, profileFromSource, toApiCalls, type LoadedProfile } from './api-profile.js';
+import { parseYamlDocuments, readText, validate, type YamlSource } from './yaml-source.js';
+import { rbacKinds, rbacFromSource, type RbacObjects } from './rbac-manifests.js';
+
+/** The annotation carrying a workload's calls (YAML of the ApiProfile `calls` list). */
+export const apiProfileAnnotation = 'rampart.dev/api-profile';
+
+/** Where something was declared: file and 1-based line, for messages and SARIF regions. */
+export interface SourceLocation {
+  readonly file: string;
+  readonly line: number;
+}
+
+/** A workload found in a manifest, with what its pods run as. */
+export interface ManifestWorkload {
+  readonly kind: WorkloadKind;
+  readonly namespace: string;
+  readonly name: string;
+  readonly serviceAccount: string;
+  /** Declared replicas (DaemonSets: 1, they scale with nodes). */
+  readonly replicas: number;
+  readonly annotationCalls?: readonly ApiCall[];
+  readonly location: SourceLocation;
+}
+
+/** A document that is not something analyze understands; listed, never fatal. */
+export interface SkippedDocument {
+  readonly kind: string;
+  readonly name: string;
+  readonly location: SourceLocation;
+}
+
+/** Everything read from the manifests given on the command line. */
+export interface ManifestSet extends RbacObjects {
+  readonly workloads: readonly ManifestWorkload[];
+  /** ApiProfile documents found among the manifests, used as if given with --profile. */
+  readonly profiles: readonly LoadedProfile[];
+  readonly skipped: readonly SkippedDocument[];
+  readonly files: readonly string[];
+}
+
+const kindOnly = z.object({ kind: z.string().min(1, { message: 'kind is required' }) });
+
+const meta = z.object({
+  name: z.string().min(1),
+  namespace: z.string().min(1).optional(),
+  annotations: z.record(z.string(), z.string()).optional(),
+});
+const podTemplate = z.object({
+  spec: z
+    .object({ serviceAccountName: z.string().optional(), serviceAccount: z.string().optional() })
+    .optional(),
+});
+const count = z.number().int().nonnegative().optional();
+// Kubernetes objects carry many fields analyze does not read, so these schemas are not strict.
+const workloadSchema = z.object({
+  kind: z.enum(workloadKinds),
+  metadata: meta,
+  spec: z
+    .object({
+      replicas: count,
+      parallelism: count,
+      template: podTemplate.optional(),
+      jobTemplate: z
+        .object({ spec: z.object({ parallelism: count, template: podTemplate.optional() }).optional() })
+        .optional(),
+    })
+    .optional(),
+});
+
+/** Expands directories into their YAML files (recursively, sorted) and keeps files as given. */
+export function expandManifestPaths(paths: readonly string[]): string[] {
+  const out: string[] = [];
+  for (const p of paths) {
+    let isDir = false;
+    try {
+      isDir = statSync(p).isDirectory();
+    } catch {
+      throw badInput(`${p}: cannot read (no such file or directory)`);
+    }
+    if (!isDir) {
+      out.push(p);
+      continue;
+    }
+    const found = walkYaml(p);
+    if (found.length === 0) throw badInput(`${p}: no .yaml or .yml files in this directory`);
+    out.push(...found);
+  }
+  return out;
+}
+
+function walkYaml(dir: string): string[] {
+  const entries = readdirSync(dir, { withFileTypes: true }).sort((a, b) => a.name.localeCompare(b.name));
+  const out: string[] = [];
+  for (const e of entries) {
+    if (e.name.startsWith('.')) continue;
+    const full = join(dir, e.name);
+    if (e.isDirectory()) out.push(...walkYaml(full));
+    else if (/\.ya?ml$/i.test(e.name)) out.push(full);
+  }
+  return out;
+}
+
+/** Reads manifests (files or directories) into workloads, RBAC objects, profiles and skipped documents. */
+export function loadManifests(paths: readonly string[]): ManifestSet {
+  const files = expandManifestPaths(paths);
+  const workloads: ManifestWorkload[] = [];
+  const profiles: LoadedProfile[] = [];
+  const skipped: SkippedDocument[] = [];
+  const rbac: RbacObjects = { roles: [], bindings: [], serviceAccounts: [] };
+  for (const file of files) {
+    const text = readText(file);
+    for (const src of parseYamlDocuments(file, text)) {
+      const { kind } = validate(src, kindOnly);
+      const location = { file, line: docLine(src) };
+      if ((workloadKinds as readonly string[]).includes(kind))
+        workloads.push(workloadFromSource(src, text, location));
+      else if (kind === 'ApiProfile') profiles.push(profileFromSource(src));
+      else if ((rbacKinds as readonly string[]).includes(kind)) rbacFromSource(src, kind, rbac);
+      else skipped.push({ kind, name: nameOf(src), location });
+    }
+  }
+  return { workloads, profiles, skipped, files, ...rbac };
+}
+
+function docLine(src: YamlSource): number {
+  return Math.max(1, src.lines.linePos(src.doc.contents?.range?.[0] ?? 0).line);
+}
+
+function nameOf(src: YamlSource): string {
+  const name = src.doc.getIn(['metadata', 'name']);
+  return typeof name === 'string' ? name : '';
+}
+
+function workloadFromSource(src: YamlSource, text: string, location: SourceLocation): ManifestWorkload {
+  const w = validate(src, workloadSchema);
+  const spec = w.spec;
+  const pod = w.kind === 'CronJob' ? spec?.jobTemplate?.spec?.template?.spec : spec?.template?.spec;
+  const replicas =
+    w.kind === 'DaemonSet'
+      ? 1
+      : w.kind === 'Job'
+        ? (spec?.parallelism ?? 1)
+        : w.kind === 'CronJob'
+          ? (spec?.jobTemplate?.spec?.parallelism ?? 1)
+          : (spec?.replicas ?? 1);
+  const annotation = w.metadata.annotations?.[apiProfileAnnotation];
+  const base = {
+    kind: w.kind,
+    namespace: w.metadata.namespace ?? 'default',
+    name: w.metadata.name,
+    serviceAccount: pod?.serviceAccountName ?? pod?.serviceAccount ?? 'default',
+    replicas: Math.max(1, replicas),
+    location,
+  };
+  return annotation === undefined ? base : { ...base, annotationCalls: annotationCalls(src, text) };
+}
+
+/**
+ * Parses the annotation's YAML so that errors point at the right line of the manifest: the text before
+ * the annotation's value is blanked (newlines kept) and parsed in place, so offsets are the file's own.
+ */
+function annotationCalls(src: YamlSource, text: string): ApiCall[] {
+  const node = src.doc.getIn(['metadata', 'annotations', apiProfileAnnotation], true);
+  if (!(node instanceof Scalar) || typeof node.value !== 'string' || !node.range) {
+    throw badInput(`${src.file}:${docLine(src)}: annotation ${apiProfileAnnotation} must be a string`);
+  }
+  const [start, end] = node.range;
+  let embedded: string;
+  if (node.type === Scalar.BLOCK_LITERAL || node.type === Scalar.BLOCK_FOLDED) {
+    const contentStart = text.indexOf('\n', start) + 1;
+    embedded = blank(text.slice(0, contentStart)) + text.slice(contentStart, end);
+  } else {
+    const quoted = node.type === Scalar.QUOTE_DOUBLE || node.type === Scalar.QUOTE_SINGLE;
+    embedded = blank(text.slice(0, start + (quoted ? 1 : 0))) + node.value;
+  }
+  try {
+    const docs = parseYamlDocuments(src.file, embedded);
+    const first = docs[0];
+    if (!first) throw badInput(`${src.file}:${docLine(src)}: annotation ${apiProfileAnnotation} is empty`);
+    return toApiCalls(validate(first, apiCallListSchema));
+  } catch (err) {
+    if (!(err instanceof RampartError)) throw err;
+    // Name the annotation in the message; the location prefix is already the manifest's file:line:col.
+    throw badInput(err.message.replace(/^(.*?:\d+:\d+): /, `$1: annotation ${apiProfileAnnotation}: `));
+  }
+}
+
+function blank(prefix: string): string {
+  return prefix.replace(/[^\n]/g, ' ');
+}

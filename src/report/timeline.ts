@@ -1,0 +1,139 @@
+import { formatDurationS } from '../core/duration.js';
+import { clockTimeAt, offsetLabel, type WallClock } from '../core/wall-clock.js';
+import type { ClusterSummary, SimEvent, SimResult } from '../sim/result.js';
+
+/** Event types that are per-cluster and frequent: shown grouped by minute in the timeline. */
+const groupedTypes = new Set([
+  'rollout.cluster.applied',
+  'apiserver.saturated',
+  'apiserver.recovered',
+  'dns.failures.started',
+  'admin.lockedout',
+  'admin.access.restored',
+  'cluster.recovered',
+  'rollout.cluster.rolledback',
+]);
+
+/** Formats a time since start as wall clock (when the scenario has a start) or as an offset. */
+export function timeLabel(clock: WallClock | undefined, tS: number): string {
+  return clock ? clockTimeAt(clock, tS).slice(0, 5) : `+${formatDurationS(tS)}`.padStart(7);
+}
+
+/**
+ * The human timeline: fleet-level events one per line, per-cluster events grouped per minute and type
+ * ("apiserver.saturated ×12: prod-eu-03 (7,151 nodes), …"), so hundreds of clusters stay readable.
+ */
+export function renderTimeline(result: SimResult, clock: WallClock | undefined, maxLines = 60): string {
+  const nodes = new Map(result.clusters.map((c) => [c.name, c.nodes]));
+  const lines: string[] = [];
+  const groups = new Map<string, SimEvent[]>();
+  const order: string[] = [];
+  for (const e of result.events) {
+    // Per-cluster events are bucketed by five minutes so a fleet-wide wave reads as one line.
+    const bucket = Math.floor(e.tS / 300);
+    const key = groupedTypes.has(e.type) || (e.type === 'operator.action' && e.cluster) ? `${bucket}|${e.type}|${e.detail && e.type === 'operator.action' ? e.detail.split(' ')[0] : ''}` : `${e.tS}|${e.type}|${order.length}`;
+    if (!groups.has(key)) {
+      groups.set(key, []);
+      order.push(key);
+    }
+    groups.get(key)?.push(e);
+  }
+  for (const key of order) {
+    const evs = groups.get(key) ?? [];
+    const first = evs[0];
+    if (!first) continue;
+    const last = evs[evs.length - 1] ?? first;
+    const when = evs.length > 1 && last.tS - first.tS >= 60 ? `${timeLabel(clock, first.tS)}–${timeLabel(clock, last.tS).trim()}` : timeLabel(clock, first.tS);
+    if (evs.length === 1 && !groupedTypes.has(first.type)) {
+      lines.push(`${when.padEnd(clock ? 11 : 15)}  ${first.type.padEnd(27)} ${[first.cluster, first.detail].filter(Boolean).join(': ')}`);
+      continue;
+    }
+    // Largest clusters first: they are the ones that matter in a scale-dependent failure.
+    const sorted = [...evs].sort((a, b) => (nodes.get(b.cluster ?? '') ?? 0) - (nodes.get(a.cluster ?? '') ?? 0));
+    const names = sorted.map((e) => `${e.cluster ?? ''}${nodes.has(e.cluster ?? '') ? ` (${(nodes.get(e.cluster ?? '') ?? 0).toLocaleString('en-US')})` : ''}`);
+    const shown = names.slice(0, 3).join(', ') + (names.length > 3 ? `, +${names.length - 3} more` : '');
+    const detail = evs.length === 1 && first.detail && first.type !== 'rollout.cluster.applied' ? `: ${first.detail}` : first.type === 'operator.action' && first.detail ? ` — ${first.detail}` : '';
+    lines.push(`${when.padEnd(clock ? 11 : 15)}  ${`${first.type}${evs.length > 1 ? ` ×${evs.length}` : ''}`.padEnd(27)} ${shown}${detail}`);
+  }
+  if (lines.length > maxLines) {
+    const head = lines.slice(0, maxLines - 10);
+    const tail = lines.slice(-9);
+    return [...head, `   …  ${lines.length - head.length - tail.length} more lines (all events are in --json)`, ...tail].join('\n');
+  }
+  return lines.join('\n');
+}
+
+/** Header lines: scenario, seed, clock. */
+export function renderHeader(result: SimResult, clock: WallClock | undefined): string {
+  const zone = clock ? ` · times ${offsetLabel(clock)}` : ' · times are offsets from the start';
+  return `Rampart simulation · ${result.scenario} · seed ${result.seed} · ${result.clusters.length} clusters · ${formatDurationS(result.durationS)} simulated${result.policy ? ` · policy ${result.policy}` : ''}${zone}`;
+}
+
+function pct(x: number): string {
+  return `${(x * 100).toFixed(x < 0.1 && x > 0 ? 1 : 0)}%`;
+}
+
+/** The per-cluster summary table: every cluster that was affected, then one line for the rest. */
+export function renderClusterTable(result: SimResult, clock: WallClock | undefined, maxRows = 40): string {
+  const t = (s: number | null): string => (s === null ? '-' : timeLabel(clock, s));
+  const affected = result.clusters.filter((c) => c.saturated || c.dnsFailureStartS !== null || c.peakErrorRatio >= 0.001);
+  const rest = result.clusters.filter((c) => !affected.includes(c));
+  const header = ['cluster', 'nodes', 'saturated', 'DNS fails', 'peak err', 'seats', 'p99', '429s', 'OOM', 'locked out', 'recovered'];
+  const rows = [...affected]
+    .sort((a, b) => (a.saturatedAtS ?? Infinity) - (b.saturatedAtS ?? Infinity) || b.nodes - a.nodes)
+    .map((c: ClusterSummary) => [
+      c.name,
+      c.nodes.toLocaleString('en-US'),
+      c.saturated ? t(c.saturatedAtS) : 'no',
+      t(c.dnsFailureStartS),
+      pct(c.peakErrorRatio),
+      pct(c.peakSeatUtilization),
+      `${c.peakApiP99LatencyS.toFixed(1)}s`,
+      compact(c.rejected429Total),
+      String(c.oomKills),
+      c.adminLockedOutS > 0 ? formatDurationS(c.adminLockedOutS) : '-',
+      t(c.recoveredAtS),
+    ]);
+  const shown = rows.slice(0, maxRows);
+  const widths = header.map((h, i) => Math.max(h.length, ...shown.map((r) => (r[i] ?? '').length)));
+  const fmt = (r: readonly string[]): string => r.map((cell, i) => (i === 0 ? cell.padEnd(widths[i] ?? 0) : cell.padStart(widths[i] ?? 0))).join('  ');
+  const out = shown.length > 0 ? [fmt(header), ...shown.map(fmt)] : [];
+  if (rows.length > shown.length) out.push(`… ${rows.length - shown.length} more affected clusters (see --json)`);
+  if (rest.length > 0) {
+    const sizes = rest.map((c) => c.nodes);
+    const lo = Math.min(...sizes).toLocaleString('en-US');
+    const hi = Math.max(...sizes).toLocaleString('en-US');
+    const range = lo === hi ? `${lo} nodes` : `${lo}–${hi} nodes`;
+    out.push(`${rest.length === 1 ? `${rest[0]?.name ?? '1 cluster'}` : `${affected.length > 0 ? `${rest.length} other` : `All ${rest.length}`} clusters`} (${range}): never saturated, no DNS failures`);
+  }
+  return out.join('\n');
+}
+
+function compact(n: number): string {
+  if (n >= 1e9) return `${(n / 1e9).toFixed(1)}G`;
+  if (n >= 1e6) return `${(n / 1e6).toFixed(1)}M`;
+  if (n >= 1e3) return `${(n / 1e3).toFixed(1)}k`;
+  return String(n);
+}
+
+/** The fleet summary paragraph, including the size threshold. */
+export function renderFleetSummary(result: SimResult, clock: WallClock | undefined): string {
+  const f = result.fleet;
+  const t = (s: number | null): string => (s === null ? 'never' : timeLabel(clock, s));
+  const lines = [
+    `Clusters saturated: ${f.clustersSaturated} of ${result.clusters.length}`,
+    f.impactStartS === null
+      ? `Customer impact: none (peak ${pct(f.peakErrorRatio)} of requests failing)`
+      : `Customer impact: started ${t(f.impactStartS)}, peak ${pct(f.peakErrorRatio)} of requests failing at ${t(f.peakAtS)}, ${f.customerErrorMinutes.toFixed(1)} error-minutes`,
+    f.impactStartS === null ? 'Full recovery: n/a (customers saw no errors)' : `Full recovery: ${t(f.fullRecoveryS)}`,
+  ];
+  if (f.smallestSaturatedNodes !== null || f.predictedBreakEvenNodes !== null) {
+    const observed =
+      f.smallestSaturatedNodes !== null
+        ? `no cluster below ${f.smallestSaturatedNodes.toLocaleString('en-US')} nodes saturated${f.largestUnsaturatedNodes !== null && f.largestUnsaturatedNodes < f.smallestSaturatedNodes ? ` (largest unsaturated: ${f.largestUnsaturatedNodes.toLocaleString('en-US')})` : ''}`
+        : 'no cluster saturated';
+    const predicted = f.predictedBreakEvenNodes !== null ? `; the cost model puts the change's break-even at ${f.predictedBreakEvenNodes.toLocaleString('en-US')} nodes for the largest cluster's shape` : '';
+    lines.push(`Size threshold: ${observed}${predicted}`);
+  }
+  return lines.join('\n');
+}
