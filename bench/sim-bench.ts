@@ -1,0 +1,29 @@
+/**
+ * One simulator benchmark in its own process (so peak RSS is its own): prints one JSON line
+ * {bench, wallS, simSecondsPerWallSecond, clusterStepsPerS, peakRssMB}. Figures only; never asserts.
+ */
+import { join } from 'node:path';
+import { simulate } from '../src/sim/engine.js';
+import { loadScenario } from '../src/sim/scenario.js';
+
+const [name, file] = process.argv.slice(2);
+if (!name || !file) {
+  process.stderr.write('usage: sim-bench.ts <name> <scenario.yaml>\n');
+  process.exit(2);
+}
+const scenario = loadScenario(join(import.meta.dirname, '..', file));
+const t0 = performance.now();
+const result = simulate(scenario);
+const wallS = (performance.now() - t0) / 1000;
+const steps = Math.ceil(scenario.durationS / scenario.stepS);
+process.stdout.write(
+  `${JSON.stringify({
+    bench: name,
+    wallS: Number(wallS.toFixed(3)),
+    simSecondsPerWallSecond: Math.round(scenario.durationS / wallS),
+    clusterStepsPerS: Math.round((steps * scenario.clusters.length) / wallS),
+    peakRssMB: Math.round(process.resourceUsage().maxRSS / 1024),
+    clusters: scenario.clusters.length,
+    clustersSaturated: result.fleet.clustersSaturated,
+  })}\n`,
+);

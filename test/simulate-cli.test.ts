@@ -1,0 +1,91 @@
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, it } from 'node:test';
+import type { SimResult } from '../src/sim/result.js';
+import { runCli, tempDir, writeTemp } from './helpers.js';
+
+const header = 'apiVersion: rampart.dev/v1alpha1\nkind: Scenario\nmetadata: {name: x}\nspec:\n  duration: 1h\n';
+
+describe('rampart simulate: bad input gets one line naming file:line:col and field, exit 2', () => {
+  const dir = tempDir();
+  const cases: { name: string; yaml: string; expect: RegExp }[] = [
+    { name: 'malformed.yaml', yaml: `${header}  fleet:\n    clusters:\n      - {name: a, nodes: 5\n`, expect: /^rampart: .*malformed\.yaml:\d+:\d+: malformed YAML/ },
+    { name: 'unknown.yaml', yaml: `${header}  bogus: 1\n  fleet:\n    clusters:\n      - {name: a, nodes: 5}\n`, expect: /^rampart: .*unknown\.yaml:6:\d+: spec\.bogus: unknown field "bogus"/ },
+    { name: 'negative.yaml', yaml: `${header}  fleet:\n    clusters:\n      - {name: a, nodes: -5}\n`, expect: /^rampart: .*negative\.yaml:8:\d+: spec\.fleet\.clusters\[0\]\.nodes: / },
+    {
+      name: 'resource.yaml',
+      yaml: `${header}  fleet:\n    clusters:\n      - {name: a, nodes: 5}\n  change:\n    name: t\n    kind: DaemonSet\n    namespace: x\n    serviceAccount: y\n    calls:\n      - {verb: list, resource: podz, scope: cluster, everySeconds: 60}\n`,
+      expect: /^rampart: .*resource\.yaml:15:\d+: spec\.change\.calls\[0\]\.resource: unknown resource/,
+    },
+    { name: 'cluster.yaml', yaml: `${header}  fleet:\n    clusters:\n      - {name: a, nodes: 5}\n  operator:\n    - {at: 10m, action: delete-change, clusters: [nope]}\n`, expect: /^rampart: .*cluster\.yaml:\d+:\d+: spec\.operator\.0\.clusters: unknown cluster "nope"/ },
+    { name: 'time.yaml', yaml: `${header}  fleet:\n    clusters:\n      - {name: a, nodes: 5}\n  operator:\n    - {at: "15:27", action: shift-traffic, clusters: all}\n`, expect: /needs spec\.start/ },
+  ];
+  for (const c of cases) {
+    it(c.name, () => {
+      const run = runCli(['simulate', writeTemp(dir, c.name, c.yaml)]);
+      assert.equal(run.code, 2);
+      assert.match(run.stderr, c.expect);
+      assert.equal(run.stderr.trim().split('\n').length, 1, 'one line');
+      assert.doesNotMatch(run.stderr, /\bat .*\.ts:\d+/, 'no stack trace');
+      assert.equal(run.stdout, '');
+    });
+  }
+  it('a missing file', () => {
+    const run = runCli(['simulate', join(dir, 'missing.yaml')]);
+    assert.equal(run.code, 2);
+    assert.match(run.stderr, /missing\.yaml: cannot read \(no such file\)/);
+  });
+  it('a bad --seed', () => {
+    const run = runCli(['simulate', 'test/fixtures/small-fleet.yaml', '--seed', '-3']);
+    assert.equal(run.code, 2);
+    assert.match(run.stderr, /--seed/);
+  });
+  it('an existing --json file is left intact when the input is bad', () => {
+    const out = writeTemp(dir, 'keep.json', '{"previous":true}\n');
+    const run = runCli(['simulate', join(dir, 'negative.yaml'), '--json', out]);
+    assert.equal(run.code, 2);
+    assert.equal(readFileSync(out, 'utf8'), '{"previous":true}\n');
+  });
+});
+
+describe('rampart simulate: determinism and output', () => {
+  it('same scenario and seed give byte-identical JSON; another seed changes it', () => {
+    const a = runCli(['simulate', 'test/fixtures/small-fleet.yaml', '--json', '-']);
+    const b = runCli(['simulate', 'test/fixtures/small-fleet.yaml', '--json', '-']);
+    const c = runCli(['simulate', 'test/fixtures/small-fleet.yaml', '--json', '-', '--seed', '8']);
+    assert.equal(a.code, 0, a.stderr);
+    assert.equal(a.stdout, b.stdout);
+    assert.notEqual(a.stdout, c.stdout);
+    const r = JSON.parse(a.stdout) as SimResult;
+    assert.equal(r.seed, 7);
+    assert.equal(JSON.parse(c.stdout).seed, 8);
+    const big = r.clusters.find((x) => x.name === 'big');
+    const tiny = r.clusters.find((x) => x.name === 'tiny');
+    assert.ok(big?.saturated, 'the 3,000-node cluster saturates');
+    assert.equal(tiny?.saturated, false);
+    assert.ok(r.events.some((e) => e.type === 'operator.action' && e.cluster === 'big' && /change deleted/.test(e.detail ?? '')));
+  });
+
+  it('writes --json atomically and prints where it went', () => {
+    const out = join(tempDir(), 'nested', 'r.json');
+    const run = runCli(['simulate', 'test/fixtures/small-fleet.yaml', '--json', out]);
+    assert.equal(run.code, 0, run.stderr);
+    assert.match(run.stdout, new RegExp(`JSON written to ${out.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}`));
+    assert.equal((JSON.parse(readFileSync(out, 'utf8')) as SimResult).scenario, 'small-fleet');
+  });
+
+  it('--help shows an example and the exit codes', () => {
+    const run = runCli(['simulate', '--help']);
+    assert.equal(run.code, 0);
+    assert.match(run.stdout, /Examples:\n {2}rampart simulate scenarios\/incident-2024-12-11\.yaml/);
+    assert.match(run.stdout, /Exit codes/);
+  });
+
+  it('rampart schema scenario prints a JSON Schema that names the scenario fields', () => {
+    const run = runCli(['schema', 'scenario']);
+    assert.equal(run.code, 0, run.stderr);
+    const schema = JSON.parse(run.stdout) as { properties: { spec: { properties: Record<string, unknown> } } };
+    for (const key of ['duration', 'fleet', 'change', 'rollout', 'operator', 'clusterDefaults']) assert.ok(key in schema.properties.spec.properties, key);
+  });
+});
