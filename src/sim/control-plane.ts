@@ -39,6 +39,7 @@ export class ControlPlane {
   private readonly levelWant: Float64Array;
   private readonly running: Float64Array;
   private readonly levelRunningSeats: Float64Array;
+  private readonly levelDrops: Float64Array;
   private readonly trackers: RetryAfterTracker[];
   private readonly groupOf: Int32Array;
   private readonly groupsByLevel: number[][];
@@ -104,6 +105,7 @@ export class ControlPlane {
     this.levelWant = new Float64Array(limits.length);
     this.running = new Float64Array(n);
     this.levelRunningSeats = new Float64Array(limits.length);
+    this.levelDrops = new Float64Array(limits.length);
     this.levelSeatUtilization = new Float64Array(limits.length);
     this.levelQueued = new Float64Array(limits.length);
     this.out = {
@@ -151,9 +153,9 @@ export class ControlPlane {
   private cacheReadyShare(nowS: number, up: number): number {
     if (up === 0) return 0;
     let ready = 0;
-    this.upAtS.forEach((t, i) => {
-      if (t <= nowS && (this.cacheReadyAtS[i] ?? 0) <= nowS) ready++;
-    });
+    for (let i = 0; i < this.upAtS.length; i++) {
+      if ((this.upAtS[i] ?? 0) <= nowS && (this.cacheReadyAtS[i] ?? 0) <= nowS) ready++;
+    }
     return ready / up;
   }
 
@@ -267,15 +269,25 @@ export class ControlPlane {
     levelRunningSeats.fill(0);
     for (let i = 0; i < n; i++) {
       const c = classes[i];
-      if (!c || c.kind === 'watch') continue;
+      const e0 = executing[i] ?? 0;
+      const q = queued[i] ?? 0;
+      if (!c || c.kind === 'watch' || (e0 === 0 && q === 0)) {
+        // Idle classes cost nothing: most classes are idle in most steps.
+        running[i] = 0;
+        desired[i] = 0;
+        continue;
+      }
       const t = c.cost.serviceS * slowdown;
       svc[i] = t;
       // Requests already running keep their seats until they finish (exponential service).
-      running[i] = (executing[i] ?? 0) * Math.exp(-dt / t);
-      levelRunningSeats[c.levelIndex] = (levelRunningSeats[c.levelIndex] ?? 0) + (running[i] ?? 0) * c.cost.seats;
+      const r = e0 < 1e-12 ? 0 : e0 * Math.exp(-dt / t);
+      running[i] = r;
       // Concurrency needed to start the whole backlog this step: short requests cycle a seat dt/T times.
-      desired[i] = (queued[i] ?? 0) * Math.min(1, holdTime(t, tau) / dt);
-      levelDesiredSeats[c.levelIndex] = (levelDesiredSeats[c.levelIndex] ?? 0) + ((desired[i] ?? 0) + (running[i] ?? 0)) * c.cost.seats;
+      const d = q === 0 ? 0 : q * Math.min(1, holdTime(t, tau) / dt);
+      desired[i] = d;
+      const seats = c.cost.seats;
+      levelRunningSeats[c.levelIndex] = (levelRunningSeats[c.levelIndex] ?? 0) + r * seats;
+      levelDesiredSeats[c.levelIndex] = (levelDesiredSeats[c.levelIndex] ?? 0) + (d + r) * seats;
     }
     // Borrowing (§2.2): a level keeps its guaranteed seats and may take lendable seats others do not use.
     let held = 0;
@@ -298,6 +310,17 @@ export class ControlPlane {
         const others = held - (want[l] ?? 0);
         capacity = Math.max(lim.guaranteedSeats, Math.min(lim.maxSeatsWithBorrowing, calib.seats - others)) * up;
       }
+      if ((levelDesiredSeats[l] ?? 0) === 0) {
+        // Nothing queued or running in this level.
+        for (const g of groups) for (const i of this.groupMembers[g] ?? []) {
+          executing[i] = 0;
+          this.throughput[i] = 0;
+          out.queueWaitS[i] = 0;
+        }
+        this.levelQueued[l] = 0;
+        this.levelSeatUtilization[l] = 0;
+        continue;
+      }
       this.fairShare(groups, Math.max(0, capacity - (levelRunningSeats[l] ?? 0)));
       let levelSeats = 0;
       let levelQueued = 0;
@@ -305,6 +328,11 @@ export class ControlPlane {
         for (const i of this.groupMembers[g] ?? []) {
           const c = classes[i];
           if (!c || c.kind === 'watch') continue;
+          if ((desired[i] ?? 0) === 0 && (running[i] ?? 0) === 0) {
+            executing[i] = 0;
+            this.throughput[i] = 0;
+            continue;
+          }
           const started = this.allowed[i] ?? 0;
           const t = svc[i] ?? c.cost.serviceS;
           const e = (running[i] ?? 0) + started;
@@ -331,11 +359,13 @@ export class ControlPlane {
     }
     this.seatUtilization = usedSeats / (calib.seats * up);
     this.cpuUtilization = cpuDemand / (calib.cores * up);
-    for (let l = 0; l < nLevels; l++) {
-      let drops = 0;
-      for (let i = 0; i < n; i++) if (classes[i]?.levelIndex === l) drops += out.rejected[i] ?? 0;
-      this.trackers[l]?.record(drops / up, dt, nowS);
+    const drops = this.levelDrops;
+    drops.fill(0);
+    for (let i = 0; i < n; i++) {
+      const c = classes[i];
+      if (c) drops[c.levelIndex] = (drops[c.levelIndex] ?? 0) + (out.rejected[i] ?? 0);
     }
+    for (let l = 0; l < nLevels; l++) this.trackers[l]?.record((drops[l] ?? 0) / up, dt, nowS);
   }
 
   /** Max-min fair share of a level's seats among its groups by flow count; proportional within a group. */

@@ -2,6 +2,7 @@ import type { RegisterCommand } from './context.js';
 import { registerSchema } from './schema.js';
 import { registerSimulate } from './simulate.js';
 import { registerAnalyze } from './analyze.js';
+import { registerBreakglass } from './breakglass.js';
 
 /** Every top-level command, in help order. */
-export const commands: readonly RegisterCommand[] = [registerSimulate, registerSchema, registerAnalyze];
+export const commands: readonly RegisterCommand[] = [registerSimulate, registerSchema, registerAnalyze, registerBreakglass];

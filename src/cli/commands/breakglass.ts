@@ -1,0 +1,91 @@
+import { Option } from 'commander';
+import { badInput } from '../../core/errors.js';
+import { renderManifests } from '../../rollout/apf-manifests.js';
+import {
+  additionObjects,
+  breakGlassApf,
+  defaultServerSeats,
+  parseServiceAccountRef,
+  quarantineApf,
+  rampartServiceAccount,
+} from '../../rollout/breakglass.js';
+import type { RegisterCommand } from './context.js';
+
+const collect = (value: string, previous: string[]): string[] => [...previous, value];
+
+function positiveInt(flag: string): (v: string) => number {
+  return (v) => {
+    const n = Number(v);
+    if (!/^\d+$/.test(v.trim()) || !Number.isSafeInteger(n) || n < 1)
+      throw badInput(`${flag}: "${v}" is not a positive whole number`);
+    return n;
+  };
+}
+
+/** `rampart breakglass manifests|quarantine`: prints APF objects for `kubectl apply -f -`. */
+export const registerBreakglass: RegisterCommand = (program, { io }) => {
+  const cmd = program
+    .command('breakglass')
+    .description('print API Priority and Fairness objects that keep the API usable during saturation');
+
+  cmd
+    .command('manifests')
+    .description(
+      'reserve API server seats (lent to nobody) for on-call and Rampart, ahead of the default flow schemas',
+    )
+    .option('--group <name>', 'an on-call group to give reserved seats (repeatable)', collect, [])
+    .option(
+      '--serviceaccount <ns/name>',
+      `a service account to give reserved seats (repeatable; default ${rampartServiceAccount.namespace}/${rampartServiceAccount.name})`,
+      collect,
+      [],
+    )
+    .addOption(
+      new Option('--seats <n>', 'seats to reserve on each API server')
+        .argParser(positiveInt('--seats'))
+        .default(20),
+    )
+    .addOption(
+      new Option(
+        '--server-seats <n>',
+        'seats per API server (--max-requests-inflight + --max-mutating-requests-inflight)',
+      )
+        .argParser(positiveInt('--server-seats'))
+        .default(defaultServerSeats),
+    )
+    .addHelpText(
+      'after',
+      '\nExample:\n  rampart breakglass manifests --group oncall --serviceaccount rampart-system/rampart | kubectl apply -f -\n',
+    )
+    .action((opts: { group: string[]; serviceaccount: string[]; seats: number; serverSeats: number }) => {
+      const add = breakGlassApf({
+        groups: opts.group,
+        serviceAccounts: opts.serviceaccount.map((s) => parseServiceAccountRef(s)),
+        seats: opts.seats,
+        serverSeats: opts.serverSeats,
+      });
+      const who = add.flowSchema.subjects.map((s) => `${s.kind} ${s.name}`).join(', ');
+      io.out(`# Break-glass: ≥${opts.seats} reserved seats per API server for ${who}.\n`);
+      io.out(
+        renderManifests(additionObjects(add, `break-glass: ${opts.seats} reserved seats per API server`)),
+      );
+    });
+
+  cmd
+    .command('quarantine')
+    .description('route a workload to a tiny priority level (1 share, no lending or borrowing)')
+    .requiredOption('--serviceaccount <ns/name>', 'the offending service account')
+    .option('--reject', 'reject its requests over the limit at once (429) instead of queuing a few')
+    .addHelpText(
+      'after',
+      '\nExample:\n  rampart breakglass quarantine --serviceaccount telemetry/collector | kubectl apply -f -\n',
+    )
+    .action((opts: { serviceaccount: string; reject?: boolean }) => {
+      const sa = parseServiceAccountRef(opts.serviceaccount);
+      const add = quarantineApf({ serviceAccount: sa, reject: opts.reject ?? false });
+      io.out(
+        `# Quarantine: ${sa.namespace}/${sa.name} → ${add.priorityLevel.name}. Delete the FlowSchema to release it.\n`,
+      );
+      io.out(renderManifests(additionObjects(add, 'quarantine for offending clients')));
+    });
+};

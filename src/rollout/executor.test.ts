@@ -1,0 +1,153 @@
+import { describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { builtinPolicies } from './builtin-policies.js';
+import { createRolloutExecutor } from './executor.js';
+import type { ClusterClient, MetricsSource } from './ports.js';
+import { fileStateStore, memoryStateStore } from './state-store.js';
+import { fakeWorld, testChange, testFleet } from './test-support.js';
+
+const tmp = (): string => mkdtempSync(join(tmpdir(), 'rampart-exec-'));
+
+void describe('executor', () => {
+  void it('drives the guarded policy over async (live-like) ports to completion', async () => {
+    const w = fakeWorld({ clusters: testFleet(4) });
+    const later = <T>(v: T): Promise<T> => new Promise((resolve) => setImmediate(() => resolve(v)));
+    const client: ClusterClient = {
+      apply: async (r) => later(await w.client.apply(r)),
+      rollback: async (r) => later(await w.client.rollback(r)),
+      rolloutStatus: async (c, ch) => later(await w.client.rolloutStatus(c, ch)),
+      ensureBreakGlass: () => later({ ok: true } as const),
+    };
+    const metrics: MetricsSource = { evaluate: async (q) => later(await w.metrics.evaluate(q)) };
+    const exec = createRolloutExecutor({
+      fleet: w.fleet,
+      client,
+      metrics,
+      store: memoryStateStore(),
+      policy: builtinPolicies.guarded,
+      change: testChange,
+    });
+    const seen: string[] = [];
+    for (w.now = 0; w.now < 6 * 3_600_000 && !exec.finished(); w.now += 10_000) {
+      const r = await exec.tick(w.now);
+      seen.push(...r.actions.map((a) => `${a.type}:${a.cluster}`));
+    }
+    assert.equal(exec.state()?.status.kind, 'completed');
+    // Break-glass is ensured in a cluster before anything is applied there.
+    for (const c of testFleet(4))
+      assert.ok(seen.indexOf(`ensure-break-glass:${c.name}`) < seen.indexOf(`apply:${c.name}`));
+    assert.equal(w.applies.length, 4 * 3);
+  });
+
+  void it('persists after every transition and resumes from the file without re-applying finished clusters', () => {
+    const file = join(tmp(), 'state.json');
+    const w = fakeWorld({ clusters: testFleet(5) });
+    const opts = {
+      fleet: w.fleet,
+      client: w.client,
+      metrics: w.metrics,
+      policy: builtinPolicies['workload-only'],
+      change: testChange,
+    };
+    let exec = createRolloutExecutor({ ...opts, store: fileStateStore(file) });
+    for (; w.now < 1_900_000; w.now += 10_000) exec.tickSync(w.now);
+    const saved = JSON.parse(readFileSync(file, 'utf8')) as {
+      clusters: { name: string; phase: { kind: string } }[];
+    };
+    assert.deepEqual(
+      saved.clusters.map((c) => c.phase.kind),
+      exec.state()?.clusters.map((c) => c.phase.kind),
+    );
+    const doneBefore = saved.clusters.filter((c) => c.phase.kind === 'done').map((c) => c.name);
+    assert.ok(doneBefore.length >= 2, `some clusters done before the restart: ${doneBefore.join(',')}`);
+    const appliesBefore = w.applies.length;
+
+    exec = createRolloutExecutor({ ...opts, store: fileStateStore(file) }); // a restart
+    for (; w.now < 20_000_000 && !exec.finished(); w.now += 10_000) exec.tickSync(w.now);
+    assert.equal(exec.state()?.status.kind, 'completed');
+    const reapplied = w.applies.slice(appliesBefore).filter((a) => doneBefore.includes(a.cluster));
+    assert.deepEqual(reapplied, []);
+  });
+
+  void it('turns throwing ports into data: missing signals, unreachable status, failed actions', () => {
+    const w = fakeWorld({ clusters: testFleet(1) });
+    const client: ClusterClient = {
+      apply: () => {
+        throw new Error('connection refused\nstack…');
+      },
+      rollback: (r) => w.client.rollback(r),
+      rolloutStatus: () => {
+        throw new Error('boom');
+      },
+    };
+    const metrics: MetricsSource = {
+      evaluate: () => {
+        throw new Error('prometheus down');
+      },
+    };
+    // Signals that throw are missing: guarded never applies without a baseline, and halts after the timeout.
+    const guarded = createRolloutExecutor({
+      fleet: w.fleet,
+      client,
+      metrics,
+      store: memoryStateStore(),
+      policy: builtinPolicies.guarded,
+      change: testChange,
+    });
+    for (let t = 0; t <= 400_000; t += 10_000) guarded.tickSync(t);
+    const s = guarded.state();
+    assert.ok(s?.status.kind === 'halted' && s.status.cause === 'inconclusive-timeout');
+    assert.equal(s.clusters[0]?.phase.kind, 'stopped');
+    // An apply that throws is a failed action, reported once per failing streak.
+    const naive = createRolloutExecutor({
+      fleet: w.fleet,
+      client,
+      metrics,
+      store: memoryStateStore(),
+      policy: builtinPolicies.naive,
+      change: testChange,
+    });
+    const first = naive.tickSync(0);
+    assert.deepEqual(
+      first.results.map((r) => r.outcome),
+      [{ ok: false, reason: 'connection refused' }],
+    );
+    const second = naive.tickSync(10_000);
+    const failed = second.events.find((e) => e.type === 'rollout.action.failed');
+    assert.ok(failed?.type === 'rollout.action.failed' && failed.reason === 'connection refused');
+  });
+
+  void it('refuses a Promise in a synchronous tick', () => {
+    const w = fakeWorld({ clusters: testFleet(1) });
+    const exec = createRolloutExecutor({
+      fleet: { listClusters: () => Promise.resolve(testFleet(1)) },
+      client: w.client,
+      metrics: w.metrics,
+      store: memoryStateStore(),
+      policy: builtinPolicies.naive,
+      change: testChange,
+    });
+    assert.throws(
+      () => exec.tickSync(0),
+      /fleet\.listClusters returned a Promise; drive this executor with tick\(\)/,
+    );
+  });
+
+  void it('ignores an approval when nothing is paused', () => {
+    const w = fakeWorld({ clusters: testFleet(2) });
+    const exec = createRolloutExecutor({
+      fleet: w.fleet,
+      client: w.client,
+      metrics: w.metrics,
+      store: memoryStateStore(),
+      policy: builtinPolicies.naive,
+      change: testChange,
+    });
+    exec.approve('carol');
+    const r = exec.tickSync(0);
+    assert.ok(!r.events.some((e) => e.type === 'rollout.approved'));
+  });
+});

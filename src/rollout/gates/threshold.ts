@@ -1,0 +1,94 @@
+import type { SignalReading } from '../ports.js';
+import type { ThresholdGateSpec } from '../policy.js';
+import { signalDefs } from '../signals.js';
+import { aggregate, windowSamples } from './samples.js';
+import { fmt, type GateResult } from './types.js';
+
+/** When the gate is judged and which samples count. */
+export interface GateContext {
+  readonly nowMs: number;
+  /** Only samples after this count (the step's apply time); null = the whole window. */
+  readonly sinceMs: number | null;
+}
+
+/**
+ * Judges one signal against its limits: fail when beyond the absolute limit or beyond the cluster's own
+ * pre-rollout baseline × factor ± margin; inconclusive when data is missing or stale, or when a relative
+ * limit has no baseline and the absolute one (if any) holds.
+ */
+export function evaluateThresholdGate(
+  reading: SignalReading,
+  gate: ThresholdGateSpec,
+  baseline: number | null,
+  ctx: GateContext,
+): GateResult {
+  const base = { gate: gate.name, signal: gate.signal };
+  const w = windowSamples(reading, {
+    nowMs: ctx.nowMs,
+    windowS: gate.windowS,
+    staleAfterS: gate.staleAfterS,
+    minSamples: gate.minSamples,
+    sinceMs: ctx.sinceMs,
+  });
+  if (!w.ok) {
+    return {
+      ...base,
+      verdict: 'inconclusive',
+      cause: w.cause,
+      value: null,
+      threshold: null,
+      reason: `${gate.signal}: ${w.reason}`,
+    };
+  }
+  const value = aggregate(
+    w.samples.map((s) => s.value),
+    gate.aggregate,
+  );
+  const higherIsBad = signalDefs[gate.signal].bad === 'higher';
+  const beyond = (limit: number): boolean => (higherIsBad ? value > limit : value < limit);
+  const cmp = higherIsBad ? '>' : '<';
+  const okCmp = higherIsBad ? '≤' : '≥';
+  const what = `${gate.signal} ${gate.aggregate} over ${fmt(gate.windowS)}s`;
+
+  if (gate.absolute !== null && beyond(gate.absolute)) {
+    return {
+      ...base,
+      verdict: 'fail',
+      value,
+      threshold: gate.absolute,
+      reason: `${what} = ${fmt(value)} ${cmp} ${fmt(gate.absolute)} (absolute)`,
+    };
+  }
+  let limit = gate.absolute;
+  if (gate.relative !== null) {
+    if (baseline === null) {
+      return {
+        ...base,
+        verdict: 'inconclusive',
+        cause: 'no-baseline',
+        value,
+        threshold: gate.absolute,
+        reason: `${what} = ${fmt(value)}: no pre-rollout baseline for the relative limit`,
+      };
+    }
+    const { factor, margin } = gate.relative;
+    const rel = higherIsBad ? baseline * factor + margin : baseline * factor - margin;
+    if (beyond(rel)) {
+      return {
+        ...base,
+        verdict: 'fail',
+        value,
+        threshold: rel,
+        reason: `${what} = ${fmt(value)} ${cmp} ${fmt(rel)} (baseline ${fmt(baseline)} × ${fmt(factor)} ${higherIsBad ? '+' : '−'} ${fmt(margin)})`,
+      };
+    }
+    limit = limit === null ? rel : higherIsBad ? Math.min(limit, rel) : Math.max(limit, rel);
+  }
+  return {
+    ...base,
+    verdict: 'pass',
+    value,
+    threshold: limit,
+    reason: `${what} = ${fmt(value)} ${okCmp} ${limit === null ? '∞' : fmt(limit)}`,
+  };
+}

@@ -1,0 +1,45 @@
+import { badInput } from '../core/errors.js';
+import { loadYamlFile } from '../config/yaml-source.js';
+import { builtinPolicies, builtinPolicyNames, isBuiltinPolicyName } from './builtin-policies.js';
+import { rolloutPolicySchema, type RolloutPolicyFile } from './policy-schema.js';
+
+/** Loads a `kind: RolloutPolicy` YAML file; errors are one line with `file:line:col: field: message`. */
+export function loadRolloutPolicyFile(file: string): RolloutPolicyFile {
+  return loadYamlFile(file, rolloutPolicySchema).value;
+}
+
+/** Transforms of a policy into another: e.g. the incident check "guarded with node-subset steps off". */
+export interface PolicyOverrides {
+  /** Apply each cluster to all nodes at once (drops nodeSteps and its extrapolation). */
+  readonly noNodeSteps?: boolean;
+  /** Replace the pacing span (e.g. naive over the scenario's own rollout span). */
+  readonly spreadS?: number;
+}
+
+/**
+ * Resolves `--policy <builtin|file>`: a builtin name (naive, workload-only, guarded) or a path to a
+ * RolloutPolicy YAML file. A value with a slash or a .yaml/.yml ending is always a file.
+ */
+export function loadPolicyRef(ref: string, overrides: PolicyOverrides = {}): RolloutPolicyFile {
+  const looksLikeFile = /[\\/]|\.ya?ml$/i.test(ref);
+  let policy: RolloutPolicyFile;
+  if (!looksLikeFile && isBuiltinPolicyName(ref)) policy = builtinPolicies[ref];
+  else if (!looksLikeFile)
+    throw badInput(
+      `--policy: unknown builtin "${ref}"; use ${builtinPolicyNames.join(', ')} or a RolloutPolicy file`,
+    );
+  else policy = loadRolloutPolicyFile(ref);
+  return applyOverrides(policy, overrides);
+}
+
+/** Returns the policy with the overrides applied (a new object; the input is untouched). */
+export function applyOverrides(policy: RolloutPolicyFile, overrides: PolicyOverrides): RolloutPolicyFile {
+  let out = policy;
+  if (overrides.noNodeSteps && out.spec.nodeSteps !== undefined) {
+    const spec = { ...out.spec };
+    delete spec.nodeSteps;
+    out = { ...out, metadata: { ...out.metadata, name: `${out.metadata.name}-no-node-steps` }, spec };
+  }
+  if (overrides.spreadS !== undefined) out = { ...out, spec: { ...out.spec, spread: overrides.spreadS } };
+  return out;
+}

@@ -1,0 +1,111 @@
+import type { SignalName } from './signals.js';
+
+/**
+ * The three ports the rollout executor talks through. The simulator implements them synchronously; live
+ * adapters (Kubernetes API, Prometheus) return Promises. The executor awaits every call, so both work.
+ */
+export type Awaitable<T> = T | Promise<T>;
+
+/** A cluster as the fleet lists it. */
+export interface ClusterInfo {
+  readonly name: string;
+  readonly nodes: number;
+  readonly labels: Readonly<Record<string, string>>;
+  /**
+   * Longest DNS answer lifetime on this cluster's nodes (node cache TTL), when known: caches hide a broken
+   * DNS upstream for this long, so the default bake is at least this plus a margin.
+   */
+  readonly dnsCacheTtlS?: number;
+}
+
+/** Lists the clusters a rollout may touch, in the fleet's own order. */
+export interface FleetSupplier {
+  listClusters(): Awaitable<readonly ClusterInfo[]>;
+}
+
+/** The workload being rolled out. */
+export interface ChangeRef {
+  readonly name: string;
+  readonly namespace: string;
+  readonly kind: string;
+}
+
+/** Node label the controller sets on the chosen share of nodes; the change gets a matching nodeSelector. */
+export interface NodeSubsetLabel {
+  readonly key: string;
+  readonly value: string;
+}
+
+/** Apply the change to a cluster, on a share of its nodes (1 = all nodes, no nodeSelector). */
+export interface ApplyRequest {
+  readonly cluster: string;
+  readonly change: ChangeRef;
+  /** 0 < nodeShare ≤ 1; the adapter labels ceil(share × nodes) nodes and keeps earlier ones labelled. */
+  readonly nodeShare: number;
+  /** Absent when nodeShare is 1 (the nodeSelector is removed). */
+  readonly nodeLabel?: NodeSubsetLabel;
+}
+
+export interface RollbackRequest {
+  readonly cluster: string;
+  readonly change: ChangeRef;
+}
+
+/** Desired / ready replicas of the change in one cluster (a DaemonSet: scheduled / ready pods). */
+export interface WorkloadStatus {
+  readonly desiredReplicas: number;
+  readonly readyReplicas: number;
+}
+
+/** Outcome of one action on one cluster: partial failure is data, never a thrown error. */
+export type ActionOutcome = { readonly ok: true } | { readonly ok: false; readonly reason: string };
+
+/** Reads and changes one workload in a cluster. */
+export interface ClusterClient {
+  apply(req: ApplyRequest): Awaitable<ActionOutcome>;
+  rollback(req: RollbackRequest): Awaitable<ActionOutcome>;
+  /** 'unreachable' when the cluster's API does not answer (e.g. saturated). */
+  rolloutStatus(cluster: string, change: ChangeRef): Awaitable<WorkloadStatus | 'unreachable'>;
+  /**
+   * Optional: make sure the break-glass FlowSchema and PriorityLevelConfiguration exist in a cluster before
+   * the change touches it (the simulator adds them to the cluster's APF model). Absent ⇒ assumed installed.
+   */
+  ensureBreakGlass?(cluster: string): Awaitable<ActionOutcome>;
+}
+
+/**
+ * Priority-level context of a `change_seat_demand` sample: what the extrapolation gate compares against.
+ * Units must match `value` (seats, summed the same way over API servers).
+ */
+export interface SeatContext {
+  readonly priorityLevel: string;
+  /** Seat demand of everything else on that level. */
+  readonly otherDemandSeats: number;
+  /** Seats the level can get: its nominal limit plus what it can borrow. */
+  readonly availableSeats: number;
+}
+
+/** One point of a signal. */
+export interface SignalSample {
+  readonly tMs: number;
+  readonly value: number;
+  /** Present on `change_seat_demand` samples. */
+  readonly seats?: SeatContext;
+}
+
+/** Samples in the window, or 'missing' when the source has none (scrape failed, target down). */
+export type SignalReading = readonly SignalSample[] | 'missing';
+
+export interface SignalQuery {
+  readonly cluster: string;
+  readonly signal: SignalName;
+  /** Window ending at nowMs. */
+  readonly windowS: number;
+  readonly nowMs: number;
+  readonly change: ChangeRef;
+}
+
+/** Evaluates named signals; a live adapter maps them through `signalDefs[signal].live`. */
+export interface MetricsSource {
+  evaluate(query: SignalQuery): Awaitable<SignalReading>;
+}
