@@ -59,7 +59,7 @@ describe('rampart simulate: determinism and output', () => {
     assert.notEqual(a.stdout, c.stdout);
     const r = JSON.parse(a.stdout) as SimResult;
     assert.equal(r.seed, 7);
-    assert.equal(JSON.parse(c.stdout).seed, 8);
+    assert.equal((JSON.parse(c.stdout) as SimResult).seed, 8);
     const big = r.clusters.find((x) => x.name === 'big');
     const tiny = r.clusters.find((x) => x.name === 'tiny');
     assert.ok(big?.saturated, 'the 3,000-node cluster saturates');

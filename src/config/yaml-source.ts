@@ -44,7 +44,7 @@ export function parseYamlDocuments(file: string, text: string): YamlSource[] {
 /** `file:line:col` of the node at a path (or of its nearest existing parent). */
 export function locate(src: YamlSource, path: readonly PropertyKey[]): string {
   let node: unknown = src.doc.contents;
-  let found: YamlNode | null = (src.doc.contents as YamlNode | null) ?? null;
+  let found: YamlNode | null = src.doc.contents ?? null;
   for (const key of path) {
     if (isMap(node)) {
       const pair = node.items.find((p) => (p.key as { value?: unknown } | null)?.value === key);
@@ -79,8 +79,8 @@ export function validate<S extends z.ZodType>(src: YamlSource, schema: S): z.out
   if (result.success) return result.data;
   const issue = result.error.issues[0];
   if (!issue) throw badInput(`${src.file}: invalid`);
-  const path = issue.path as PropertyKey[];
-  let where = path;
+  let where: readonly PropertyKey[] = issue.path;
+  const path = where;
   let message = issue.message;
   if (issue.code === 'unrecognized_keys') {
     const key = issue.keys[0] ?? '';

@@ -40,6 +40,10 @@ export class ControlPlane {
   private readonly running: Float64Array;
   private readonly levelRunningSeats: Float64Array;
   private readonly levelDrops: Float64Array;
+  private readonly cachedT: Float64Array;
+  private readonly cachedDecay: Float64Array;
+  private readonly cachedTimeoutShare: Float64Array;
+  private readonly cachedHold: Float64Array;
   private readonly trackers: RetryAfterTracker[];
   private readonly groupOf: Int32Array;
   private readonly groupsByLevel: number[][];
@@ -106,6 +110,10 @@ export class ControlPlane {
     this.running = new Float64Array(n);
     this.levelRunningSeats = new Float64Array(limits.length);
     this.levelDrops = new Float64Array(limits.length);
+    this.cachedT = new Float64Array(n).fill(-1);
+    this.cachedDecay = new Float64Array(n);
+    this.cachedTimeoutShare = new Float64Array(n);
+    this.cachedHold = new Float64Array(n);
     this.levelSeatUtilization = new Float64Array(limits.length);
     this.levelQueued = new Float64Array(limits.length);
     this.out = {
@@ -279,11 +287,12 @@ export class ControlPlane {
       }
       const t = c.cost.serviceS * slowdown;
       svc[i] = t;
+      if (this.cachedT[i] !== t) this.cacheTiming(i, t, dt, tau);
       // Requests already running keep their seats until they finish (exponential service).
-      const r = e0 < 1e-12 ? 0 : e0 * Math.exp(-dt / t);
+      const r = e0 < 1e-12 ? 0 : e0 * (this.cachedDecay[i] ?? 0);
       running[i] = r;
       // Concurrency needed to start the whole backlog this step: short requests cycle a seat dt/T times.
-      const d = q === 0 ? 0 : q * Math.min(1, holdTime(t, tau) / dt);
+      const d = q === 0 ? 0 : q * Math.min(1, (this.cachedHold[i] ?? 0) / dt);
       desired[i] = d;
       const seats = c.cost.seats;
       levelRunningSeats[c.levelIndex] = (levelRunningSeats[c.levelIndex] ?? 0) + r * seats;
@@ -334,11 +343,10 @@ export class ControlPlane {
             continue;
           }
           const started = this.allowed[i] ?? 0;
-          const t = svc[i] ?? c.cost.serviceS;
           const e = (running[i] ?? 0) + started;
           executing[i] = e;
-          const timeoutShare = Math.exp(-tau / t);
-          const served = Math.min(queued[i] ?? 0, started * Math.max(1, dt / holdTime(t, tau)));
+          const timeoutShare = this.cachedTimeoutShare[i] ?? 0;
+          const served = Math.min(queued[i] ?? 0, started * Math.max(1, dt / (this.cachedHold[i] ?? dt)));
           queued[i] = (queued[i] ?? 0) - served;
           out.succeeded[i] = (out.succeeded[i] ?? 0) + served * (1 - timeoutShare);
           out.timedOut[i] = (out.timedOut[i] ?? 0) + served * timeoutShare;
@@ -366,6 +374,14 @@ export class ControlPlane {
       if (c) drops[c.levelIndex] = (drops[c.levelIndex] ?? 0) + (out.rejected[i] ?? 0);
     }
     for (let l = 0; l < nLevels; l++) this.trackers[l]?.record((drops[l] ?? 0) / up, dt, nowS);
+  }
+
+  /** Caches the exponentials of a class's service time: they change only when CPU contention does. */
+  private cacheTiming(i: number, t: number, dt: number, tau: number): void {
+    this.cachedT[i] = t;
+    this.cachedDecay[i] = Math.exp(-dt / t);
+    this.cachedTimeoutShare[i] = Math.exp(-tau / t);
+    this.cachedHold[i] = holdTime(t, tau);
   }
 
   /** Max-min fair share of a level's seats among its groups by flow count; proportional within a group. */

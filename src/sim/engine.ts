@@ -73,6 +73,8 @@ class SeriesRecorder {
   private readonly acc: { seat: number; rejected: number; err: number; cpu: number; mem: number; p99: number }[];
   private count = 0;
   private fleetErr = 0;
+  private readonly p99Version: Float64Array;
+  private readonly p99Last: Float64Array;
 
   constructor(
     private readonly fleet: FleetSim,
@@ -81,6 +83,8 @@ class SeriesRecorder {
     this.series = fleet.clusters.map(() => ({ seatUtilization: [], apiP99LatencyS: [], rejected429PerS: [], dnsFailureRatio: [], errorRatio: [], cpuUtilization: [], memoryUtilization: [] }));
     this.peaks = fleet.clusters.map(() => ({ seat: 0, p99: 0, err: 0, rejected: 0, mem: 0, cpu: 0 }));
     this.acc = fleet.clusters.map(() => ({ seat: 0, rejected: 0, err: 0, cpu: 0, mem: 0, p99: 0 }));
+    this.p99Version = new Float64Array(fleet.clusters.length).fill(-1);
+    this.p99Last = new Float64Array(fleet.clusters.length);
   }
 
   step(tS: number): void {
@@ -88,28 +92,35 @@ class SeriesRecorder {
     this.count++;
     this.fleetErr += fleet.fleetErrorRatio;
     const sampleNow = this.count === this.sampleEvery;
-    fleet.clusters.forEach((c, i) => {
-      const r = c.readings;
+    const clusters = fleet.clusters;
+    for (let i = 0; i < clusters.length; i++) {
+      const c = clusters[i];
       const a = this.acc[i];
       const p = this.peaks[i];
-      if (!a || !p) return;
+      if (!c || !a || !p) continue;
+      const r = c.readings;
       a.seat += r.seatUtilization;
       a.rejected += r.rejected429;
       a.err += r.errorRatio;
-      a.cpu = Math.max(a.cpu, r.cpuUtilization);
-      a.mem = Math.max(a.mem, r.memoryUtilization);
-      p.seat = Math.max(p.seat, r.seatUtilization);
-      p.err = Math.max(p.err, r.errorRatio);
+      if (r.cpuUtilization > a.cpu) a.cpu = r.cpuUtilization;
+      if (r.memoryUtilization > a.mem) a.mem = r.memoryUtilization;
+      if (r.seatUtilization > p.seat) p.seat = r.seatUtilization;
+      if (r.errorRatio > p.err) p.err = r.errorRatio;
       p.rejected += r.rejected429;
-      p.mem = Math.max(p.mem, r.memoryUtilization);
-      p.cpu = Math.max(p.cpu, r.cpuUtilization);
-      // p99 is costly (a bisection over the classes' latency mixture), so it is read at sample times.
+      if (r.memoryUtilization > p.mem) p.mem = r.memoryUtilization;
+      if (r.cpuUtilization > p.cpu) p.cpu = r.cpuUtilization;
+      // p99 is costly (a bisection over the classes' latency mixture): read at sample times, and only
+      // recomputed when the cluster's state moved since the last reading.
       if (sampleNow) {
-        const lat = r.down ? c.controlPlane.calibration.requestTimeoutS : p99LatencyS(c.cp, Math.max(1, r.cpuUtilization));
+        if (this.p99Version[i] !== c.version) {
+          this.p99Version[i] = c.version;
+          this.p99Last[i] = r.down ? c.controlPlane.calibration.requestTimeoutS : p99LatencyS(c.cp, Math.max(1, r.cpuUtilization));
+        }
+        const lat = this.p99Last[i] ?? 0;
         a.p99 = Math.max(a.p99, lat);
         p.p99 = Math.max(p.p99, lat);
       }
-    });
+    }
     if (!sampleNow) return;
     const n = this.count;
     const windowS = n * this.fleet.scenario.stepS;
@@ -136,7 +147,8 @@ class SeriesRecorder {
 /** Rounds for stable, compact JSON (6 significant digits). */
 function round(x: number): number {
   if (!Number.isFinite(x) || x === 0) return x === 0 ? 0 : x;
-  return Number(x.toPrecision(6));
+  const scale = 10 ** (5 - Math.floor(Math.log10(Math.abs(x))));
+  return Math.round(x * scale) / scale;
 }
 
 function buildResult(scenario: Scenario, fleet: FleetSim, rec: SeriesRecorder, policy: string | null): SimResult {
