@@ -73,6 +73,8 @@ export class ClusterSim {
   trafficShifted = false;
   readings: ClusterReadings;
   private quietSteps = 0;
+  /** Bumped on every simulated (non-quiet) step: readers cache what they derive from the state. */
+  version = 0;
   private lastLookupSuccess = 1;
 
   constructor(
@@ -226,8 +228,8 @@ export class ClusterSim {
         if (change.ready === 0) this.forgetChange();
       }
     }
-    const quiet = this.quietSteps > 3 && !changing;
-    if (quiet && this.isAtRest(nowS)) return;
+    // At rest (checked when the quiet streak began), nothing changes until something outside wakes it.
+    if (this.quietSteps > 3 && !changing) return;
 
     const classes = this.classes;
     const blockMask = this.adminApiBlocked ? this.blockableMask : null;
@@ -279,7 +281,8 @@ export class ClusterSim {
       othersFailed,
       othersArrived,
     };
-    this.quietSteps = this.isSettled() ? this.quietSteps + 1 : 0;
+    this.quietSteps = this.isSettled() && this.isAtRest(nowS) ? this.quietSteps + 1 : 0;
+    this.version++;
   }
 
   /**
