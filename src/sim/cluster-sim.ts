@@ -293,7 +293,7 @@ export class ClusterSim {
     const ratio = this.successRatio(this.lookupIndex);
     if (Number.isNaN(ratio)) return ratio;
     const waitS = this.cp.out.queueWaitS[this.lookupIndex] ?? 0;
-    const serviceS = (this.classes[this.lookupIndex]?.cost.serviceS ?? 0) * Math.max(1, this.cp.cpuUtilization);
+    const serviceS = (this.classes[this.lookupIndex]?.cost.serviceS ?? 0) * this.cp.slowdown;
     const budgetS = dnsClientTimeoutS - waitS;
     return budgetS <= 0 ? 0 : ratio * (1 - Math.exp(-budgetS / Math.max(1e-6, serviceS)));
   }

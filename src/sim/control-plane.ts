@@ -44,6 +44,10 @@ export class ControlPlane {
   private readonly cachedDecay: Float64Array;
   private readonly cachedTimeoutShare: Float64Array;
   private readonly cachedHold: Float64Array;
+  private readonly cachedAvgRunning: Float64Array;
+  private readonly cachedAvgStarted: Float64Array;
+  /** Requests executing on average over the last step (what memory and CPU are charged for). */
+  readonly avgExecuting: Float64Array;
   private readonly trackers: RetryAfterTracker[];
   private readonly groupOf: Int32Array;
   private readonly groupsByLevel: number[][];
@@ -62,6 +66,8 @@ export class ControlPlane {
   cpuUtilization = 0;
   memoryUtilization = 0;
   seatUtilization = 0;
+  /** Factor by which service times stretched in the last step (CPU contention × GC pressure). */
+  slowdown = 1;
   readonly levelSeatUtilization: Float64Array;
   readonly levelQueued: Float64Array;
   private relistPending = false;
@@ -114,6 +120,9 @@ export class ControlPlane {
     this.cachedDecay = new Float64Array(n);
     this.cachedTimeoutShare = new Float64Array(n);
     this.cachedHold = new Float64Array(n);
+    this.cachedAvgRunning = new Float64Array(n);
+    this.cachedAvgStarted = new Float64Array(n);
+    this.avgExecuting = new Float64Array(n);
     this.levelSeatUtilization = new Float64Array(limits.length);
     this.levelQueued = new Float64Array(limits.length);
     this.out = {
@@ -265,7 +274,8 @@ export class ControlPlane {
     const { classes, queued, executing, out, limits, calib } = this;
     const up = this.up;
     const tau = calib.requestTimeoutS;
-    const slowdown = Math.max(1, this.cpuUtilization);
+    const slowdown = Math.max(1, this.cpuUtilization) * gcSlowdown(this.memoryUtilization);
+    this.slowdown = slowdown;
     const n = classes.length;
     const desired = this.desired;
     const svc = this.svc;
@@ -323,6 +333,7 @@ export class ControlPlane {
         // Nothing queued or running in this level.
         for (const g of groups) for (const i of this.groupMembers[g] ?? []) {
           executing[i] = 0;
+          this.avgExecuting[i] = 0;
           this.throughput[i] = 0;
           out.queueWaitS[i] = 0;
         }
@@ -339,20 +350,25 @@ export class ControlPlane {
           if (!c || c.kind === 'watch') continue;
           if ((desired[i] ?? 0) === 0 && (running[i] ?? 0) === 0) {
             executing[i] = 0;
+            this.avgExecuting[i] = 0;
             this.throughput[i] = 0;
             continue;
           }
           const started = this.allowed[i] ?? 0;
           const e = (running[i] ?? 0) + started;
           executing[i] = e;
+          // What the step holds on average (the end-of-step value overstates long requests started
+          // during the step by half a step's arrivals, which would make results depend on the step).
+          const avg = (running[i] ?? 0) * (this.cachedAvgRunning[i] ?? 1) + started * (this.cachedAvgStarted[i] ?? 1);
+          this.avgExecuting[i] = avg;
           const timeoutShare = this.cachedTimeoutShare[i] ?? 0;
           const served = Math.min(queued[i] ?? 0, started * Math.max(1, dt / (this.cachedHold[i] ?? dt)));
           queued[i] = (queued[i] ?? 0) - served;
           out.succeeded[i] = (out.succeeded[i] ?? 0) + served * (1 - timeoutShare);
           out.timedOut[i] = (out.timedOut[i] ?? 0) + served * timeoutShare;
           this.throughput[i] = served / dt;
-          levelSeats += e * c.cost.seats;
-          cpuDemand += e * (c.cost.cpuCoreS / c.cost.serviceS);
+          levelSeats += avg * c.cost.seats;
+          cpuDemand += avg * (c.cost.cpuCoreS / c.cost.serviceS);
         }
         this.enforceQueueLimits(g, lim, up, dt);
         for (const i of this.groupMembers[g] ?? []) levelQueued += queued[i] ?? 0;
@@ -382,6 +398,10 @@ export class ControlPlane {
     this.cachedDecay[i] = Math.exp(-dt / t);
     this.cachedTimeoutShare[i] = Math.exp(-tau / t);
     this.cachedHold[i] = holdTime(t, tau);
+    // Mean share of the step a running request stays (T/dt·(1−e^{−dt/T})) and a newly started one
+    // (all of it for requests that cycle within the step, half for ones that outlast it).
+    this.cachedAvgRunning[i] = (t / dt) * (1 - Math.exp(-dt / t));
+    this.cachedAvgStarted[i] = 1 - 0.5 * Math.min(1, t / dt);
   }
 
   /** Max-min fair share of a level's seats among its groups by flow count; proportional within a group. */
@@ -462,7 +482,7 @@ export class ControlPlane {
   private checkMemory(nowS: number): void {
     const { classes, executing, calib } = this;
     let bytes = 0;
-    for (let i = 0; i < classes.length; i++) bytes += (executing[i] ?? 0) * (classes[i]?.cost.memoryBytes ?? 0);
+    for (let i = 0; i < classes.length; i++) bytes += (this.avgExecuting[i] ?? 0) * (classes[i]?.cost.memoryBytes ?? 0);
     const up = Math.max(1, this.up);
     const perServer = this.residentBytes + bytes / up;
     const limit = calib.memoryGiB * GiB;
@@ -498,4 +518,14 @@ export class ControlPlane {
 /** Mean time a request holds its seats: exponential service with mean t, cut at the timeout τ. */
 function holdTime(t: number, tau: number): number {
   return t * (1 - Math.exp(-tau / t));
+}
+
+/**
+ * How much slower everything runs when the heap nears its limit: Go's garbage collector runs ever more
+ * often as free heap shrinks, taking the CPU requests need (the "GC death spiral" before an OOM kill)
+ * [U: shape assumed; no published curve]. 1× below 80% of the limit, 2× at 90%, up to 20× near 100%.
+ */
+export function gcSlowdown(memoryUtilization: number): number {
+  if (memoryUtilization <= 0.8) return 1;
+  return 1 / Math.max(0.05, 1 - (memoryUtilization - 0.8) / 0.2);
 }

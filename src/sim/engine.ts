@@ -114,7 +114,7 @@ class SeriesRecorder {
       if (sampleNow) {
         if (this.p99Version[i] !== c.version) {
           this.p99Version[i] = c.version;
-          this.p99Last[i] = r.down ? c.controlPlane.calibration.requestTimeoutS : p99LatencyS(c.cp, Math.max(1, r.cpuUtilization));
+          this.p99Last[i] = r.down ? c.controlPlane.calibration.requestTimeoutS : p99LatencyS(c.cp, c.cp.slowdown);
         }
         const lat = this.p99Last[i] ?? 0;
         a.p99 = Math.max(a.p99, lat);
