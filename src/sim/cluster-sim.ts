@@ -76,6 +76,7 @@ export class ClusterSim {
   /** Bumped on every simulated (non-quiet) step: readers cache what they derive from the state. */
   version = 0;
   private lastLookupSuccess = 1;
+  private readonly lastExecuting: Float64Array;
 
   constructor(
     config: ClusterConfig,
@@ -103,6 +104,7 @@ export class ClusterSim {
     this.arrivals = new Float64Array(n);
     this.watchers = new Float64Array(n);
     this.blockedMask = new Uint8Array(n);
+    this.lastExecuting = new Float64Array(n);
     this.changeClass = new Uint8Array(n);
     this.changePerPodRate = new Float64Array(n);
     this.changeWatch = new Uint8Array(n);
@@ -306,9 +308,21 @@ export class ClusterSim {
     return done > 1e-9 ? (o.succeeded[i] ?? 0) / done : Number.NaN;
   }
 
+  /**
+   * True when the last step changed nothing: no 429s, nothing queued or scheduled, DNS at rest, and
+   * requests in flight the same as the step before (a steady load, even one with a trickle of timeouts).
+   */
   private isSettled(): boolean {
     const r = this.readings;
-    return !r.down && r.rejected429 < 1e-9 && r.timedOut < 1e-9 && !this.cp.hasPendingWork() && this.dns.atRest;
+    const exec = this.cp.executing;
+    let stationary = true;
+    for (let i = 0; i < exec.length; i++) {
+      const now = exec[i] ?? 0;
+      const before = this.lastExecuting[i] ?? 0;
+      if (Math.abs(now - before) > 1e-9 * Math.max(1, now)) stationary = false;
+      this.lastExecuting[i] = now;
+    }
+    return stationary && !r.down && r.rejected429 < 1e-9 && !this.cp.hasPendingWork() && this.dns.atRest;
   }
 
   private isAtRest(nowS: number): boolean {
