@@ -75,6 +75,8 @@ export class ClusterSim {
   private quietSteps = 0;
   /** Bumped on every simulated (non-quiet) step: readers cache what they derive from the state. */
   version = 0;
+  /** False when the last step was skipped because nothing could change (readings are as before). */
+  steppedLast = true;
   private lastLookupSuccess = 1;
   private readonly lastExecuting: Float64Array;
 
@@ -231,7 +233,11 @@ export class ClusterSim {
       }
     }
     // At rest (checked when the quiet streak began), nothing changes until something outside wakes it.
-    if (this.quietSteps > 3 && !changing) return;
+    if (this.quietSteps > 3 && !changing) {
+      this.steppedLast = false;
+      return;
+    }
+    this.steppedLast = true;
 
     const classes = this.classes;
     const blockMask = this.adminApiBlocked ? this.blockableMask : null;

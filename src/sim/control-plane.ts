@@ -68,6 +68,8 @@ export class ControlPlane {
   seatUtilization = 0;
   /** Factor by which service times stretched in the last step (CPU contention × GC pressure). */
   slowdown = 1;
+  private upCountAtS = Number.NaN;
+  private upCountCached = 0;
   readonly levelSeatUtilization: Float64Array;
   readonly levelQueued: Float64Array;
   private relistPending = false;
@@ -147,12 +149,16 @@ export class ControlPlane {
     }
     this.upAtS.length = n;
     this.cacheReadyAtS.length = n;
+    this.upCountAtS = Number.NaN;
   }
 
   /** API servers answering at `nowS`. */
   upCount(nowS: number): number {
+    if (nowS === this.upCountAtS) return this.upCountCached;
     let up = 0;
     for (const t of this.upAtS) if (t <= nowS) up++;
+    this.upCountAtS = nowS;
+    this.upCountCached = up;
     return up;
   }
 
@@ -507,6 +513,7 @@ export class ControlPlane {
       this.cacheReadyAtS[i] = back + calib.watchCacheInitS;
     });
     this.relistPending = true;
+    this.upCountAtS = Number.NaN;
   }
 
   /** Retry-After currently returned by a level (s). */

@@ -115,6 +115,19 @@ export class ClusterDetector {
     return events;
   }
 
+  /** True when no condition is building up, so unchanged readings cannot produce an event. */
+  get idle(): boolean {
+    return (
+      !this.saturatedNow &&
+      this.satOnsetS === null &&
+      !this.lockedOut &&
+      this.lockOnsetS === null &&
+      this.healthyOnsetS === null &&
+      (!this.impacted || this.recoveredAtS !== null) &&
+      this.oncallDone > 0.999
+    );
+  }
+
   /** Share of on-call kubectl commands that work: every request a command makes must get through. */
   get oncallSuccess(): number {
     return this.oncallDone;

@@ -95,6 +95,8 @@ export class FleetSim {
     this.clusters.forEach((c, i) => {
       const det = this.detectors[i];
       if (!det) return;
+      // A skipped step left the readings as they were; a detector with nothing pending has nothing to do.
+      if (!c.steppedLast && det.idle) return;
       for (const e of det.update(tS, dt, c.readings)) this.emit(e.tS, e.type, c.name, e.detail);
     });
     // Shifted traffic lands on the clusters that kept theirs, as far as their spare capacity goes.
