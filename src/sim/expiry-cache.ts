@@ -48,7 +48,7 @@ export class ExpiryCache {
 
     const empty = Math.max(0, 1 - this.validShare - this.staleShare);
     // An expired entry is refreshed by its next lookup; an empty or stale one refills when a lookup gets an answer.
-    const refillChance = 1 - Math.exp(-lookupsPerEntryPerS * this.stepS * upstreamSuccess);
+    const refillChance = upstreamSuccess <= 0 ? 0 : 1 - Math.exp(-lookupsPerEntryPerS * this.stepS * upstreamSuccess);
     const renewedExpired = expired * upstreamSuccess;
     const failedExpired = expired - renewedExpired;
     const refilledEmpty = empty * refillChance;
