@@ -15,9 +15,10 @@ const isoWithZone = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2})(?::(\d{2}))?(?:\.\
 
 /** Parses an ISO timestamp that carries a zone (`Z` or `±hh:mm`); undefined when it does not. */
 export function parseWallClock(iso: string): WallClock | undefined {
-  const m = isoWithZone.exec(iso.trim());
+  const text = iso.trim();
+  const m = isoWithZone.exec(text);
   if (!m) return undefined;
-  const ms = Date.parse(iso);
+  const ms = Date.parse(text);
   if (Number.isNaN(ms)) return undefined;
   const zone = m[7] ?? 'Z';
   const offsetMinutes =
@@ -39,7 +40,7 @@ export function clockTimeAt(clock: WallClock, tS: number): string {
 
 /** `UTC-08:00` style label of the scenario's offset. */
 export function offsetLabel(clock: WallClock): string {
-  return 'UTC' + formatOffset(clock.offsetMinutes);
+  return clock.offsetMinutes === 0 ? 'UTC' : 'UTC' + formatOffset(clock.offsetMinutes);
 }
 
 function formatOffset(offsetMinutes: number): string {

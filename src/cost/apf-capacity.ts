@@ -41,8 +41,12 @@ export function levelLimits(
       level.borrowingLimitPercent === null
         ? othersLendable
         : Math.min(othersLendable, Math.round((nominalSeats * level.borrowingLimitPercent) / 100));
-    const bySize = level.handSize > 0 ? Math.floor(nominalSeats / level.handSize) : nominalSeats;
-    const maxSeatsPerRequest = Math.min(maxListSeats, Math.max(1, Math.min(Math.ceil(0.15 * nominalSeats), bySize)));
+    // Only queuing levels get a computed cap; others (exempt, Reject-type catch-all) fall back to the
+    // estimator's maximum (apf_controller.go / list_work_estimator.go, reference §2.3).
+    const queuing = level.queues > 0 && level.handSize > 0;
+    const maxSeatsPerRequest = queuing
+      ? Math.min(maxListSeats, Math.max(1, Math.min(Math.ceil(0.15 * nominalSeats), Math.floor(nominalSeats / level.handSize))))
+      : maxListSeats;
     return {
       name: level.name,
       exempt: level.exempt,

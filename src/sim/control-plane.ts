@@ -88,7 +88,9 @@ export class ControlPlane {
     const n = classes.length;
     this.queued = new Float64Array(n);
     this.executing = new Float64Array(n);
-    this.retryLines = classes.map(() => new DelayLine(stepS, Math.max(calib.maxRetryAfterS, clientDefaults.reflectorBackoffMaxS) + 2 * stepS));
+    // Long enough for the longest wait: a 429's Retry-After, a reflector backoff, or an API server restart.
+    const longestDelayS = Math.max(calib.maxRetryAfterS, clientDefaults.reflectorBackoffMaxS, 2 * calib.restartS);
+    this.retryLines = classes.map(() => new DelayLine(stepS, longestDelayS + 2 * stepS));
     this.trackers = limits.map(() => new RetryAfterTracker(calib.maxRetryAfterS));
     const groupKeys: string[] = [];
     this.groupOf = new Int32Array(n);
@@ -496,9 +498,12 @@ export class ControlPlane {
     if (perServer <= limit) return;
     this.oomKills += 1;
     for (let i = 0; i < classes.length; i++) {
-      // The process died during this step: responses still being written are lost with it.
-      const lost = (executing[i] ?? 0) + (this.queued[i] ?? 0) + (this.out.succeeded[i] ?? 0);
+      // The process died during this step: what it held (running, or answered this step — the responses
+      // die with it; for long requests those are the same requests) and what waited in its queues.
+      const answered = (this.out.succeeded[i] ?? 0) + (this.out.timedOut[i] ?? 0);
+      const lost = Math.max(executing[i] ?? 0, answered) + (this.queued[i] ?? 0);
       this.out.succeeded[i] = 0;
+      this.out.timedOut[i] = 0;
       this.out.failedDown[i] = (this.out.failedDown[i] ?? 0) + lost;
       if (classes[i]?.retries && classes[i]?.kind !== 'relist') this.retryLines[i]?.add(lost * retryShare, calib.restartS);
       executing[i] = 0;

@@ -46,7 +46,8 @@ export class ExpiryCache {
       stale[this.staleCursor] = 0;
     }
 
-    const empty = Math.max(0, 1 - this.validShare - this.staleShare);
+    // Empty before this step's expiries: those are refreshed (or not) below, not twice.
+    const empty = Math.max(0, 1 - this.validShare - expired - this.staleShare);
     // An expired entry is refreshed by its next lookup; an empty or stale one refills when a lookup gets an answer.
     const refillChance = upstreamSuccess <= 0 ? 0 : 1 - Math.exp(-lookupsPerEntryPerS * this.stepS * upstreamSuccess);
     const renewedExpired = expired * upstreamSuccess;

@@ -1,28 +1,44 @@
 /**
  * The Retry-After a priority level hands out with its 429s, after the API server's
- * DroppedRequestsTracker (reference §2.1): starts at 1 s; doubles when at least 3 × retryAfter requests
- * were dropped in the last retryAfter seconds (at most one bump per retryAfter seconds); shrinks by 1 s
- * per second while fewer than retryAfter were dropped; capped at 32 s.
+ * DroppedRequestsTracker (reference §2.1, `dropped_requests_tracker.go`): starts at 1 s; doubles when at
+ * least 3 × retryAfter requests were dropped in the last retryAfter seconds (at most one bump per
+ * retryAfter seconds); shrinks by 1 s per second while fewer than retryAfter were dropped in that window;
+ * capped at 32 s. Drops are kept per step in a ring covering the longest window.
  */
 export class RetryAfterTracker {
   private retryAfter = 1;
   private lastBumpS = Number.NEGATIVE_INFINITY;
-  private dropRatePerS = 0;
+  private drops = new Float64Array(0);
+  private stepS = 1;
+  private cursor = 0;
 
   constructor(private readonly maxS = 32) {}
 
-  /** Records `drops` rejections during a step of `stepS` ending at `nowS`. */
+  /** Records `drops` rejections during a step of `stepS` seconds ending at `nowS`. */
   record(drops: number, stepS: number, nowS: number): void {
-    // Smooth the drop rate over ~the current window, as the tracker counts drops in a sliding window.
-    const alpha = Math.min(1, stepS / Math.max(stepS, this.retryAfter));
-    this.dropRatePerS += alpha * (drops / stepS - this.dropRatePerS);
-    const inWindow = this.dropRatePerS * this.retryAfter;
+    if (this.drops.length === 0 || stepS !== this.stepS) {
+      // The ring covers the longest window (maxS) in steps of the caller's size.
+      this.stepS = stepS;
+      this.drops = new Float64Array(Math.ceil(this.maxS / stepS) + 1);
+      this.cursor = 0;
+    }
+    this.cursor = (this.cursor + 1) % this.drops.length;
+    this.drops[this.cursor] = drops;
+    const inWindow = this.dropsInLast(this.retryAfter);
     if (inWindow >= 3 * this.retryAfter && nowS - this.lastBumpS >= this.retryAfter) {
       this.retryAfter = Math.min(this.maxS, this.retryAfter * 2);
       this.lastBumpS = nowS;
     } else if (inWindow < this.retryAfter) {
-      this.retryAfter = Math.max(1, this.retryAfter - stepS);
+      this.retryAfter = Math.max(1, this.retryAfter - this.stepS);
     }
+  }
+
+  /** Drops recorded in the last `windowS` seconds (whole steps, at least one). */
+  private dropsInLast(windowS: number): number {
+    const steps = Math.min(this.drops.length, Math.max(1, Math.round(windowS / this.stepS)));
+    let sum = 0;
+    for (let k = 0; k < steps; k++) sum += this.drops[(this.cursor - k + this.drops.length) % this.drops.length] ?? 0;
+    return sum;
   }
 
   get retryAfterS(): number {
