@@ -12,6 +12,8 @@ const groupedTypes = new Set([
   'admin.access.restored',
   'cluster.recovered',
   'rollout.cluster.rolledback',
+  'rollout.step.applied',
+  'rollout.cluster.done',
 ]);
 
 /** Formats a time since start as wall clock (when the scenario has a start) or as an offset. */

@@ -111,6 +111,12 @@ void describe('rollout policy loading', () => {
     assert.equal(off.metadata.name, 'guarded-no-node-steps');
     assert.ok(builtinPolicies.guarded.spec.nodeSteps, 'the builtin is untouched');
     assert.equal(loadPolicyRef('naive', { spreadS: 600 }).spec.spread, 600);
+    // `<builtin>-no-node-steps` names the same override (compare takes policy names only).
+    assert.deepEqual(loadPolicyRef('guarded-no-node-steps'), off);
+    assert.match(
+      badInputMessage(() => loadPolicyRef('bogus-no-node-steps')),
+      /unknown builtin "bogus-no-node-steps"; use naive, workload-only, guarded \(optionally with -no-node-steps\)/,
+    );
     assert.equal(builtinPolicies.naive.spec.spread, 29 * 60);
   });
 

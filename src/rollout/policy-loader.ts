@@ -16,20 +16,24 @@ export interface PolicyOverrides {
   readonly spreadS?: number;
 }
 
+/** Suffix of a builtin name that turns its node-subset steps off (e.g. `guarded-no-node-steps`). */
+export const noNodeStepsSuffix = '-no-node-steps';
+
 /**
- * Resolves `--policy <builtin|file>`: a builtin name (naive, workload-only, guarded) or a path to a
- * RolloutPolicy YAML file. A value with a slash or a .yaml/.yml ending is always a file.
+ * Resolves `--policy <builtin|file>`: a builtin name (naive, workload-only, guarded, or any of them with
+ * `-no-node-steps`) or a path to a RolloutPolicy YAML file. A value with a slash or a .yaml/.yml ending is
+ * always a file.
  */
 export function loadPolicyRef(ref: string, overrides: PolicyOverrides = {}): RolloutPolicyFile {
   const looksLikeFile = /[\\/]|\.ya?ml$/i.test(ref);
-  let policy: RolloutPolicyFile;
-  if (!looksLikeFile && isBuiltinPolicyName(ref)) policy = builtinPolicies[ref];
-  else if (!looksLikeFile)
+  if (looksLikeFile) return applyOverrides(loadRolloutPolicyFile(ref), overrides);
+  const base = ref.endsWith(noNodeStepsSuffix) ? ref.slice(0, -noNodeStepsSuffix.length) : ref;
+  if (!isBuiltinPolicyName(base))
     throw badInput(
-      `--policy: unknown builtin "${ref}"; use ${builtinPolicyNames.join(', ')} or a RolloutPolicy file`,
+      `--policy: unknown builtin "${ref}"; use ${builtinPolicyNames.join(', ')} (optionally with ${noNodeStepsSuffix}) or a RolloutPolicy file`,
     );
-  else policy = loadRolloutPolicyFile(ref);
-  return applyOverrides(policy, overrides);
+  const noNodeSteps = overrides.noNodeSteps === true || base !== ref;
+  return applyOverrides(builtinPolicies[base], { ...overrides, noNodeSteps });
 }
 
 /** Returns the policy with the overrides applied (a new object; the input is untouched). */

@@ -13,6 +13,9 @@ import type { ClusterConfig, SimChange } from './scenario.js';
 /** How long a resolver waits for an answer (glibc `timeout:5`, reference §3.7). */
 const dnsClientTimeoutS = 5;
 
+/** Flow id of the rollout controller's own requests (present when a controller identity is given). */
+export const controllerFlowId = 'rampart';
+
 /** Seconds a deleted pod takes to stop (default terminationGracePeriodSeconds). */
 const terminationS = 30;
 
@@ -67,6 +70,7 @@ export class ClusterSim {
   private readonly blockableMask: Uint8Array;
   private readonly changeRelists: readonly number[];
   private readonly oncallIndex: number;
+  private readonly controllerIndex: number;
   private readonly lookupIndex: number;
   readonly change: ChangeState = { applied: false, nodeShare: 1, ready: 0, deleting: false };
   adminApiBlocked = false;
@@ -85,7 +89,7 @@ export class ClusterSim {
     private readonly changeSpec: SimChange | undefined,
     private readonly stepS: number,
     rng: Rng,
-    extra: { priorityLevels?: readonly PriorityLevel[]; flowSchemas?: readonly FlowSchema[]; changeIdentity?: RequestIdentity } = {},
+    extra: { priorityLevels?: readonly PriorityLevel[]; flowSchemas?: readonly FlowSchema[]; changeIdentity?: RequestIdentity; controllerIdentity?: RequestIdentity } = {},
   ) {
     this.config = config;
     this.name = config.name;
@@ -97,6 +101,7 @@ export class ClusterSim {
       flowSchemas: [...config.controlPlane.flowSchemas, ...(extra.flowSchemas ?? [])],
     };
     this.changeIdentity = extra.changeIdentity;
+    this.controllerIdentity = extra.controllerIdentity;
     const shape = this.shape();
     const costed = costFlows(this.flows(shape), shape, this.controlPlane);
     this.limits = levelLimits(this.controlPlane.priorityLevels, this.controlPlane.calibration.seats, this.controlPlane.calibration.maxListSeats);
@@ -122,6 +127,7 @@ export class ClusterSim {
     });
     this.changeRelists = this.classes.flatMap((c, i) => (c.kind === 'relist' && c.relistOf !== null && this.changeClass[c.relistOf] ? [i] : []));
     this.oncallIndex = this.classes.findIndex((c) => c.id === 'oncall');
+    this.controllerIndex = this.classes.findIndex((c) => c.id === controllerFlowId);
     this.lookupIndex = this.classes.findIndex((c) => c.id === 'coredns-lookup');
     this.setBaseRates(costed.map((f) => f.spec));
     this.cp = new ControlPlane(this.classes, this.limits, this.controlPlane.calibration, this.controlPlane.apiServers, residentMemoryBytes(shape, this.controlPlane.calibration), stepS, rng.fork('apiservers'));
@@ -131,6 +137,7 @@ export class ClusterSim {
   }
 
   private readonly changeIdentity: RequestIdentity | undefined;
+  private readonly controllerIdentity: RequestIdentity | undefined;
 
   shape(): ClusterShape {
     return this.config.objects
@@ -157,6 +164,19 @@ export class ClusterSim {
       origin: 'dns',
     });
     if (this.changeSpec) flows.push(...changeFlows(this.changeSpec, 1, this.changeIdentity));
+    if (this.controllerIdentity) {
+      // A rollout controller's own requests: it reads the change's status every few seconds [U: 0.2/s]. Its
+      // success ratio is what decides whether its rollback (a DELETE) gets through. Not on the nodes, so a
+      // block of the nodes' access to the admin API does not cut it.
+      flows.push({
+        id: controllerFlowId,
+        identity: this.controllerIdentity,
+        call: { verb: 'get', resource: 'daemonsets', scope: 'object', resourceVersion: '' },
+        ratePerS: 0.2,
+        flowCount: 1,
+        origin: 'admin',
+      });
+    }
     return flows;
   }
 
@@ -209,7 +229,8 @@ export class ClusterSim {
   desiredReplicas(): number {
     if (!this.changeSpec || !this.change.applied || this.change.deleting) return 0;
     const full = replicasFor(this.changeSpec, this.nodes);
-    return this.changeSpec.kind === 'DaemonSet' ? Math.round(full * this.change.nodeShare) : full;
+    // A node-subset step labels ceil(share × nodes) nodes (the ClusterClient port's contract): never zero.
+    return this.changeSpec.kind === 'DaemonSet' ? Math.ceil(full * this.change.nodeShare - 1e-9) : full;
   }
 
   /** Advances one step at `nowS`. */
@@ -229,7 +250,11 @@ export class ClusterSim {
         const stopRate = change.deleting ? Math.max(1, change.ready) / terminationS : spec.podsStartPerS;
         change.ready = Math.max(desired, change.ready - stopRate * dt);
         if (change.ready <= desired + 1e-9) change.ready = desired;
-        if (change.ready === 0) this.forgetChange();
+        if (change.ready === 0) {
+          this.forgetChange();
+          // Deleted and gone: a later delete finds nothing to delete.
+          if (!change.applied) change.deleting = false;
+        }
       }
     }
     // At rest (checked when the quiet streak began), nothing changes until something outside wakes it.
@@ -343,6 +368,11 @@ export class ClusterSim {
         this.watchers[i] = 0;
       }
     });
+  }
+
+  /** Index of the rollout controller's class (-1 unless a controller identity was given). */
+  get controllerClass(): number {
+    return this.controllerIndex;
   }
 
   /** Index of the on-call class (for lock-out checks). */

@@ -5,6 +5,8 @@ import type { SimEventType } from './result.js';
 const saturationHoldS = 60;
 const recoveryHoldS = 300;
 const lockoutWindowS = 60;
+/** A lock-out is a lasting inability to act: kubectl failing for two minutes, not a restart's blip. */
+const lockoutHoldS = 120;
 /** Access counts as restored only when kubectl works for five minutes straight: enough to act on. */
 const restoreHoldS = 300;
 /** API requests one kubectl command makes (discovery, the read, the write, a follow-up get) [U]. */
@@ -30,7 +32,9 @@ export class ClusterDetector {
   dnsFailureStartS: number | null = null;
   recoveredAtS: number | null = null;
   lockedOut = false;
-  lockedOutTotalS = 0;
+  private closedLockoutS = 0;
+  private lockStartS = 0;
+  private lastS = 0;
   impacted = false;
   private satOnsetS: number | null = null;
   private clearOnsetS: number | null = null;
@@ -78,14 +82,14 @@ export class ClusterDetector {
       this.oncallOk += a * (r.oncallSuccess - this.oncallOk);
       this.oncallDone = this.oncallOk ** requestsPerCommand;
     }
-    if (this.lockedOut) this.lockedOutTotalS += dtS;
+    this.lastS = tS;
     if (!this.lockedOut && this.oncallDone < 0.5) {
       this.lockOnsetS ??= tS;
-      if (tS - this.lockOnsetS >= lockoutWindowS / 2) {
+      if (tS - this.lockOnsetS >= lockoutHoldS) {
         this.lockedOut = true;
         this.restoreOnsetS = null;
+        this.lockStartS = this.lockOnsetS;
         events.push({ tS: this.lockOnsetS, type: 'admin.lockedout', detail: `kubectl success ${pct(this.oncallDone)}` });
-        this.lockedOutTotalS += tS - this.lockOnsetS;
       }
     } else if (!this.lockedOut) this.lockOnsetS = null;
     if (this.lockedOut && this.oncallDone >= 0.9) {
@@ -93,6 +97,8 @@ export class ClusterDetector {
       if (tS - this.restoreOnsetS >= restoreHoldS) {
         this.lockedOut = false;
         this.lockOnsetS = null;
+        // Locked out from the onset until access came back (the hold only confirms it stayed back).
+        this.closedLockoutS += this.restoreOnsetS - this.lockStartS;
         events.push({ tS: this.restoreOnsetS, type: 'admin.access.restored' });
       }
     } else if (this.lockedOut) this.restoreOnsetS = null;
@@ -113,6 +119,12 @@ export class ClusterDetector {
       this.healthyOnsetS = null;
     }
     return events;
+  }
+
+  /** Seconds on-call was locked out so far (a lock-out still open counts up to the last step). */
+  get lockedOutTotalS(): number {
+    if (!this.lockedOut) return this.closedLockoutS;
+    return this.closedLockoutS + (this.restoreOnsetS ?? this.lastS) - this.lockStartS;
   }
 
   /** True when no condition is building up, so unchanged readings cannot produce an event. */

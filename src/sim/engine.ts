@@ -9,6 +9,8 @@ import type { Scenario } from './scenario.js';
 /** Something that acts on the fleet every step (a rollout controller); the plain pipeline is one. */
 export interface FleetActor {
   tick(fleet: FleetSim, tS: number): void;
+  /** Optional: sees the fleet right after the step at `tS` (e.g. to record the step's readings). */
+  afterStep?(fleet: FleetSim, tS: number): void;
 }
 
 export interface RunOptions {
@@ -38,6 +40,7 @@ export function simulate(scenario: Scenario, options: RunOptions = {}): SimResul
     actor?.tick(fleet, tS);
     operator.tick(tS);
     fleet.step(tS);
+    actor?.afterStep?.(fleet, tS);
     recorder.step(tS);
     if (options.onProgress && k % progressEvery === 0) options.onProgress(k / steps);
   }
@@ -205,7 +208,16 @@ function buildResult(scenario: Scenario, fleet: FleetSim, rec: SeriesRecorder, p
   };
 }
 
-const typeOrder = ['rollout.started', 'rollout.wave.started', 'rollout.cluster.applied', 'operator.action'];
+// Within one instant: the rollout's cause before its effect (a gate fails, then the rollout halts).
+const typeOrder = [
+  'rollout.started',
+  'rollout.wave.started',
+  'rollout.step.applied',
+  'rollout.cluster.applied',
+  'rollout.gate.failed',
+  'rollout.halted',
+  'operator.action',
+];
 function order(type: string): number {
   const i = typeOrder.indexOf(type);
   return i < 0 ? typeOrder.length : i;

@@ -15,6 +15,8 @@ export interface ClusterApfExtras {
   readonly priorityLevels?: readonly PriorityLevel[];
   readonly flowSchemas?: readonly FlowSchema[];
   readonly changeIdentity?: RequestIdentity;
+  /** Identity of a rollout controller acting on the fleet: adds its request class to every cluster. */
+  readonly controllerIdentity?: RequestIdentity;
 }
 
 /**

@@ -20,6 +20,10 @@ export const simEventTypes = [
   'rollout.gate.failed',
   'rollout.halted',
   'rollout.cluster.rolledback',
+  'rollout.step.applied',
+  'rollout.paused',
+  'rollout.resumed',
+  'rollout.action.failed',
 ] as const;
 export type SimEventType = (typeof simEventTypes)[number];
 

@@ -3,6 +3,7 @@ import { registerSchema } from './schema.js';
 import { registerSimulate } from './simulate.js';
 import { registerAnalyze } from './analyze.js';
 import { registerBreakglass } from './breakglass.js';
+import { registerCompare } from './compare.js';
 
 /** Every top-level command, in help order. */
-export const commands: readonly RegisterCommand[] = [registerSimulate, registerSchema, registerAnalyze, registerBreakglass];
+export const commands: readonly RegisterCommand[] = [registerSimulate, registerCompare, registerSchema, registerAnalyze, registerBreakglass];

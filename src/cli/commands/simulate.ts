@@ -2,6 +2,7 @@ import { Option } from 'commander';
 import { writeFileAtomic } from '../../core/atomic-write.js';
 import { badInput } from '../../core/errors.js';
 import { simulate } from '../../sim/engine.js';
+import { policyForScenario, simulateWithPolicy } from '../../sim/policy-run.js';
 import { loadScenario } from '../../sim/scenario.js';
 import { renderClusterTable, renderFleetSummary, renderHeader, renderTimeline } from '../../report/timeline.js';
 import type { RegisterCommand } from './context.js';
@@ -14,6 +15,11 @@ export const registerSimulate: RegisterCommand = (program, { io }) => {
     .argument('<scenario>', 'scenario YAML file (see scenarios/)')
     .description('simulate a fleet: API servers with APF, LIST cost, retries, DNS caches, data-plane errors')
     .option('--seed <n>', 'override the scenario seed (same seed, same output)')
+    .option(
+      '--policy <builtin|file>',
+      "roll the scenario's change out under a policy: naive, workload-only, guarded (add -no-node-steps to turn node-subset steps off) or a RolloutPolicy YAML file",
+    )
+    .option('--no-node-steps', "with --policy: apply each cluster to all its nodes at once (drops the policy's node-subset steps)")
     .option('--json <file>', "write the full result as JSON to a file, or '-' for stdout (then nothing else is printed)")
     .addOption(new Option('--quiet', 'print only the summary, not the timeline'))
     .addHelpText(
@@ -22,20 +28,30 @@ export const registerSimulate: RegisterCommand = (program, { io }) => {
 Examples:
   rampart simulate scenarios/incident-2024-12-11.yaml
   rampart simulate scenarios/incident-2024-12-11.yaml --seed 7 --json out/incident.json
+  rampart simulate scenarios/incident-2024-12-11.yaml --policy guarded
+  rampart simulate scenarios/incident-2024-12-11.yaml --policy guarded --no-node-steps
+  rampart simulate scenarios/incident-2024-12-11.yaml --policy ./my-policy.yaml
   rampart simulate scenarios/staging.yaml --json - | jq .fleet
+
+A policy replaces the scenario's own rollout: it starts at the scenario's rollout start, operator actions
+still apply, and the timeline adds rollout.wave.started, rollout.gate.failed, rollout.halted and
+rollout.cluster.rolledback. The builtin naive paces over the scenario's own rollout span.
 
 Exit codes: 0 ok, 2 bad input (the message names file:line:col and field).`,
     )
-    .action((file: string, opts: { seed?: string; json?: string; quiet?: boolean }) => {
+    .action((file: string, opts: { seed?: string; json?: string; quiet?: boolean; policy?: string; nodeSteps?: boolean }) => {
       let seed: number | undefined;
       if (opts.seed !== undefined) {
         seed = Number(opts.seed);
         if (!Number.isInteger(seed) || seed < 0) throw badInput(`--seed: "${opts.seed}" is not a non-negative integer`);
       }
       const scenario = loadScenario(file, seed);
+      if (opts.nodeSteps === false && opts.policy === undefined) throw badInput('--no-node-steps: only with --policy');
+      const policy = opts.policy === undefined ? undefined : policyForScenario(opts.policy, scenario, { noNodeSteps: opts.nodeSteps === false });
       const jsonToStdout = opts.json === '-';
       const progress = jsonToStdout ? undefined : progressReporter(io, `simulating ${scenario.clusters.length} clusters`);
-      const result = simulate(scenario, progress ? { onProgress: progress.update } : {});
+      const runOpts = progress ? { onProgress: progress.update } : {};
+      const result = policy ? simulateWithPolicy(scenario, policy, runOpts) : simulate(scenario, runOpts);
       progress?.done();
       const json = `${JSON.stringify(result)}\n`;
       if (jsonToStdout) {

@@ -45,18 +45,16 @@ export function evaluateThresholdGate(
     gate.aggregate,
   );
   const higherIsBad = signalDefs[gate.signal].bad === 'higher';
-  const beyond = (limit: number): boolean => (higherIsBad ? value > limit : value < limit);
   const cmp = higherIsBad ? '>' : '<';
   const okCmp = higherIsBad ? '≤' : '≥';
-  const what = `${gate.signal} ${gate.aggregate} over ${fmt(gate.windowS)}s`;
 
-  if (gate.absolute !== null && beyond(gate.absolute)) {
+  if (gate.absolute !== null && beyond(value, gate.absolute, higherIsBad)) {
     return {
       ...base,
       verdict: 'fail',
       value,
       threshold: gate.absolute,
-      reason: `${what} = ${fmt(value)} ${cmp} ${fmt(gate.absolute)} (absolute)`,
+      reason: `${what(gate)} = ${fmt(value)} ${cmp} ${fmt(gate.absolute)} (absolute)`,
     };
   }
   let limit = gate.absolute;
@@ -68,27 +66,40 @@ export function evaluateThresholdGate(
         cause: 'no-baseline',
         value,
         threshold: gate.absolute,
-        reason: `${what} = ${fmt(value)}: no pre-rollout baseline for the relative limit`,
+        reason: `${what(gate)} = ${fmt(value)}: no pre-rollout baseline for the relative limit`,
       };
     }
     const { factor, margin } = gate.relative;
     const rel = higherIsBad ? baseline * factor + margin : baseline * factor - margin;
-    if (beyond(rel)) {
+    if (beyond(value, rel, higherIsBad)) {
       return {
         ...base,
         verdict: 'fail',
         value,
         threshold: rel,
-        reason: `${what} = ${fmt(value)} ${cmp} ${fmt(rel)} (baseline ${fmt(baseline)} × ${fmt(factor)} ${higherIsBad ? '+' : '−'} ${fmt(margin)})`,
+        reason: `${what(gate)} = ${fmt(value)} ${cmp} ${fmt(rel)} (baseline ${fmt(baseline)} × ${fmt(factor)} ${higherIsBad ? '+' : '−'} ${fmt(margin)})`,
       };
     }
     limit = limit === null ? rel : higherIsBad ? Math.min(limit, rel) : Math.max(limit, rel);
   }
+  // A controller judges every gate of every cluster in flight on every tick and reads a pass's reason
+  // rarely: it is formatted when read.
+  const threshold = limit;
   return {
     ...base,
     verdict: 'pass',
     value,
-    threshold: limit,
-    reason: `${what} = ${fmt(value)} ${okCmp} ${limit === null ? '∞' : fmt(limit)}`,
+    threshold,
+    get reason(): string {
+      return `${what(gate)} = ${fmt(value)} ${okCmp} ${threshold === null ? '∞' : fmt(threshold)}`;
+    },
   };
+}
+
+function what(gate: ThresholdGateSpec): string {
+  return `${gate.signal} ${gate.aggregate} over ${fmt(gate.windowS)}s`;
+}
+
+function beyond(value: number, limit: number, higherIsBad: boolean): boolean {
+  return higherIsBad ? value > limit : value < limit;
 }
