@@ -14,8 +14,11 @@ import {
   breakGlassApf,
   parseServiceAccountRef,
   quarantineApf,
+  fenceApf,
   rampartIdentity,
   sharesForSeats,
+  quarantinePrecedence,
+  breakGlassPrecedence,
 } from './breakglass.js';
 import { renderManifests } from './apf-manifests.js';
 
@@ -172,6 +175,33 @@ void describe('break-glass', () => {
     );
   });
 
+  void it('the rollout fence routes the change to its own level, ahead of the defaults, lending and borrowing nothing', () => {
+    const add = fenceApf({ serviceAccount: { namespace: 'kube-system', name: 'telemetry-agent' }, seats: 2 });
+    assert.equal(add.priorityLevel.name, 'rampart-rollout-fence');
+    assert.equal(add.priorityLevel.lendablePercent, 0);
+    assert.equal(add.priorityLevel.borrowingLimitPercent, 0);
+    const limits = levelLimits([...defaultPriorityLevels, add.priorityLevel], 600, 10);
+    const fence = limits.find((l) => l.name === 'rampart-rollout-fence');
+    assert.ok(fence);
+    // NominalCL = ceil(600 × shares / (245 + shares)) ≥ 2, and nothing more with borrowing.
+    assert.ok(fence.guaranteedSeats >= 2 && fence.guaranteedSeats <= 3, String(fence.guaranteedSeats));
+    assert.equal(fence.maxSeatsWithBorrowing, fence.guaranteedSeats);
+    // A level this small caps every request at one seat (§2.3): seats = concurrent large LISTs.
+    assert.equal(fence.maxSeatsPerRequest, 1);
+    const schemas = [...defaultFlowSchemas, add.flowSchema];
+    assert.equal(
+      classify(schemas, serviceAccountIdentity('kube-system', 'telemetry-agent'), 'list', 'pods').priorityLevel,
+      'rampart-rollout-fence',
+    );
+    assert.equal(
+      classify(schemas, serviceAccountIdentity('kube-system', 'coredns'), 'list', 'pods').priorityLevel,
+      'workload-high',
+    );
+    // Quarantine still wins over the fence, and the fence over break-glass.
+    assert.ok(quarantinePrecedence < add.flowSchema.matchingPrecedence);
+    assert.ok(add.flowSchema.matchingPrecedence < breakGlassPrecedence);
+  });
+
   void it('renders valid v1 objects (parsed back, strict shape)', () => {
     const add = breakGlassApf({
       groups: ['oncall', 'sre'],
@@ -226,6 +256,22 @@ void describe('rampart breakglass (CLI)', () => {
     assert.equal(plc.spec.limited.limitResponse.type, 'Reject');
     assert.equal(plc.spec.limited.borrowingLimitPercent, 0);
     assert.equal(fs.metadata.name, 'rampart-quarantine-telemetry-collector');
+  });
+
+  void it('fence: prints a non-lending, non-borrowing level and a schema for the change', async () => {
+    const r = await cli(['breakglass', 'fence', '--serviceaccount', 'kube-system/telemetry-agent', '--seats', '3']);
+    assert.equal(r.code, 0, r.err);
+    const [plc, fs] = parseDocs(r.out);
+    assert.ok(plc?.kind === 'PriorityLevelConfiguration' && fs?.kind === 'FlowSchema');
+    assert.equal(plc.metadata.name, 'rampart-rollout-fence');
+    assert.equal(plc.spec.limited.lendablePercent, 0);
+    assert.equal(plc.spec.limited.borrowingLimitPercent, 0);
+    assert.equal(plc.spec.limited.nominalConcurrencyShares, sharesForSeats(3, 600, 245));
+    assert.deepEqual(
+      fs.spec.rules[0]?.subjects.map((s) => s.kind),
+      ['ServiceAccount'],
+    );
+    assert.equal((await cli(['breakglass', 'fence', '--serviceaccount', 'x/y', '--seats', '0'])).code, 2);
   });
 
   void it('bad flags exit 2 with one line', async () => {

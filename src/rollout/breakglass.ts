@@ -37,6 +37,7 @@ export const defaultServerSeats = 600;
 // 9000, global-default 9900), behind exempt (1); quarantine first so an offender never lands in break-glass.
 export const breakGlassPrecedence = 250;
 export const quarantinePrecedence = 240;
+export const fencePrecedence = 245;
 
 /** A priority level with the flow schema that routes to it: what the simulator adds to a cluster. */
 export interface ApfAddition {
@@ -141,6 +142,48 @@ export function quarantineApf(opts: { serviceAccount: ServiceAccountRef; reject?
       name: `rampart-quarantine-${sa.namespace}-${sa.name}`.slice(0, 253),
       matchingPrecedence: quarantinePrecedence,
       priorityLevel: level.name,
+      distinguisher: 'ByUser',
+      subjects: [{ kind: 'ServiceAccount', name: `${sa.namespace}/${sa.name}` }],
+      resources: ['*'],
+      verbs: ['*'],
+    },
+  };
+}
+
+/** Name of the level a change under rollout is fenced into. */
+export const fenceLevelName = 'rampart-rollout-fence';
+
+/**
+ * The rollout fence: while a cluster's rollout is in progress, the change's service account is routed to
+ * a level of its own with `seats` reserved per server, lent to nobody and borrowing nothing. However
+ * expensive the change turns out to be, it can hold no more than those seats (and so no more than that
+ * many large LISTs' worth of API server memory): it queues and gets 429s in its own level, which the
+ * gates see, instead of taking the seats of CoreDNS, kubelets and on-call. Lifted when the cluster is done.
+ */
+export function fenceApf(opts: {
+  serviceAccount: ServiceAccountRef;
+  seats: number;
+  serverSeats?: number;
+  otherShares?: number;
+}): ApfAddition {
+  const serverSeats = opts.serverSeats ?? defaultServerSeats;
+  const sa = opts.serviceAccount;
+  return {
+    priorityLevel: {
+      name: fenceLevelName,
+      exempt: false,
+      shares: sharesForSeats(opts.seats, serverSeats, opts.otherShares ?? defaultShares),
+      lendablePercent: 0,
+      // Borrowing would let the change take idle seats of other levels and defeat the fence.
+      borrowingLimitPercent: 0,
+      queues: 16,
+      handSize: 4,
+      queueLengthLimit: 50,
+    },
+    flowSchema: {
+      name: `${fenceLevelName}-${sa.namespace}-${sa.name}`.slice(0, 253),
+      matchingPrecedence: fencePrecedence,
+      priorityLevel: fenceLevelName,
       distinguisher: 'ByUser',
       subjects: [{ kind: 'ServiceAccount', name: `${sa.namespace}/${sa.name}` }],
       resources: ['*'],

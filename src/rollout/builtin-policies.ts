@@ -39,8 +39,9 @@ const workloadOnly: RolloutPolicyInput = {
 /**
  * Rampart's default: risk-planned waves (canary includes the largest size decile), node-subset steps
  * with seat-demand extrapolation, control-plane and DNS gates that fail closed on missing data (an
- * inconclusive gate holds, then halts and rolls back), bake ≥ the longest DNS cache TTL, and break-glass
- * seats so the rollback gets through a saturated API server.
+ * inconclusive gate holds, then halts and rolls back), bake ≥ the longest DNS cache TTL, break-glass
+ * seats so the rollback gets through a saturated API server, and a fence: while a cluster rolls out, the
+ * change runs in a small priority level of its own, so even all its replicas at once cannot saturate it.
  */
 const guarded: RolloutPolicyInput = {
   ...header,
@@ -101,6 +102,7 @@ const guarded: RolloutPolicyInput = {
     inconclusive: { timeout: '5m', then: 'halt-and-rollback' },
     onFailure: { rollback: 'failed-and-baking' },
     breakGlass: true,
+    fence: { seats: 2 },
   },
 };
 

@@ -75,7 +75,7 @@ function applyResults(w: Work, obs: Observations): void {
         setPhase(w, i, { ...phase, pendingActionId: null, attempts: phase.attempts + 1 });
         if (phase.attempts === 0) failed(w, r.cluster, r.actionId, r.outcome.reason);
       }
-    } else if (!r.outcome.ok && r.actionId.includes(':ensure-break-glass:')) {
+    } else if (!r.outcome.ok && /:(ensure-break-glass|fence):/.test(r.actionId)) {
       failed(w, r.cluster, r.actionId, r.outcome.reason);
     }
   }
@@ -214,6 +214,10 @@ function promote(w: Work, index: number, stepIndex: number): void {
   } else {
     setPhase(w, index, { kind: 'done', atMs: w.nowMs });
     w.events.push({ type: 'rollout.cluster.done', atMs: w.nowMs, cluster: c.name });
+    // Passed every gate and its bake: the change leaves the fence and runs at its own priority level.
+    const seats = w.prev.policy.fenceSeats;
+    if (seats != null)
+      w.actions.push({ type: 'fence', id: nextId(w, 'fence', c.name), cluster: c.name, on: false, seats });
   }
 }
 
@@ -277,6 +281,15 @@ function startClusters(w: Work): void {
         type: 'ensure-break-glass',
         id: nextId(w, 'ensure-break-glass', c.name),
         cluster: c.name,
+      });
+    // Fenced before the first apply, so not one request of the change lands outside the fence.
+    if (p.fenceSeats != null)
+      w.actions.push({
+        type: 'fence',
+        id: nextId(w, 'fence', c.name),
+        cluster: c.name,
+        on: true,
+        seats: p.fenceSeats,
       });
     w.events.push({ type: 'rollout.cluster.started', atMs: w.nowMs, cluster: c.name, wave: wave.name });
     if (needsBaseline) setPhase(w, i, { kind: 'baseline', sinceMs: w.nowMs });

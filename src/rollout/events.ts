@@ -14,7 +14,15 @@ export type RolloutAction =
       readonly nodeLabel: NodeSubsetLabel | null;
     }
   | { readonly type: 'rollback'; readonly id: string; readonly cluster: string }
-  | { readonly type: 'ensure-break-glass'; readonly id: string; readonly cluster: string };
+  | { readonly type: 'ensure-break-glass'; readonly id: string; readonly cluster: string }
+  /** Route the change to (on) or release it from (off) the rollout fence's priority level. */
+  | {
+      readonly type: 'fence';
+      readonly id: string;
+      readonly cluster: string;
+      readonly on: boolean;
+      readonly seats: number;
+    };
 
 /** The outcome of an action, fed back to the next decide. */
 export interface ActionResult {

@@ -20,6 +20,7 @@ void describe('executor', () => {
       rollback: async (r) => later(await w.client.rollback(r)),
       rolloutStatus: async (c, ch) => later(await w.client.rolloutStatus(c, ch)),
       ensureBreakGlass: () => later({ ok: true } as const),
+      fence: async (r) => later(await (w.client.fence?.(r) ?? { ok: false, reason: 'no fence' })),
     };
     const metrics: MetricsSource = { evaluate: async (q) => later(await w.metrics.evaluate(q)) };
     const exec = createRolloutExecutor({
@@ -40,6 +41,36 @@ void describe('executor', () => {
     for (const c of testFleet(4))
       assert.ok(seen.indexOf(`ensure-break-glass:${c.name}`) < seen.indexOf(`apply:${c.name}`));
     assert.equal(w.applies.length, 4 * 3);
+    // Fenced before its first apply, released once done: the change never runs unfenced mid-rollout.
+    for (const c of testFleet(4)) {
+      assert.ok(seen.indexOf(`fence:${c.name}`) < seen.indexOf(`apply:${c.name}`));
+      assert.ok(seen.lastIndexOf(`fence:${c.name}`) > seen.lastIndexOf(`apply:${c.name}`));
+    }
+    assert.deepEqual(
+      [...w.fences].sort(),
+      testFleet(4)
+        .flatMap((c) => [`on:${c.name}`, `off:${c.name}`])
+        .sort(),
+    );
+  });
+
+  void it('a policy with a fence on a client that cannot fence reports the failed action and carries on', () => {
+    const w = fakeWorld({ clusters: testFleet(1) });
+    const { fence: _unused, ...client } = w.client;
+    const exec = createRolloutExecutor({
+      fleet: w.fleet,
+      client,
+      metrics: w.metrics,
+      store: memoryStateStore(),
+      policy: builtinPolicies.guarded,
+      change: testChange,
+    });
+    const first = exec.tickSync(0);
+    const fence = first.results.find((p) => p.actionId.includes(':fence:'));
+    assert.ok(fence && !fence.outcome.ok);
+    assert.match(fence.outcome.reason, /cannot fence a change; remove spec.fence/);
+    const next = exec.tickSync(10_000);
+    assert.ok(next.events.some((e) => e.type === 'rollout.action.failed'));
   });
 
   void it('persists after every transition and resumes from the file without re-applying finished clusters', () => {

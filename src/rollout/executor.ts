@@ -226,6 +226,12 @@ function perform(opts: ExecutorOptions, a: RolloutAction): Awaitable<ActionOutco
       return guard(() => opts.client.rollback({ cluster: a.cluster, change: opts.change }), onError);
     case 'ensure-break-glass':
       return guard(() => opts.client.ensureBreakGlass?.(a.cluster) ?? { ok: true }, onError);
+    case 'fence': {
+      const fence = opts.client.fence?.bind(opts.client);
+      if (!fence)
+        return { ok: false, reason: 'this cluster client cannot fence a change; remove spec.fence from the policy' };
+      return guard(() => fence({ cluster: a.cluster, change: opts.change, on: a.on, seats: a.seats }), onError);
+    }
     default: {
       const never: never = a;
       return never;

@@ -131,6 +131,7 @@ export function resolvePolicy(file: RolloutPolicyFile, clusters: readonly Cluste
     onInconclusiveTimeout: spec.inconclusive.then,
     rollbackOnFailure: spec.onFailure.rollback,
     breakGlass: spec.breakGlass,
+    fenceSeats: spec.fence?.seats ?? null,
   };
   return { policy, waves, warnings };
 }

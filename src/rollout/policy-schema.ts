@@ -136,6 +136,24 @@ export const rolloutPolicySchema = z.strictObject({
       .prefault({}),
     /** Clusters carry the break-glass APF objects (reserved seats for Rampart and on-call) before any apply. */
     breakGlass: z.boolean().default(false),
+    /**
+     * Fence the change while it rolls out: from a cluster's first apply until it is done, the change's
+     * service account is routed to a priority level with this many seats per API server (no lending, no
+     * borrowing), so a change that turns out expensive cannot take the seats (or the memory) the cluster
+     * needs. Lifted when the cluster passes its bake; kept after a rollback.
+     */
+    fence: z
+      .strictObject({
+        /**
+         * Seats bound memory as well as concurrency only when they are few: a level's per-request seat cap
+         * is max(1, min(ceil(0.15 × seats), seats / handSize)) (reference §2.3), 1 for a level this small,
+         * so a fence of S seats runs up to S full-cluster LISTs at once on each server (each ~11 GiB at
+         * 5,000 nodes in the cost model). Two keep that within a 64 GiB server, and still carry a cheap
+         * per-node agent (7,500 replicas × a few small requests a minute ≈ 4 seats over 3+ servers).
+         */
+        seats: z.int().min(1).max(300).default(2),
+      })
+      .optional(),
   }),
 });
 

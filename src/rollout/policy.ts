@@ -53,4 +53,6 @@ export interface ResolvedPolicy {
   readonly onInconclusiveTimeout: InconclusiveAction;
   readonly rollbackOnFailure: FailureRollback;
   readonly breakGlass: boolean;
+  /** Seats per API server of the level the change is fenced into while it rolls out; null = no fence. */
+  readonly fenceSeats: number | null;
 }

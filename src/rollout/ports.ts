@@ -51,6 +51,17 @@ export interface RollbackRequest {
   readonly change: ChangeRef;
 }
 
+/**
+ * Fence (on) or release (off) the change in one cluster: a FlowSchema routing the change's service account
+ * to a priority level with `seats` per API server, no lending, no borrowing (`fenceApf`).
+ */
+export interface FenceRequest {
+  readonly cluster: string;
+  readonly change: ChangeRef;
+  readonly on: boolean;
+  readonly seats: number;
+}
+
 /** Desired / ready replicas of the change in one cluster (a DaemonSet: scheduled / ready pods). */
 export interface WorkloadStatus {
   readonly desiredReplicas: number;
@@ -71,6 +82,8 @@ export interface ClusterClient {
    * the change touches it (the simulator adds them to the cluster's APF model). Absent ⇒ assumed installed.
    */
   ensureBreakGlass?(cluster: string): Awaitable<ActionOutcome>;
+  /** Optional; a policy with `fence` fails its fence actions (and says why) on a client without it. */
+  fence?(req: FenceRequest): Awaitable<ActionOutcome>;
 }
 
 /**

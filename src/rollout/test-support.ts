@@ -61,6 +61,8 @@ export interface FakeWorld {
   readonly metrics: MetricsSource;
   readonly applies: ApplyRequest[];
   readonly rollbacks: string[];
+  /** Fence requests in order: `on:<cluster>` / `off:<cluster>`. */
+  readonly fences: string[];
   /** Current share per cluster (0 after rollback). */
   readonly shares: Map<string, number>;
   now: number;
@@ -73,6 +75,7 @@ export function fakeWorld(opts: FakeWorldOptions): FakeWorld {
     now: 0,
     applies: [],
     rollbacks: [],
+    fences: [],
     shares: new Map(),
     fleet: { listClusters: () => opts.clusters },
     client: {
@@ -87,6 +90,10 @@ export function fakeWorld(opts: FakeWorldOptions): FakeWorld {
         const outcome = opts.rollbackOutcome?.(req.cluster) ?? { ok: true };
         if (outcome.ok) world.shares.set(req.cluster, 0);
         return outcome;
+      },
+      fence: (req) => {
+        world.fences.push(`${req.on ? 'on' : 'off'}:${req.cluster}`);
+        return { ok: true };
       },
       rolloutStatus: (cluster) => {
         const desired = Math.ceil((world.shares.get(cluster) ?? 0) * (nodes.get(cluster) ?? 0));

@@ -1,23 +1,32 @@
-import type { ClusterSim } from './cluster-sim.js';
+import { fencedSuffix, type ClusterSim } from './cluster-sim.js';
 
 /** What a cluster's change seat demand needs: the change's priority level and which classes are its own. */
 export interface ClusterPlan {
   /** Level of the change's first non-watch class; -1 when the change makes no seat-holding request. */
   readonly level: number;
   readonly isChange: Uint8Array;
+  /**
+   * For a class routed through the rollout fence: 1 + the index of its unfenced twin, whose cost (seats
+   * at the change's own level) is what the fenced requests would take there; 0 for every other class.
+   */
+  readonly twinOf: Int32Array;
   readonly levelDemand: Float64Array;
 }
 
 /** Finds the change's classes and priority level in a cluster (once: classes never change). */
 export function clusterPlan(c: ClusterSim): ClusterPlan {
   const isChange = new Uint8Array(c.classes.length);
+  const twinOf = new Int32Array(c.classes.length);
   let level = -1;
   c.classes.forEach((k, i) => {
     if (!k.id.startsWith('change:')) return;
     isChange[i] = 1;
-    if (level < 0 && k.kind !== 'watch') level = k.levelIndex;
+    if (k.id.includes(fencedSuffix)) {
+      const twin = c.classes.findIndex((t) => t.id === k.id.replace(fencedSuffix, ''));
+      if (twin >= 0) twinOf[i] = twin + 1;
+    } else if (level < 0 && k.kind !== 'watch') level = k.levelIndex;
   });
-  return { level, isChange, levelDemand: new Float64Array(c.limits.length) };
+  return { level, isChange, twinOf, levelDemand: new Float64Array(c.limits.length) };
 }
 
 /**
@@ -40,6 +49,15 @@ export function changeSeats(
     const k = classes[i];
     if (!k || k.kind === 'watch') continue;
     const d = ((cp.avgExecuting[i] ?? 0) + (cp.queued[i] ?? 0)) * k.cost.seats;
+    const twin = classes[(plan.twinOf[i] ?? 0) - 1];
+    if (twin) {
+      // The fence caps what the change holds (and its small level caps each request at fewer seats), so
+      // judge what it asks for: arrivals (retries included, which errs towards halting) × service time ×
+      // the seats each request would take on the change's own level.
+      const offered = ((cp.out.arrived[i] ?? 0) / c.stepS) * twin.cost.serviceS * twin.cost.seats;
+      mine += Math.max((d / k.cost.seats) * twin.cost.seats, offered);
+      continue;
+    }
     if (d === 0) continue;
     demand[k.levelIndex] = (demand[k.levelIndex] ?? 0) + d;
     if (k.levelIndex !== plan.level) continue;

@@ -47,8 +47,10 @@ export class ClusterDetector {
   /** Feeds one step; returns the events it confirms. */
   update(tS: number, dtS: number, r: ClusterReadings): DetectedEvent[] {
     const events: DetectedEvent[] = [];
-    const arrived = r.othersArrived + r.rejected429;
-    const overloaded = r.down || r.cpuUtilization >= 1 || r.memoryUtilization >= 1 || (arrived > 0 && r.rejected429 / arrived >= 0.01);
+    // 429s the rollout fence hands the change are the fence working, not the cluster overloaded.
+    const rejected = r.rejected429 - r.fencedRejected429;
+    const arrived = r.othersArrived + rejected;
+    const overloaded = r.down || r.cpuUtilization >= 1 || r.memoryUtilization >= 1 || (arrived > 0 && rejected / arrived >= 0.01);
 
     if (overloaded) {
       this.clearOnsetS = null;

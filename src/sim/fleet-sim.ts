@@ -17,6 +17,8 @@ export interface ClusterApfExtras {
   readonly changeIdentity?: RequestIdentity;
   /** Identity of a rollout controller acting on the fleet: adds its request class to every cluster. */
   readonly controllerIdentity?: RequestIdentity;
+  /** Identity only the rollout fence's FlowSchema matches: adds fenced copies of the change's classes. */
+  readonly fenceIdentity?: RequestIdentity;
 }
 
 /**
@@ -72,6 +74,14 @@ export class FleetSim {
     c.change.applied = true;
     c.change.deleting = false;
     c.change.nodeShare = nodeShare;
+    c.wake();
+  }
+
+  /** Routes the change to the rollout fence's level (on) or back to its own (off). */
+  fenceChange(name: string, on: boolean): void {
+    const c = this.cluster(name);
+    if (!c) return;
+    c.change.fenced = on;
     c.wake();
   }
 

@@ -52,7 +52,7 @@ export function simulateWithPolicy(
   return simulate(scenario, {
     actor,
     policyName: policy.metadata.name,
-    apfExtras: policyApfExtras(policy),
+    apfExtras: policyApfExtras(policy, scenario.change),
     ...(opts.onProgress ? { onProgress: opts.onProgress } : {}),
   });
 }

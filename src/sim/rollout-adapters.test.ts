@@ -14,14 +14,16 @@ import {
 } from './rollout-adapters.js';
 import { loadScenario } from './scenario.js';
 import { SignalRecorder } from './signal-recorder.js';
+import { changeSeats, clusterPlan } from './change-seats.js';
+import { ClusterDetector } from './detectors.js';
 
 const scenario = loadScenario(
   fileURLToPath(new URL('../../test/fixtures/small-fleet.yaml', import.meta.url)),
 );
 const change = { name: 'telemetry-agent', namespace: 'kube-system', kind: 'DaemonSet' };
 
-function world(policy = builtinPolicies.guarded, seed = 1) {
-  const fleet = new FleetSim(scenario, policyApfExtras(policy));
+function world(policy = builtinPolicies.guarded, seed = 1, fence = false) {
+  const fleet = new FleetSim(scenario, policyApfExtras(policy, fence ? scenario.change : undefined));
   const recorder = new SignalRecorder(fleet, { signals: new Set() });
   let tS = 0;
   const client = new SimClusterClient(fleet, recorder, createRng(seed).fork('rollout'), () => tS);
@@ -119,5 +121,45 @@ void describe('simulated ClusterClient', () => {
     w.recorder.controllerSuccess[i] = 0.5;
     const outcomes = Array.from({ length: 20 }, () => probe.rollback({ cluster: 'mid', change }).ok);
     assert.ok(outcomes.includes(true) && outcomes.includes(false), 'about half get through');
+  });
+
+  void it('the rollout fence holds the bad change in its own level: no saturation, on-call served, demand still seen', () => {
+    const w = world(builtinPolicies.guarded, 1, true);
+    const c = w.fleet.cluster('big');
+    assert.ok(c);
+    assert.equal(levelOf(w.fleet, 'big', 'change:telemetry-agent:0:fenced'), 'rampart-rollout-fence');
+    assert.equal(levelOf(w.fleet, 'big', 'change:telemetry-agent:0'), 'workload-high');
+    assert.deepEqual(w.client.fence({ cluster: 'big', change, on: true, seats: 2 }), { ok: true });
+    w.client.apply({ cluster: 'big', change, nodeShare: 1 });
+    const detector = new ClusterDetector();
+    const plan = clusterPlan(c);
+    let fenced429 = 0;
+    let worstOncall = 1;
+    let demand = { mine: 0, others: 0, available: 0 };
+    for (let k = 0; k < 300; k++) {
+      const tS = k * scenario.stepS;
+      w.step();
+      detector.update(tS, scenario.stepS, c.readings);
+      fenced429 += c.readings.fencedRejected429;
+      if (!Number.isNaN(c.readings.oncallSuccess)) worstOncall = Math.min(worstOncall, c.readings.oncallSuccess);
+      demand = changeSeats(c, plan, tS) ?? demand;
+      assert.ok(!c.cp.isDown(tS), `API servers up at ${tS}s`);
+    }
+    assert.ok(!detector.everSaturated, 'the fenced change’s 429s are not the cluster saturating');
+    assert.ok(fenced429 > 0, 'the fence turns the change away');
+    assert.ok(worstOncall > 0.95, `on-call kubectl answered (worst ${worstOncall})`);
+    // What the change asks for on its own level, judged at that level's seat cost: far beyond what it can get.
+    assert.ok(demand.mine > demand.available, JSON.stringify(demand));
+    // Lift the fence and the same change takes the cluster down: the fence is what held it.
+    assert.deepEqual(w.client.fence({ cluster: 'big', change, on: false, seats: 2 }), { ok: true });
+    let k = 0;
+    for (; k < 300 && !c.cp.isDown((300 + k) * scenario.stepS); k++) w.step();
+    assert.ok(k < 300, 'unfenced, the API servers go down');
+  });
+
+  void it('fencing needs the fence in the fleet’s APF model', () => {
+    const w = world();
+    const r = w.client.fence({ cluster: 'big', change, on: true, seats: 2 });
+    assert.ok(!r.ok && /not modelled/.test(r.reason));
   });
 });

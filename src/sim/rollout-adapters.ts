@@ -1,12 +1,25 @@
 import type { Rng } from '../core/random.js';
 import { onCallIdentity } from '../cost/flows.js';
-import { breakGlassApf, rampartIdentity, rampartServiceAccount } from '../rollout/breakglass.js';
+import {
+  breakGlassApf,
+  fenceApf,
+  fenceLevelName,
+  rampartIdentity,
+  rampartServiceAccount,
+} from '../rollout/breakglass.js';
+import {
+  serviceAccountIdentity,
+  type FlowSchema,
+  type PriorityLevel,
+  type RequestIdentity,
+} from '../model/apf.js';
 import type { RolloutPolicyFile } from '../rollout/policy-schema.js';
 import type {
   ActionOutcome,
   ApplyRequest,
   ClusterClient,
   ClusterInfo,
+  FenceRequest,
   FleetSupplier,
   RollbackRequest,
   WorkloadStatus,
@@ -55,23 +68,48 @@ export function simFleetSupplier(scenario: Scenario): FleetSupplier {
   return { listClusters: () => list };
 }
 
+/** Group only the simulator's fenced copy of the change's requests carries (see ClusterSim's flows). */
+const fencedGroup = 'rampart.dev:fenced';
+
 /**
  * APF objects a policy adds to every cluster: Rampart's own request class always (its success decides
- * whether a rollback gets through), and with `breakGlass` the reserved level for on-call and Rampart.
- * Installed when the fleet is built: in the simulator they exist before the first apply, as they must.
+ * whether a rollback gets through), with `breakGlass` the reserved level for on-call and Rampart, and with
+ * `fence` the level the change is routed to while it rolls out. Installed when the fleet is built: in the
+ * simulator they exist before the first apply, as they must; the fence only routes while it is on.
  */
-export function policyApfExtras(policy: RolloutPolicyFile): ClusterApfExtras {
-  if (!policy.spec.breakGlass) return { controllerIdentity: rampartIdentity };
-  const oncallGroups = onCallIdentity.groups.filter((g) => !g.startsWith('system:'));
-  const add = breakGlassApf({
-    groups: oncallGroups,
-    serviceAccounts: [rampartServiceAccount],
-    seats: simBreakGlassSeats,
-  });
+export function policyApfExtras(
+  policy: RolloutPolicyFile,
+  change?: { readonly namespace: string; readonly serviceAccount: string },
+): ClusterApfExtras {
+  const levels: PriorityLevel[] = [];
+  const schemas: FlowSchema[] = [];
+  let fenceIdentity: RequestIdentity | undefined;
+  if (policy.spec.breakGlass) {
+    const oncallGroups = onCallIdentity.groups.filter((g) => !g.startsWith('system:'));
+    const add = breakGlassApf({
+      groups: oncallGroups,
+      serviceAccounts: [rampartServiceAccount],
+      seats: simBreakGlassSeats,
+    });
+    levels.push(add.priorityLevel);
+    schemas.push(add.flowSchema);
+  }
+  if (policy.spec.fence && change) {
+    const add = fenceApf({
+      serviceAccount: { namespace: change.namespace, name: change.serviceAccount },
+      seats: policy.spec.fence.seats,
+    });
+    levels.push(add.priorityLevel);
+    // In a cluster the schema matches the service account and exists only while fenced; here it matches a
+    // group only the fenced copy of the change's classes carries, so routing can switch mid-run.
+    schemas.push({ ...add.flowSchema, subjects: [{ kind: 'Group', name: fencedGroup }] });
+    const sa = serviceAccountIdentity(change.namespace, change.serviceAccount);
+    fenceIdentity = { ...sa, groups: [...sa.groups, fencedGroup] };
+  }
   return {
     controllerIdentity: rampartIdentity,
-    priorityLevels: [add.priorityLevel],
-    flowSchemas: [add.flowSchema],
+    ...(levels.length > 0 ? { priorityLevels: levels, flowSchemas: schemas } : {}),
+    ...(fenceIdentity ? { fenceIdentity } : {}),
   };
 }
 
@@ -110,6 +148,17 @@ export class SimClusterClient implements ClusterClient {
     const c = this.fleet.cluster(cluster);
     if (!c || c.cp.isDown(this.nowS())) return 'unreachable';
     return { desiredReplicas: c.desiredReplicas(), readyReplicas: Math.floor(c.change.ready + 1e-9) };
+  }
+
+  fence(req: FenceRequest): ActionOutcome {
+    const c = this.fleet.cluster(req.cluster);
+    if (!c) return { ok: false, reason: `no cluster ${req.cluster}` };
+    if (!c.controlPlane.priorityLevels.some((l) => l.name === fenceLevelName))
+      return { ok: false, reason: 'the rollout fence is not modelled in this fleet' };
+    // Creating or deleting a FlowSchema is an API write like any other.
+    const through = this.request(req.cluster, req.on ? 'fence' : 'unfence');
+    if (through.ok) this.fleet.fenceChange(req.cluster, req.on);
+    return through;
   }
 
   ensureBreakGlass(cluster: string): ActionOutcome {

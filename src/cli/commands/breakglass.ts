@@ -7,6 +7,7 @@ import {
   defaultServerSeats,
   parseServiceAccountRef,
   quarantineApf,
+  fenceApf,
   rampartServiceAccount,
 } from '../../rollout/breakglass.js';
 import type { RegisterCommand } from './context.js';
@@ -87,5 +88,38 @@ export const registerBreakglass: RegisterCommand = (program, { io }) => {
         `# Quarantine: ${sa.namespace}/${sa.name} → ${add.priorityLevel.name}. Delete the FlowSchema to release it.\n`,
       );
       io.out(renderManifests(additionObjects(add, 'quarantine for offending clients')));
+    });
+
+  cmd
+    .command('fence')
+    .description(
+      'fence a change while it rolls out: route its service account to a small level of its own (no lending or borrowing)',
+    )
+    .requiredOption('--serviceaccount <ns/name>', "the change's service account")
+    .addOption(
+      new Option('--seats <n>', 'seats per API server; few, since each admits one large request at a time')
+        .argParser(positiveInt('--seats'))
+        .default(2),
+    )
+    .addOption(
+      new Option(
+        '--server-seats <n>',
+        'seats per API server (--max-requests-inflight + --max-mutating-requests-inflight)',
+      )
+        .argParser(positiveInt('--server-seats'))
+        .default(defaultServerSeats),
+    )
+    .addHelpText(
+      'after',
+      '\nExample:\n  rampart breakglass fence --serviceaccount kube-system/telemetry-agent | kubectl apply -f -\n' +
+        'Delete the FlowSchema to lift the fence once the change has proven itself.\n',
+    )
+    .action((opts: { serviceaccount: string; seats: number; serverSeats: number }) => {
+      const sa = parseServiceAccountRef(opts.serviceaccount);
+      const add = fenceApf({ serviceAccount: sa, seats: opts.seats, serverSeats: opts.serverSeats });
+      io.out(
+        `# Rollout fence: ${sa.namespace}/${sa.name} → ${add.priorityLevel.name}, ${opts.seats} seat(s) per API server.\n`,
+      );
+      io.out(renderManifests(additionObjects(add, `rollout fence: ${opts.seats} seats per API server`)));
     });
 };
