@@ -42,7 +42,28 @@ describe('rampart simulate --policy', () => {
     );
     const run = runCli(['simulate', fleet, '--policy', file, '--json', '-']);
     assert.equal(run.code, 0, run.stderr);
-    assert.equal((JSON.parse(run.stdout) as SimResult).policy, 'team-policy');
+    const r = JSON.parse(run.stdout) as SimResult;
+    assert.equal(r.policy, 'team-policy');
+    assert.deepEqual(
+      r.events.filter((e) => e.type === 'rollout.warning'),
+      [],
+      'the documented policy has nothing to warn about',
+    );
+  });
+
+  it('shows the policy’s warnings in the timeline: a bake shorter than the DNS caches', () => {
+    const dir = tempDir();
+    const file = writeTemp(
+      dir,
+      'short.yaml',
+      readFileSync('src/rollout/examples/guarded.yaml', 'utf8').replace('bakeMargin: 5m', 'bake: 5m'),
+    );
+    const run = runCli(['simulate', fleet, '--policy', file]);
+    assert.equal(run.code, 0, run.stderr);
+    assert.match(
+      run.stdout,
+      /rollout\.warning +guarded: bake 5m is shorter than the longest DNS cache TTL in the fleet \(20m on /,
+    );
   });
 
   it('bad input is one line and exit 2', () => {

@@ -24,6 +24,7 @@ export const simEventTypes = [
   'rollout.paused',
   'rollout.resumed',
   'rollout.action.failed',
+  'rollout.warning',
 ] as const;
 export type SimEventType = (typeof simEventTypes)[number];
 

@@ -56,6 +56,9 @@ export class RolloutActor implements FleetActor {
     this.lastSample = w.recorder.newest;
     this.nowS = tS;
     const report = w.exec.tickSync(Math.round(tS * 1000));
+    // The policy's warnings (a bake shorter than the DNS caches, a wave that selects nothing) lead the
+    // rollout's events, where the person reading the timeline sees them.
+    if (this.seenState === null) for (const warning of report.state.warnings) fleet.emit(tS, 'rollout.warning', undefined, warning);
     for (const e of report.events) emitRolloutEvent(fleet, e);
     if (report.state !== this.seenState) this.follow(w, report.state);
     if (w.exec.finished()) this.finished = true;
