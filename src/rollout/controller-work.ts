@@ -119,7 +119,8 @@ export function halt(w: Work, cause: HaltCause, detail: string, culprits: Readon
   w.clusters.forEach((c, i) => {
     if (!isInFlight(c.phase)) return;
     const rollback = mode === 'failed-and-baking' || (mode === 'failed' && culprits.has(c.name));
-    if (c.phase.kind === 'baseline' || !rollback) {
+    // Fencing or waiting for its baseline: nothing of the change was applied there.
+    if (c.phase.kind === 'fencing' || c.phase.kind === 'baseline' || !rollback) {
       setPhase(w, i, { kind: 'stopped', atMs: w.nowMs, reason: `halted: ${detail}` });
       return;
     }

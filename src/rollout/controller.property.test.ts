@@ -14,6 +14,7 @@ interface Conditions {
   readonly missing: readonly [number, number] | null;
   readonly approve: boolean;
   readonly applyFails: boolean;
+  readonly fenceFails: boolean;
   readonly restart: boolean;
 }
 
@@ -35,6 +36,7 @@ const scenario = fc.record({
   stepBakeS: fc.integer({ min: 0, max: 30 }),
   timeoutS: fc.integer({ min: 20, max: 120 }),
   approval: fc.boolean(),
+  fence: fc.boolean(),
   // Some runs see trouble often, some rarely: both halts and completed rollouts get exercised.
   ticks: fc.constantFrom(6, 40, 400).chain((oneIn) =>
     fc.array(
@@ -43,6 +45,7 @@ const scenario = fc.record({
         missing: rarely(fc.tuple(fc.nat(5), fc.nat(2)), 15),
         approve: fc.integer({ min: 0, max: 9 }).map((n) => n === 0),
         applyFails: fc.integer({ min: 0, max: 9 }).map((n) => n === 0),
+        fenceFails: fc.integer({ min: 0, max: 5 }).map((n) => n === 0),
         restart: fc.integer({ min: 0, max: 14 }).map((n) => n === 0),
       }),
       { minLength: 20, maxLength: 160 },
@@ -51,7 +54,7 @@ const scenario = fc.record({
 });
 
 void describe('controller properties', () => {
-  void it('never advances past a failed or inconclusive gate, and never re-applies a finished cluster after resume', () => {
+  void it('never advances past a failed or inconclusive gate, never re-applies a finished cluster after resume, never applies unfenced', () => {
     fc.assert(
       fc.property(scenario, (sc) => {
         const fleet = testFleet(sc.clusters);
@@ -60,8 +63,10 @@ void describe('controller properties', () => {
           missing: null,
           approve: false,
           applyFails: false,
+          fenceFails: false,
           restart: false,
         };
+        const unfencedApplies: string[] = [];
         const pick = (at: readonly [number, number] | null, cluster: string, signal: SignalName): boolean =>
           at !== null &&
           fleet[at[0] % fleet.length]?.name === cluster &&
@@ -74,7 +79,11 @@ void describe('controller properties', () => {
               : pick(cond.bad, q.cluster, q.signal)
                 ? 1e6
                 : undefined,
-          applyOutcome: () => (cond.applyFails ? { ok: false, reason: 'HTTP 429' } : { ok: true }),
+          applyOutcome: (req) => {
+            if (sc.fence && world.fenced.get(req.cluster) !== true) unfencedApplies.push(req.cluster);
+            return cond.applyFails ? { ok: false, reason: 'HTTP 429' } : { ok: true };
+          },
+          fenceOutcome: () => (cond.fenceFails ? { ok: false, reason: 'HTTP 503' } : { ok: true }),
         });
         const policy = rolloutPolicySchema.parse({
           apiVersion: 'rampart.dev/v1alpha1',
@@ -95,6 +104,7 @@ void describe('controller properties', () => {
                 : { absolute: 1e5 },
             })),
             inconclusive: { timeout: sc.timeoutS },
+            ...(sc.fence ? { fence: { seats: 2 } } : {}),
           },
         });
         const store = memoryStateStore();
@@ -124,6 +134,7 @@ void describe('controller properties', () => {
           }
           world.now += 5_000;
         }
+        assert.deepEqual(unfencedApplies, [], 'applied where the fence was not confirmed');
       }),
       { numRuns: 150 },
     );

@@ -62,6 +62,13 @@ function applyResults(w: Work, obs: Observations): void {
         });
         if (phase.applyFailingSinceMs === null) failed(w, r.cluster, r.actionId, r.outcome.reason);
       }
+    } else if (phase.kind === 'fencing' && phase.pendingActionId === r.actionId) {
+      if (r.outcome.ok) {
+        afterFence(w, i);
+      } else {
+        setPhase(w, i, { ...phase, pendingActionId: null, failingSinceMs: phase.failingSinceMs ?? r.atMs });
+        if (phase.failingSinceMs === null) failed(w, r.cluster, r.actionId, r.outcome.reason);
+      }
     } else if (phase.kind === 'rolling-back' && phase.pendingActionId === r.actionId) {
       if (r.outcome.ok) {
         setPhase(w, i, { kind: 'rolled-back', atMs: r.atMs, reason: phase.reason });
@@ -76,6 +83,7 @@ function applyResults(w: Work, obs: Observations): void {
         if (phase.attempts === 0) failed(w, r.cluster, r.actionId, r.outcome.reason);
       }
     } else if (!r.outcome.ok && /:(ensure-break-glass|fence):/.test(r.actionId)) {
+      // A break-glass check, or the release of a fence after a cluster is done: reported, not retried.
       failed(w, r.cluster, r.actionId, r.outcome.reason);
     }
   }
@@ -107,9 +115,23 @@ function progressClusters(w: Work, obs: Observations, approvedHolds: ReadonlySet
   const failures: { cluster: string; evaluation: GateEvaluation }[] = [];
   const timeouts: string[] = [];
   const applyFailures: string[] = [];
+  const fenceFailures: string[] = [];
   const holds: string[] = [];
   w.clusters.forEach((c, i) => {
     const phase = c.phase;
+    if (phase.kind === 'fencing') {
+      if (phase.pendingActionId !== null) return;
+      // The fence write failed: ask again, and give up (the cluster untouched) after the inconclusive timeout.
+      if (phase.failingSinceMs !== null && w.nowMs - phase.failingSinceMs >= p.inconclusiveTimeoutS * 1000) {
+        fenceFailures.push(c.name);
+        return;
+      }
+      const seats = p.fenceSeats ?? 0;
+      const id = nextId(w, 'fence', c.name);
+      setPhase(w, i, { ...phase, pendingActionId: id });
+      w.actions.push({ type: 'fence', id, cluster: c.name, on: true, seats });
+      return;
+    }
     if (phase.kind === 'baseline') {
       const baseline = Object.fromEntries(
         relative.map((s) => [s, baselineValue(readingOf(obs, c.name, s, 'baseline'))]),
@@ -189,6 +211,13 @@ function progressClusters(w: Work, obs: Observations, approvedHolds: ReadonlySet
       `apply kept failing for ${p.inconclusiveTimeoutS}s on ${applyFailures.join(', ')}`,
       new Set(applyFailures),
     );
+  } else if (fenceFailures.length > 0) {
+    halt(
+      w,
+      'apply-failed',
+      `the rollout fence could not be put in place for ${p.inconclusiveTimeoutS}s on ${fenceFailures.join(', ')} (nothing applied there)`,
+      new Set(fenceFailures),
+    );
   } else if (timeouts.length > 0) {
     halt(
       w,
@@ -265,7 +294,6 @@ function startClusters(w: Work): void {
   const wave = w.prev.waves[w.waveIndex];
   if (w.status.kind !== 'running' || !wave) return;
   const limit = wave.maxInFlight ?? p.maxInFlight ?? Infinity;
-  const needsBaseline = p.gates.some((g) => g.relative !== null);
   const total = w.clusters.length;
   let inFlight = w.clusters.filter((c) => c.wave === w.waveIndex && isInFlight(c.phase)).length;
   for (let i = 0; i < w.clusters.length && inFlight < limit; i++) {
@@ -282,20 +310,23 @@ function startClusters(w: Work): void {
         id: nextId(w, 'ensure-break-glass', c.name),
         cluster: c.name,
       });
-    // Fenced before the first apply, so not one request of the change lands outside the fence.
-    if (p.fenceSeats != null)
-      w.actions.push({
-        type: 'fence',
-        id: nextId(w, 'fence', c.name),
-        cluster: c.name,
-        on: true,
-        seats: p.fenceSeats,
-      });
     w.events.push({ type: 'rollout.cluster.started', atMs: w.nowMs, cluster: c.name, wave: wave.name });
-    if (needsBaseline) setPhase(w, i, { kind: 'baseline', sinceMs: w.nowMs });
-    else enterStep(w, i, 0);
+    if (p.fenceSeats != null) {
+      // Fenced before the first apply, so not one request of the change lands outside the fence; the
+      // apply waits for the fence's confirmation (afterFence).
+      const id = nextId(w, 'fence', c.name);
+      setPhase(w, i, { kind: 'fencing', sinceMs: w.nowMs, pendingActionId: id, failingSinceMs: null });
+      w.actions.push({ type: 'fence', id, cluster: c.name, on: true, seats: p.fenceSeats });
+    } else afterFence(w, i);
     inFlight += 1;
   }
+}
+
+/** The cluster is ready for the change: take the pre-rollout baseline first when relative gates need one. */
+function afterFence(w: Work, index: number): void {
+  if (w.prev.policy.gates.some((g) => g.relative !== null))
+    setPhase(w, index, { kind: 'baseline', sinceMs: w.nowMs });
+  else enterStep(w, index, 0);
 }
 
 function pct(share: number): string {

@@ -54,7 +54,7 @@ void describe('executor', () => {
     );
   });
 
-  void it('a policy with a fence on a client that cannot fence reports the failed action and carries on', () => {
+  void it('never applies unfenced: a fence that cannot be put in place holds the cluster, then halts it untouched', () => {
     const w = fakeWorld({ clusters: testFleet(1) });
     const { fence: _unused, ...client } = w.client;
     const exec = createRolloutExecutor({
@@ -69,8 +69,18 @@ void describe('executor', () => {
     const fence = first.results.find((p) => p.actionId.includes(':fence:'));
     assert.ok(fence && !fence.outcome.ok);
     assert.match(fence.outcome.reason, /cannot fence a change; remove spec.fence/);
-    const next = exec.tickSync(10_000);
-    assert.ok(next.events.some((e) => e.type === 'rollout.action.failed'));
+    const events: string[] = [];
+    for (w.now = 10_000; w.now < 3_600_000 && !exec.finished(); w.now += 10_000)
+      events.push(...exec.tickSync(w.now).events.map((e) => e.type));
+    assert.ok(events.includes('rollout.action.failed'));
+    assert.equal(w.applies.length, 0, 'nothing applied without the fence');
+    const state = exec.state();
+    assert.equal(state?.status.kind, 'halted');
+    assert.match(
+      state?.status.kind === 'halted' ? state.status.detail : '',
+      /the rollout fence could not be put in place for 300s on .* \(nothing applied there\)/,
+    );
+    assert.deepEqual(w.rollbacks, [], 'nothing to roll back');
   });
 
   void it('persists after every transition and resumes from the file without re-applying finished clusters', () => {
@@ -113,6 +123,7 @@ void describe('executor', () => {
       rolloutStatus: () => {
         throw new Error('boom');
       },
+      fence: () => ({ ok: true }),
     };
     const metrics: MetricsSource = {
       evaluate: () => {

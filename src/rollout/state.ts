@@ -27,6 +27,18 @@ export type RunStatus =
 /** One cluster's progress; `step` covers every node share, the last (1) being the wave bake. */
 export type ClusterPhase =
   | { readonly kind: 'pending' }
+  /**
+   * Waiting for the rollout fence to be in place before anything is applied (policies with `fence`): a
+   * change is never applied unfenced because a FlowSchema write failed.
+   */
+  | {
+      readonly kind: 'fencing';
+      readonly sinceMs: number;
+      /** Id of the fence action in flight; null once its result arrived (then asked again). */
+      readonly pendingActionId: string | null;
+      /** First failed attempt; null when none failed. */
+      readonly failingSinceMs: number | null;
+    }
   /** Waiting one tick for the pre-rollout baseline of relative gates. */
   | { readonly kind: 'baseline'; readonly sinceMs: number }
   | {
@@ -91,7 +103,7 @@ export interface RolloutState {
 
 /** Phases in which a cluster has been touched and is not finished: it counts as in flight. */
 export function isInFlight(phase: ClusterPhase): boolean {
-  return phase.kind === 'baseline' || phase.kind === 'step';
+  return phase.kind === 'fencing' || phase.kind === 'baseline' || phase.kind === 'step';
 }
 
 /** A fresh state for a resolved policy over a fleet; nothing has happened yet. */

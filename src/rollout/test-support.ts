@@ -4,6 +4,7 @@ import type {
   ChangeRef,
   ClusterClient,
   ClusterInfo,
+  FenceRequest,
   FleetSupplier,
   MetricsSource,
   SignalQuery,
@@ -50,6 +51,7 @@ export interface FakeWorldOptions {
   readonly signal?: (q: SignalQuery) => number | 'missing' | undefined;
   readonly applyOutcome?: (req: ApplyRequest, nowMs: number) => ActionOutcome;
   readonly rollbackOutcome?: (cluster: string) => ActionOutcome;
+  readonly fenceOutcome?: (req: FenceRequest, nowMs: number) => ActionOutcome;
   readonly sampleEveryS?: number;
   /** Seats of the change's level for change_seat_demand samples. */
   readonly seats?: { readonly other: number; readonly available: number };
@@ -63,6 +65,8 @@ export interface FakeWorld {
   readonly rollbacks: string[];
   /** Fence requests in order: `on:<cluster>` / `off:<cluster>`. */
   readonly fences: string[];
+  /** Whether the change is fenced in each cluster (after successful fence requests). */
+  readonly fenced: Map<string, boolean>;
   /** Current share per cluster (0 after rollback). */
   readonly shares: Map<string, number>;
   now: number;
@@ -76,6 +80,7 @@ export function fakeWorld(opts: FakeWorldOptions): FakeWorld {
     applies: [],
     rollbacks: [],
     fences: [],
+    fenced: new Map(),
     shares: new Map(),
     fleet: { listClusters: () => opts.clusters },
     client: {
@@ -93,7 +98,9 @@ export function fakeWorld(opts: FakeWorldOptions): FakeWorld {
       },
       fence: (req) => {
         world.fences.push(`${req.on ? 'on' : 'off'}:${req.cluster}`);
-        return { ok: true };
+        const outcome = opts.fenceOutcome?.(req, world.now) ?? { ok: true };
+        if (outcome.ok) world.fenced.set(req.cluster, req.on);
+        return outcome;
       },
       rolloutStatus: (cluster) => {
         const desired = Math.ceil((world.shares.get(cluster) ?? 0) * (nodes.get(cluster) ?? 0));

@@ -76,7 +76,7 @@ export class RolloutActor implements FleetActor {
       const i = w.index.get(c.name);
       const k = c.phase.kind;
       if (k === 'pending') pending = true;
-      if (i !== undefined) w.recorder.active[i] = k === 'pending' || k === 'baseline' || k === 'step' ? 1 : 0;
+      if (i !== undefined) w.recorder.active[i] = k === 'pending' || k === 'fencing' || k === 'baseline' || k === 'step' ? 1 : 0;
     }
     // Clusters no wave selects are never read.
     for (const [name, i] of w.index)
