@@ -56,7 +56,12 @@ void describe('executor', () => {
 
   void it('never applies unfenced: a fence that cannot be put in place holds the cluster, then halts it untouched', () => {
     const w = fakeWorld({ clusters: testFleet(1) });
-    const { fence: _unused, ...client } = w.client;
+    // The client as it would be without fencing: every other port as the fake world has it.
+    const client: ClusterClient = {
+      apply: (r) => w.client.apply(r),
+      rollback: (r) => w.client.rollback(r),
+      rolloutStatus: (c, ch) => w.client.rolloutStatus(c, ch),
+    };
     const exec = createRolloutExecutor({
       fleet: w.fleet,
       client,
