@@ -153,6 +153,17 @@ const operatorActionSchema = z.discriminatedUnion('action', [
     retryEvery: durationS.default(60),
     note: z.string().optional(),
   }),
+  // `rampart breakglass quarantine`: a FlowSchema routing the change's service account to a tiny level.
+  // An API write by on-call, so it gets through only when their kubectl does (retried like a delete).
+  z.strictObject({
+    at: scenarioTime,
+    action: z.literal('quarantine'),
+    clusters: selectorSchema,
+    /** Reject the change's requests over the limit at once instead of queuing a few. */
+    reject: z.boolean().default(false),
+    retryEvery: durationS.default(60),
+    note: z.string().optional(),
+  }),
 ]);
 
 const changeSchema = z.strictObject({
@@ -192,6 +203,11 @@ export const scenarioSchema = z.strictObject({
     change: changeSchema.optional(),
     rollout: rolloutSchema.optional(),
     operator: z.array(operatorActionSchema).default([]),
+    /**
+     * Every cluster carries the break-glass APF objects (`rampart breakglass manifests`): seats reserved,
+     * lent to nobody, for on-call (group `oncall`) and Rampart. The what-if "had we had break-glass".
+     */
+    breakGlass: z.strictObject({ seats: z.int().min(1).max(300).default(20) }).optional(),
   }),
 });
 

@@ -1,4 +1,4 @@
-import { fencedSuffix, type ClusterSim } from './cluster-sim.js';
+import { changeRoute, fencedSuffix, type ClusterSim } from './cluster-sim.js';
 
 /** What a cluster's change seat demand needs: the change's priority level and which classes are its own. */
 export interface ClusterPlan {
@@ -24,7 +24,7 @@ export function clusterPlan(c: ClusterSim): ClusterPlan {
     if (k.id.includes(fencedSuffix)) {
       const twin = c.classes.findIndex((t) => t.id === k.id.replace(fencedSuffix, ''));
       if (twin >= 0) twinOf[i] = twin + 1;
-    } else if (level < 0 && k.kind !== 'watch') level = k.levelIndex;
+    } else if (level < 0 && k.kind !== 'watch' && changeRoute(k.id) === 0) level = k.levelIndex;
   });
   return { level, isChange, twinOf, levelDemand: new Float64Array(c.limits.length) };
 }

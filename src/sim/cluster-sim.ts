@@ -16,8 +16,14 @@ const dnsClientTimeoutS = 5;
 /** Flow id of the rollout controller's own requests (present when a controller identity is given). */
 export const controllerFlowId = 'rampart';
 
-/** Suffix of the fenced copies of the change's request classes. */
+/** Suffixes of the fenced and quarantined copies of the change's request classes. */
 export const fencedSuffix = ':fenced';
+export const quarantinedSuffix = ':quarantined';
+
+/** The routing a change class id is the copy for: 0 the change's own level, 1 fenced, 2 quarantined. */
+export function changeRoute(id: string): number {
+  return id.includes(quarantinedSuffix) ? 2 : id.includes(fencedSuffix) ? 1 : 0;
+}
 
 /** Seconds a deleted pod takes to stop (default terminationGracePeriodSeconds). */
 const terminationS = 30;
@@ -31,6 +37,8 @@ export interface ChangeState {
   deleting: boolean;
   /** Routed to the rollout fence's priority level (a guarded rollout in progress). */
   fenced: boolean;
+  /** Routed to the quarantine level (an operator's `quarantine`); wins over the fence, as its schema does. */
+  quarantined: boolean;
 }
 
 /** Readings of one step, for detectors and series. */
@@ -39,8 +47,8 @@ export interface ClusterReadings {
   readonly cpuUtilization: number;
   readonly memoryUtilization: number;
   readonly rejected429: number;
-  /** The part of rejected429 that the rollout fence turned away: the change's own, by design. */
-  readonly fencedRejected429: number;
+  /** The part of rejected429 the rollout fence or a quarantine turned away: the change's own, by design. */
+  readonly containedRejected429: number;
   readonly timedOut: number;
   readonly down: boolean;
   readonly dnsFailureRatio: number;
@@ -74,14 +82,17 @@ export class ClusterSim {
   private readonly changeClass: Uint8Array;
   private readonly changePerPodRate: Float64Array;
   private readonly changeWatch: Uint8Array;
-  /** Change classes routed through the fence: the copy that carries the change's load while it is fenced. */
-  private readonly fencedClass: Uint8Array;
+  /**
+   * Which routing of the change each change class is the copy for (0 its own level, 1 the rollout fence,
+   * 2 quarantine): the change's load goes to the copies of its current routing.
+   */
+  private readonly routeOf: Uint8Array;
   private readonly blockableMask: Uint8Array;
   private readonly changeRelists: readonly number[];
   private readonly oncallIndex: number;
   private readonly controllerIndex: number;
   private readonly lookupIndex: number;
-  readonly change: ChangeState = { applied: false, nodeShare: 1, ready: 0, deleting: false, fenced: false };
+  readonly change: ChangeState = { applied: false, nodeShare: 1, ready: 0, deleting: false, fenced: false, quarantined: false };
   adminApiBlocked = false;
   trafficShifted = false;
   readings: ClusterReadings;
@@ -104,6 +115,7 @@ export class ClusterSim {
       changeIdentity?: RequestIdentity;
       controllerIdentity?: RequestIdentity;
       fenceIdentity?: RequestIdentity;
+      quarantineIdentity?: RequestIdentity;
     } = {},
   ) {
     this.config = config;
@@ -118,6 +130,7 @@ export class ClusterSim {
     this.changeIdentity = extra.changeIdentity;
     this.controllerIdentity = extra.controllerIdentity;
     this.fenceIdentity = extra.fenceIdentity;
+    this.quarantineIdentity = extra.quarantineIdentity;
     const shape = this.shape();
     const costed = costFlows(this.flows(shape), shape, this.controlPlane);
     this.limits = levelLimits(this.controlPlane.priorityLevels, this.controlPlane.calibration.seats, this.controlPlane.calibration.maxListSeats);
@@ -131,14 +144,14 @@ export class ClusterSim {
     this.changeClass = new Uint8Array(n);
     this.changePerPodRate = new Float64Array(n);
     this.changeWatch = new Uint8Array(n);
-    this.fencedClass = new Uint8Array(n);
+    this.routeOf = new Uint8Array(n);
     this.blockableMask = new Uint8Array(n);
     this.classes.forEach((c, i) => {
       // The block cuts the nodes' workloads (kubelets, DaemonSets) off the API; CoreDNS stays allow-listed.
       if (c.origin === 'node' || c.origin === 'change') this.blockableMask[i] = 1;
       if (!c.id.startsWith('change:')) return;
       this.changeClass[i] = 1;
-      if (c.id.includes(fencedSuffix)) this.fencedClass[i] = 1;
+      this.routeOf[i] = changeRoute(c.id);
       const call = changeSpec?.calls[Number(c.id.split(':')[2])];
       if (c.kind === 'watch') this.changeWatch[i] = 1;
       if (c.kind === 'stream' && call?.everySeconds) this.changePerPodRate[i] = 1 / call.everySeconds;
@@ -150,13 +163,14 @@ export class ClusterSim {
     this.setBaseRates(costed.map((f) => f.spec));
     this.cp = new ControlPlane(this.classes, this.limits, this.controlPlane.calibration, this.controlPlane.apiServers, residentMemoryBytes(shape, this.controlPlane.calibration), stepS, rng.fork('apiservers'));
     this.dns = new ClusterDns(config.dns, config.dataPlane, stepS, this.serviceNames(shape));
-    this.readings = { seatUtilization: 0, cpuUtilization: 0, memoryUtilization: 0, rejected429: 0, fencedRejected429: 0, timedOut: 0, down: false, dnsFailureRatio: 0, errorRatio: 0, oncallSuccess: Number.NaN, othersFailed: 0, othersArrived: 0 };
+    this.readings = { seatUtilization: 0, cpuUtilization: 0, memoryUtilization: 0, rejected429: 0, containedRejected429: 0, timedOut: 0, down: false, dnsFailureRatio: 0, errorRatio: 0, oncallSuccess: Number.NaN, othersFailed: 0, othersArrived: 0 };
     this.warmUp();
   }
 
   private readonly changeIdentity: RequestIdentity | undefined;
   private readonly controllerIdentity: RequestIdentity | undefined;
   private readonly fenceIdentity: RequestIdentity | undefined;
+  private readonly quarantineIdentity: RequestIdentity | undefined;
 
   shape(): ClusterShape {
     return this.config.objects
@@ -187,6 +201,9 @@ export class ClusterSim {
       // The same calls once more under an identity only the fence's FlowSchema matches: the simulator's way
       // to switch the change's routing at run time (in a cluster, creating the FlowSchema does that).
       for (const f of changeFlows(this.changeSpec, 1, this.fenceIdentity)) flows.push({ ...f, id: `${f.id}${fencedSuffix}` });
+    }
+    if (this.changeSpec && this.quarantineIdentity) {
+      for (const f of changeFlows(this.changeSpec, 1, this.quarantineIdentity)) flows.push({ ...f, id: `${f.id}${quarantinedSuffix}` });
     }
     if (this.controllerIdentity) {
       // A rollout controller's own requests: it reads the change's status every few seconds [U: 0.2/s]. Its
@@ -290,12 +307,12 @@ export class ClusterSim {
 
     const classes = this.classes;
     const blockMask = this.adminApiBlocked ? this.blockableMask : null;
-    const fencedRoute = change.fenced ? 1 : 0;
+    const route = change.quarantined ? 2 : change.fenced ? 1 : 0;
     for (let i = 0; i < classes.length; i++) {
       // A change stream's rate follows its ready pods: ready / everySeconds (precomputed per class), on the
       // copy of the class its current routing (fenced or not) sends it to.
       const perPod = this.changePerPodRate[i] ?? 0;
-      const routed = this.fencedClass[i] === fencedRoute ? change.ready : 0;
+      const routed = this.routeOf[i] === route ? change.ready : 0;
       const rate = this.changeClass[i] ? routed * perPod : (this.baseRate[i] ?? 0);
       if (this.changeWatch[i]) this.watchers[i] = routed;
       this.arrivals[i] = rate * dt;
@@ -305,7 +322,7 @@ export class ClusterSim {
     if (started > 0) {
       // A new pod's informers start with a LIST.
       for (const i of this.changeRelists) {
-        if (this.fencedClass[i] === fencedRoute) this.arrivals[i] = (this.arrivals[i] ?? 0) + started;
+        if (this.routeOf[i] === route) this.arrivals[i] = (this.arrivals[i] ?? 0) + started;
       }
     }
 
@@ -316,10 +333,10 @@ export class ClusterSim {
     let timedOut = 0;
     let othersFailed = 0;
     let othersArrived = 0;
-    let fencedRejected = 0;
+    let containedRejected = 0;
     for (let i = 0; i < classes.length; i++) {
       rejected += out.rejected[i] ?? 0;
-      if (this.fencedClass[i]) fencedRejected += out.rejected[i] ?? 0;
+      if (this.routeOf[i]) containedRejected += out.rejected[i] ?? 0;
       timedOut += out.timedOut[i] ?? 0;
       if (!this.changeClass[i] && classes[i]?.kind !== 'watch') {
         othersFailed += (out.rejected[i] ?? 0) + (out.timedOut[i] ?? 0) + (this.blockedMask[i] ? 0 : (out.failedDown[i] ?? 0));
@@ -337,7 +354,7 @@ export class ClusterSim {
       cpuUtilization: this.cp.cpuUtilization,
       memoryUtilization: this.cp.memoryUtilization,
       rejected429: rejected,
-      fencedRejected429: fencedRejected,
+      containedRejected429: containedRejected,
       timedOut,
       down: wasDown || this.cp.isDown(nowS),
       dnsFailureRatio: dnsReading.failureRatio,

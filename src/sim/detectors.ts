@@ -48,7 +48,7 @@ export class ClusterDetector {
   update(tS: number, dtS: number, r: ClusterReadings): DetectedEvent[] {
     const events: DetectedEvent[] = [];
     // 429s the rollout fence hands the change are the fence working, not the cluster overloaded.
-    const rejected = r.rejected429 - r.fencedRejected429;
+    const rejected = r.rejected429 - r.containedRejected429;
     const arrived = r.othersArrived + rejected;
     const overloaded = r.down || r.cpuUtilization >= 1 || r.memoryUtilization >= 1 || (arrived > 0 && rejected / arrived >= 0.01);
 

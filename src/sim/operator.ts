@@ -2,9 +2,10 @@ import { formatDurationS } from '../core/duration.js';
 import type { FleetSim } from './fleet-sim.js';
 import { selectClusters, type OperatorAction } from './scenario.js';
 
-/** A delete-change attempt that has to get through the API; retried until it does. */
-interface PendingDelete {
+/** An on-call write (deleting the change, a quarantine FlowSchema) that has to get through the API; retried until it does. */
+interface PendingWrite {
   readonly cluster: string;
+  readonly write: 'delete' | 'quarantine';
   nextAttemptS: number;
   readonly retryEveryS: number;
   failures: number;
@@ -18,7 +19,7 @@ interface PendingDelete {
  */
 export class OperatorRunner {
   private next = 0;
-  private readonly pending: PendingDelete[] = [];
+  private readonly pending: PendingWrite[] = [];
 
   constructor(
     private readonly fleet: FleetSim,
@@ -32,7 +33,7 @@ export class OperatorRunner {
       if (a) this.run(a, tS);
     }
     for (const p of this.pending) {
-      if (p.nextAttemptS <= tS) this.attemptDelete(p, tS);
+      if (p.nextAttemptS <= tS) this.attemptWrite(p, tS);
     }
     for (let i = this.pending.length - 1; i >= 0; i--) if ((this.pending[i]?.nextAttemptS ?? 0) === Infinity) this.pending.splice(i, 1);
   }
@@ -93,10 +94,20 @@ export class OperatorRunner {
         for (const n of names) {
           const c = fleet.cluster(n);
           if (!c || (!c.change.applied && !c.change.deleting)) continue;
-          if (this.pending.some((p) => p.cluster === n)) continue;
-          const p: PendingDelete = { cluster: n, nextAttemptS: tS, retryEveryS: a.retryEvery, failures: 0 };
+          if (this.pending.some((p) => p.cluster === n && p.write === 'delete')) continue;
+          const p: PendingWrite = { cluster: n, write: 'delete', nextAttemptS: tS, retryEveryS: a.retryEvery, failures: 0 };
           this.pending.push(p);
-          this.attemptDelete(p, tS);
+          this.attemptWrite(p, tS);
+        }
+        return;
+      case 'quarantine':
+        for (const n of names) {
+          const c = fleet.cluster(n);
+          if (!c || c.change.quarantined) continue;
+          if (this.pending.some((p) => p.cluster === n && p.write === 'quarantine')) continue;
+          const p: PendingWrite = { cluster: n, write: 'quarantine', nextAttemptS: tS, retryEveryS: a.retryEvery, failures: 0 };
+          this.pending.push(p);
+          this.attemptWrite(p, tS);
         }
         return;
       default: {
@@ -106,20 +117,21 @@ export class OperatorRunner {
     }
   }
 
-  private attemptDelete(p: PendingDelete, tS: number): void {
+  private attemptWrite(p: PendingWrite, tS: number): void {
     const fleet = this.fleet;
     const c = fleet.cluster(p.cluster);
     const det = fleet.detector(p.cluster);
     if (!c || !det) return;
     const chance = c.cp.isDown(tS) ? 0 : det.oncallSuccess;
     if (fleet.rng.next() < chance) {
-      fleet.deleteChange(p.cluster);
+      if (p.write === 'delete') fleet.deleteChange(p.cluster);
+      else fleet.quarantineChange(p.cluster);
       const waited = p.failures > 0 ? ` after ${p.failures} failed attempt(s) over ${formatDurationS(p.failures * p.retryEveryS)}` : '';
-      fleet.emit(tS, 'operator.action', p.cluster, `change deleted${waited}`);
+      fleet.emit(tS, 'operator.action', p.cluster, `${p.write === 'delete' ? 'change deleted' : 'change quarantined'}${waited}`);
       p.nextAttemptS = Infinity;
       return;
     }
-    if (p.failures === 0) fleet.emit(tS, 'operator.action', p.cluster, `delete did not get through (on-call kubectl success ${Math.round(chance * 100)}%); retrying every ${formatDurationS(p.retryEveryS)}`);
+    if (p.failures === 0) fleet.emit(tS, 'operator.action', p.cluster, `${p.write} did not get through (on-call kubectl success ${Math.round(chance * 100)}%); retrying every ${formatDurationS(p.retryEveryS)}`);
     p.failures += 1;
     p.nextAttemptS = tS + p.retryEveryS;
   }

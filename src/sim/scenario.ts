@@ -73,6 +73,8 @@ export interface Scenario {
   /** Rollout: when each cluster gets the change (seconds since start), in apply order. */
   readonly rollout: { readonly startS: number; readonly spanS: number; readonly order: readonly string[] } | undefined;
   readonly operator: readonly OperatorAction[];
+  /** Seats per API server of the break-glass level every cluster carries; null = none. */
+  readonly breakGlassSeats: number | null;
 }
 
 /** Loads and resolves a scenario file; `seedOverride` replaces spec.seed. */
@@ -163,6 +165,7 @@ export function resolveScenario(doc: ScenarioFile, src: YamlSource, seedOverride
     change,
     rollout,
     operator,
+    breakGlassSeats: spec.breakGlass?.seats ?? null,
   };
 }
 
