@@ -46,14 +46,7 @@ export const registerBreakglass: RegisterCommand = (program, { io }) => {
         .argParser(positiveInt('--seats'))
         .default(20),
     )
-    .addOption(
-      new Option(
-        '--server-seats <n>',
-        'seats per API server (--max-requests-inflight + --max-mutating-requests-inflight)',
-      )
-        .argParser(positiveInt('--server-seats'))
-        .default(defaultServerSeats),
-    )
+    .addOption(serverSeatsOption())
     .addHelpText(
       'after',
       '\nExample:\n  rampart breakglass manifests --group oncall --serviceaccount rampart-system/rampart | kubectl apply -f -\n',
@@ -101,14 +94,7 @@ export const registerBreakglass: RegisterCommand = (program, { io }) => {
         .argParser(positiveInt('--seats'))
         .default(2),
     )
-    .addOption(
-      new Option(
-        '--server-seats <n>',
-        'seats per API server (--max-requests-inflight + --max-mutating-requests-inflight)',
-      )
-        .argParser(positiveInt('--server-seats'))
-        .default(defaultServerSeats),
-    )
+    .addOption(serverSeatsOption())
     .addHelpText(
       'after',
       '\nExample:\n  rampart breakglass fence --serviceaccount kube-system/telemetry-agent | kubectl apply -f -\n' +
@@ -123,3 +109,13 @@ export const registerBreakglass: RegisterCommand = (program, { io }) => {
       io.out(renderManifests(additionObjects(add, `rollout fence: ${opts.seats} seats per API server`)));
     });
 };
+
+/** The API server's total seats: what a level's shares are computed against. */
+function serverSeatsOption(): Option {
+  return new Option(
+    '--server-seats <n>',
+    'seats per API server (--max-requests-inflight + --max-mutating-requests-inflight)',
+  )
+    .argParser(positiveInt('--server-seats'))
+    .default(defaultServerSeats);
+}
