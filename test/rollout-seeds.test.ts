@@ -16,14 +16,26 @@ const benign = join(repoRoot, 'test/fixtures/rollout-fleet-benign.yaml');
 describe('guarded over 50 seeds (test/fixtures/rollout-fleet*.yaml)', () => {
   let badRuns: RunMetrics[];
   let benignRuns: RunMetrics[];
+  let wholeClusterRuns: RunMetrics[];
 
   before(async () => {
-    const jobs = [bad, benign].flatMap((file) =>
-      seeds.map((seed) => ({ file, seed, policy: 'guarded', noNodeSteps: false })),
-    );
+    const jobs = [
+      ...[bad, benign].flatMap((file) => seeds.map((seed) => ({ file, seed, policy: 'guarded', noNodeSteps: false }))),
+      ...seeds.slice(0, 20).map((seed) => ({ file: bad, seed, policy: 'guarded', noNodeSteps: true })),
+    ];
     const runs = await runCompareJobs(jobs, { parallel: 2 });
     badRuns = runs.slice(0, seeds.length);
-    benignRuns = runs.slice(seeds.length);
+    benignRuns = runs.slice(seeds.length, 2 * seeds.length);
+    wholeClusterRuns = runs.slice(2 * seeds.length);
+  });
+
+  it('without node-subset steps, halts the bad change on 20 of 20 seeds: blast radius ≤ 1, no errors, no lock-out', () => {
+    for (const r of wholeClusterRuns) {
+      assert.ok(r.halted, `seed ${r.seed} not halted`);
+      assert.ok(r.blastRadius <= 1, `seed ${r.seed}: blast radius ${r.blastRadius}`);
+      assert.equal(r.lockoutMinutes, 0, `seed ${r.seed}`);
+      assert.equal(r.customerErrorMinutes, 0, `seed ${r.seed}`);
+    }
   });
 
   it('halts the bad change on 50 of 50 seeds, before any cluster saturates', () => {
@@ -32,6 +44,7 @@ describe('guarded over 50 seeds (test/fixtures/rollout-fleet*.yaml)', () => {
     for (const r of badRuns) {
       assert.equal(r.blastRadius, 0, `seed ${r.seed}: ${r.haltReason ?? ''}`);
       assert.equal(r.customerErrorMinutes, 0, `seed ${r.seed}`);
+      assert.equal(r.lockoutMinutes, 0, `seed ${r.seed}`);
       assert.match(
         r.haltReason ?? '',
         /^prod-\d+: change_seat_demand .* \(gate extrapolation, 1(\.\d+)?% of nodes\)/,
@@ -45,6 +58,9 @@ describe('guarded over 50 seeds (test/fixtures/rollout-fleet*.yaml)', () => {
       .filter((r) => !r.completed || r.halted)
       .map((r) => `${r.seed}: ${r.haltReason ?? 'not completed'}`);
     assert.deepEqual(failed, []);
-    for (const r of benignRuns) assert.equal(r.blastRadius, 0);
+    for (const r of benignRuns) {
+      assert.equal(r.blastRadius, 0);
+      assert.equal(r.lockoutMinutes, 0);
+    }
   });
 });
