@@ -15,7 +15,10 @@ describe('analyze and simulate share one cost model', () => {
     assert.ok(saturated.length > 0 && healthy.length > 0, 'the ladder straddles the break-even');
     const smallestSaturated = Math.min(...saturated);
     // Saturation is monotone in size: nothing larger than the first saturated cluster stays healthy.
-    assert.ok(healthy.every((n) => n < smallestSaturated), `healthy ${healthy.join(',')} vs saturated from ${smallestSaturated}`);
+    assert.ok(
+      healthy.every((n) => n < smallestSaturated),
+      `healthy ${healthy.join(',')} vs saturated from ${smallestSaturated}`,
+    );
     const largestHealthy = Math.max(...healthy);
     const simulatedOnset = (smallestSaturated + largestHealthy) / 2;
 
@@ -24,12 +27,21 @@ describe('analyze and simulate share one cost model', () => {
     const template = scenario.clusters[0];
     assert.ok(template);
     const analysis = analyzeChange(change, [
-      { name: 'probe', nodes: 3000, podsPerNode: template.podsPerNode, apiServers: template.controlPlane.apiServers, calibration: template.controlPlane.calibration },
+      {
+        name: 'probe',
+        nodes: 3000,
+        podsPerNode: template.podsPerNode,
+        apiServers: template.controlPlane.apiServers,
+        calibration: template.controlPlane.calibration,
+      },
     ]);
     assert.ok(analysis.maxSafeNodes !== null);
     const predicted = analysis.maxSafeNodes;
     const error = Math.abs(predicted - simulatedOnset) / simulatedOnset;
-    assert.ok(error <= 0.2, `analyze says ${predicted} nodes, simulate saturates from ${smallestSaturated} (largest healthy ${largestHealthy}): ${(error * 100).toFixed(0)}% apart`);
+    assert.ok(
+      error <= 0.2,
+      `analyze says ${predicted} nodes, simulate saturates from ${smallestSaturated} (largest healthy ${largestHealthy}): ${(error * 100).toFixed(0)}% apart`,
+    );
     assert.equal(analysis.verdict, 'high');
   });
 });

@@ -20,7 +20,9 @@ describe('guarded over 50 seeds (test/fixtures/rollout-fleet*.yaml)', () => {
 
   before(async () => {
     const jobs = [
-      ...[bad, benign].flatMap((file) => seeds.map((seed) => ({ file, seed, policy: 'guarded', noNodeSteps: false }))),
+      ...[bad, benign].flatMap((file) =>
+        seeds.map((seed) => ({ file, seed, policy: 'guarded', noNodeSteps: false })),
+      ),
       ...seeds.slice(0, 20).map((seed) => ({ file: bad, seed, policy: 'guarded', noNodeSteps: true })),
     ];
     const runs = await runCompareJobs(jobs, { parallel: 2 });

@@ -5,21 +5,42 @@ import { describe, it } from 'node:test';
 import type { SimResult } from '../src/sim/result.js';
 import { runCli, tempDir, writeTemp } from './helpers.js';
 
-const header = 'apiVersion: rampart.dev/v1alpha1\nkind: Scenario\nmetadata: {name: x}\nspec:\n  duration: 1h\n';
+const header =
+  'apiVersion: rampart.dev/v1alpha1\nkind: Scenario\nmetadata: {name: x}\nspec:\n  duration: 1h\n';
 
 describe('rampart simulate: bad input gets one line naming file:line:col and field, exit 2', () => {
   const dir = tempDir();
   const cases: { name: string; yaml: string; expect: RegExp }[] = [
-    { name: 'malformed.yaml', yaml: `${header}  fleet:\n    clusters:\n      - {name: a, nodes: 5\n`, expect: /^rampart: .*malformed\.yaml:\d+:\d+: malformed YAML/ },
-    { name: 'unknown.yaml', yaml: `${header}  bogus: 1\n  fleet:\n    clusters:\n      - {name: a, nodes: 5}\n`, expect: /^rampart: .*unknown\.yaml:6:\d+: spec\.bogus: unknown field "bogus"/ },
-    { name: 'negative.yaml', yaml: `${header}  fleet:\n    clusters:\n      - {name: a, nodes: -5}\n`, expect: /^rampart: .*negative\.yaml:8:\d+: spec\.fleet\.clusters\[0\]\.nodes: / },
+    {
+      name: 'malformed.yaml',
+      yaml: `${header}  fleet:\n    clusters:\n      - {name: a, nodes: 5\n`,
+      expect: /^rampart: .*malformed\.yaml:\d+:\d+: malformed YAML/,
+    },
+    {
+      name: 'unknown.yaml',
+      yaml: `${header}  bogus: 1\n  fleet:\n    clusters:\n      - {name: a, nodes: 5}\n`,
+      expect: /^rampart: .*unknown\.yaml:6:\d+: spec\.bogus: unknown field "bogus"/,
+    },
+    {
+      name: 'negative.yaml',
+      yaml: `${header}  fleet:\n    clusters:\n      - {name: a, nodes: -5}\n`,
+      expect: /^rampart: .*negative\.yaml:8:\d+: spec\.fleet\.clusters\[0\]\.nodes: /,
+    },
     {
       name: 'resource.yaml',
       yaml: `${header}  fleet:\n    clusters:\n      - {name: a, nodes: 5}\n  change:\n    name: t\n    kind: DaemonSet\n    namespace: x\n    serviceAccount: y\n    calls:\n      - {verb: list, resource: podz, scope: cluster, everySeconds: 60}\n`,
       expect: /^rampart: .*resource\.yaml:15:\d+: spec\.change\.calls\[0\]\.resource: unknown resource/,
     },
-    { name: 'cluster.yaml', yaml: `${header}  fleet:\n    clusters:\n      - {name: a, nodes: 5}\n  operator:\n    - {at: 10m, action: delete-change, clusters: [nope]}\n`, expect: /^rampart: .*cluster\.yaml:\d+:\d+: spec\.operator\.0\.clusters: unknown cluster "nope"/ },
-    { name: 'time.yaml', yaml: `${header}  fleet:\n    clusters:\n      - {name: a, nodes: 5}\n  operator:\n    - {at: "15:27", action: shift-traffic, clusters: all}\n`, expect: /needs spec\.start/ },
+    {
+      name: 'cluster.yaml',
+      yaml: `${header}  fleet:\n    clusters:\n      - {name: a, nodes: 5}\n  operator:\n    - {at: 10m, action: delete-change, clusters: [nope]}\n`,
+      expect: /^rampart: .*cluster\.yaml:\d+:\d+: spec\.operator\.0\.clusters: unknown cluster "nope"/,
+    },
+    {
+      name: 'time.yaml',
+      yaml: `${header}  fleet:\n    clusters:\n      - {name: a, nodes: 5}\n  operator:\n    - {at: "15:27", action: shift-traffic, clusters: all}\n`,
+      expect: /needs spec\.start/,
+    },
   ];
   for (const c of cases) {
     it(c.name, () => {
@@ -64,7 +85,11 @@ describe('rampart simulate: determinism and output', () => {
     const tiny = r.clusters.find((x) => x.name === 'tiny');
     assert.ok(big?.saturated, 'the 3,000-node cluster saturates');
     assert.equal(tiny?.saturated, false);
-    assert.ok(r.events.some((e) => e.type === 'operator.action' && e.cluster === 'big' && /change deleted/.test(e.detail ?? '')));
+    assert.ok(
+      r.events.some(
+        (e) => e.type === 'operator.action' && e.cluster === 'big' && /change deleted/.test(e.detail ?? ''),
+      ),
+    );
   });
 
   it('writes --json atomically and prints where it went', () => {
@@ -85,7 +110,10 @@ describe('rampart simulate: determinism and output', () => {
   it('rampart schema scenario prints a JSON Schema that names the scenario fields', () => {
     const run = runCli(['schema', 'scenario']);
     assert.equal(run.code, 0, run.stderr);
-    const schema = JSON.parse(run.stdout) as { properties: { spec: { properties: Record<string, unknown> } } };
-    for (const key of ['duration', 'fleet', 'change', 'rollout', 'operator', 'clusterDefaults']) assert.ok(key in schema.properties.spec.properties, key);
+    const schema = JSON.parse(run.stdout) as {
+      properties: { spec: { properties: Record<string, unknown> } };
+    };
+    for (const key of ['duration', 'fleet', 'change', 'rollout', 'operator', 'clusterDefaults'])
+      assert.ok(key in schema.properties.spec.properties, key);
   });
 });

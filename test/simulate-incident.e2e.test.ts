@@ -37,31 +37,82 @@ describe('rampart simulate scenarios/incident-2024-12-11.yaml (end to end)', () 
   it('has the documented JSON shape', () => {
     assert.equal(result.start, '2024-12-11T14:45:00-08:00');
     assert.equal(typeof result.seed, 'number');
-    for (const key of ['impactStartS', 'peakErrorRatio', 'peakAtS', 'fullRecoveryS', 'clustersSaturated', 'customerErrorMinutes']) {
+    for (const key of [
+      'impactStartS',
+      'peakErrorRatio',
+      'peakAtS',
+      'fullRecoveryS',
+      'clustersSaturated',
+      'customerErrorMinutes',
+    ]) {
       assert.ok(key in result.fleet, key);
     }
     const first = result.clusters[0];
     assert.ok(first);
-    for (const key of ['name', 'nodes', 'saturated', 'peakSeatUtilization', 'peakApiP99LatencyS', 'rejected429Total', 'saturatedAtS', 'dnsFailureStartS', 'peakErrorRatio', 'adminLockedOutS', 'recoveredAtS']) {
+    for (const key of [
+      'name',
+      'nodes',
+      'saturated',
+      'peakSeatUtilization',
+      'peakApiP99LatencyS',
+      'rejected429Total',
+      'saturatedAtS',
+      'dnsFailureStartS',
+      'peakErrorRatio',
+      'adminLockedOutS',
+      'recoveredAtS',
+    ]) {
       assert.ok(key in first, key);
     }
     const n = result.series.tS.length;
-    assert.ok(n >= (result.durationS / 60) - 1, 'one-minute resolution or finer');
+    assert.ok(n >= result.durationS / 60 - 1, 'one-minute resolution or finer');
     for (const s of Object.values(result.series.clusters)) {
-      for (const arr of [s.seatUtilization, s.apiP99LatencyS, s.rejected429PerS, s.dnsFailureRatio, s.errorRatio]) assert.equal(arr.length, n);
+      for (const arr of [
+        s.seatUtilization,
+        s.apiP99LatencyS,
+        s.rejected429PerS,
+        s.dnsFailureRatio,
+        s.errorRatio,
+      ])
+        assert.equal(arr.length, n);
     }
-    for (const type of ['rollout.started', 'rollout.cluster.applied', 'rollout.completed', 'apiserver.saturated', 'apiserver.recovered', 'dns.failures.started', 'impact.started', 'admin.lockedout', 'admin.access.restored', 'operator.action', 'cluster.recovered', 'fleet.recovered']) {
-      assert.ok(result.events.some((e) => e.type === type), `event ${type}`);
+    for (const type of [
+      'rollout.started',
+      'rollout.cluster.applied',
+      'rollout.completed',
+      'apiserver.saturated',
+      'apiserver.recovered',
+      'dns.failures.started',
+      'impact.started',
+      'admin.lockedout',
+      'admin.access.restored',
+      'operator.action',
+      'cluster.recovered',
+      'fleet.recovered',
+    ]) {
+      assert.ok(
+        result.events.some((e) => e.type === type),
+        `event ${type}`,
+      );
     }
-    assert.ok(result.events.every((e, i, a) => i === 0 || (a[i - 1]?.tS ?? 0) <= e.tS), 'events sorted by time');
-    assert.ok(result.events.every((e) => e.at?.endsWith('-08:00')), 'wall-clock times in the scenario zone');
+    assert.ok(
+      result.events.every((e, i, a) => i === 0 || (a[i - 1]?.tS ?? 0) <= e.tS),
+      'events sorted by time',
+    );
+    assert.ok(
+      result.events.every((e) => e.at?.endsWith('-08:00')),
+      'wall-clock times in the scenario zone',
+    );
   });
 
   it('customer impact starts within 10 minutes of 15:16 PST and peaks between 15:30 and 15:55', () => {
     const f = result.fleet;
     assert.ok(f.impactStartS !== null);
     assert.ok(Math.abs(f.impactStartS - pst('15:16')) <= 600, `impact at ${f.impactStartS}`);
-    assert.ok(f.peakAtS !== null && f.peakAtS >= pst('15:30') && f.peakAtS <= pst('15:55'), `peak at ${f.peakAtS}`);
+    assert.ok(
+      f.peakAtS !== null && f.peakAtS >= pst('15:30') && f.peakAtS <= pst('15:55'),
+      `peak at ${f.peakAtS}`,
+    );
   });
 
   it('DNS failures ramp up over at least 10 minutes after each cluster saturates (cache masking)', () => {
@@ -73,7 +124,9 @@ describe('rampart simulate scenarios/incident-2024-12-11.yaml (end to end)', () 
       const s = result.series.clusters[c.name];
       assert.ok(s && c.saturatedAtS !== null);
       // Before any remediation (the first operator action on serving clusters is at 16:33).
-      const window = tS.map((t, i) => ({ t, v: s.dnsFailureRatio[i] ?? 0 })).filter((p) => p.t >= (c.saturatedAtS ?? 0) && p.t < pst('16:30'));
+      const window = tS
+        .map((t, i) => ({ t, v: s.dnsFailureRatio[i] ?? 0 }))
+        .filter((p) => p.t >= (c.saturatedAtS ?? 0) && p.t < pst('16:30'));
       const peak = Math.max(...window.map((p) => p.v));
       assert.ok(peak > 0, `${c.name}: some DNS failures`);
       if (peak > 0.5) deep++;
@@ -81,13 +134,19 @@ describe('rampart simulate scenarios/incident-2024-12-11.yaml (end to end)', () 
       // caches; where failures do build up, they take the caches' lifetime to do so.
       if (peak < 0.25) continue;
       const reach = window.find((p) => p.v >= 0.9 * peak);
-      assert.ok(reach && reach.t - (c.saturatedAtS ?? 0) >= 600, `${c.name}: 90% of peak DNS failures only ${(reach?.t ?? 0) - (c.saturatedAtS ?? 0)} s after saturation`);
+      assert.ok(
+        reach && reach.t - (c.saturatedAtS ?? 0) >= 600,
+        `${c.name}: 90% of peak DNS failures only ${(reach?.t ?? 0) - (c.saturatedAtS ?? 0)} s after saturation`,
+      );
       const early = window.find((p) => p.t >= (c.saturatedAtS ?? 0) + 120);
       assert.ok(early && early.v < 0.5 * peak, `${c.name}: caches hide most failures at first`);
     }
     // Clusters just above the threshold get short windows of service as their API servers come back one
     // by one, enough to refresh node caches now and then; the rest lose most of their DNS.
-    assert.ok(deep >= 0.75 * saturated.length, `${deep} of ${saturated.length} saturated clusters lose most of their DNS`);
+    assert.ok(
+      deep >= 0.75 * saturated.length,
+      `${deep} of ${saturated.length} saturated clusters lose most of their DNS`,
+    );
   });
 
   it('clusters below the stated size threshold never saturate', () => {
@@ -102,10 +161,15 @@ describe('rampart simulate scenarios/incident-2024-12-11.yaml (end to end)', () 
   it('on-call kubectl is locked out in every saturated cluster until remediation lowers the load', () => {
     for (const c of result.clusters.filter((x) => x.saturated)) {
       const locked = result.events.filter((e) => e.cluster === c.name && e.type === 'admin.lockedout');
-      const restored = result.events.filter((e) => e.cluster === c.name && e.type === 'admin.access.restored');
+      const restored = result.events.filter(
+        (e) => e.cluster === c.name && e.type === 'admin.access.restored',
+      );
       assert.ok(locked.length > 0, `${c.name} locked out`);
       const lastRestore = restored.at(-1);
-      assert.ok(lastRestore && lastRestore.tS >= pst('16:33'), `${c.name}: access restored only by remediation`);
+      assert.ok(
+        lastRestore && lastRestore.tS >= pst('16:33'),
+        `${c.name}: access restored only by remediation`,
+      );
       // Saturation happened 15:09–15:21 and remediation began 16:33 at the earliest.
       assert.ok(c.adminLockedOutS >= 60 * 60, `${c.name}: locked out ${c.adminLockedOutS} s`);
     }
@@ -114,10 +178,16 @@ describe('rampart simulate scenarios/incident-2024-12-11.yaml (end to end)', () 
   it('recovery follows the remediation and the fleet is fully recovered within 30 minutes of 19:38 PST', () => {
     const f = result.fleet;
     assert.ok(f.fullRecoveryS !== null);
-    assert.ok(f.fullRecoveryS <= pst('19:38') + 1800 && f.fullRecoveryS >= pst('19:00'), `full recovery ${f.fullRecoveryS}`);
-    const firstRecovery = Math.min(...result.clusters.filter((c) => c.recoveredAtS !== null).map((c) => c.recoveredAtS ?? Infinity));
+    assert.ok(
+      f.fullRecoveryS <= pst('19:38') + 1800 && f.fullRecoveryS >= pst('19:00'),
+      `full recovery ${f.fullRecoveryS}`,
+    );
+    const firstRecovery = Math.min(
+      ...result.clusters.filter((c) => c.recoveredAtS !== null).map((c) => c.recoveredAtS ?? Infinity),
+    );
     assert.ok(firstRecovery >= pst('16:33'), 'no saturated cluster recovers before its remediation');
-    for (const c of result.clusters.filter((x) => x.saturated)) assert.ok(c.recoveredAtS !== null, `${c.name} recovered`);
+    for (const c of result.clusters.filter((x) => x.saturated))
+      assert.ok(c.recoveredAtS !== null, `${c.name} recovered`);
   });
 });
 

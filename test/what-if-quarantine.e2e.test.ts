@@ -38,21 +38,31 @@ describe('rampart simulate scenarios/what-if-quarantine.yaml (end to end)', () =
   });
 
   it('is fully recovered within 15 minutes of the 15:40 decision, hours before the incident was', () => {
-    assert.ok(r.fleet.fullRecoveryS !== null && r.fleet.fullRecoveryS <= pst('15:55'), String(r.fleet.fullRecoveryS));
+    assert.ok(
+      r.fleet.fullRecoveryS !== null && r.fleet.fullRecoveryS <= pst('15:55'),
+      String(r.fleet.fullRecoveryS),
+    );
     assert.ok(incident.fleet.fullRecoveryS !== null && incident.fleet.fullRecoveryS > pst('19:00'));
     assert.ok(r.fleet.customerErrorMinutes < 0.25 * incident.fleet.customerErrorMinutes);
   });
 
   it('the quarantine goes in once the nodes are cut off, and holds after they are let back in with the agent running', () => {
-    const quarantined = r.events.filter((e) => e.type === 'operator.action' && /change quarantined/.test(e.detail ?? ''));
+    const quarantined = r.events.filter(
+      (e) => e.type === 'operator.action' && /change quarantined/.test(e.detail ?? ''),
+    );
     const saturated = r.clusters.filter((c) => c.saturated).map((c) => c.name);
-    assert.deepEqual(new Set(quarantined.map((e) => e.cluster)), new Set(r.clusters.filter((c) => c.nodes >= 1500).map((c) => c.name)));
+    assert.deepEqual(
+      new Set(quarantined.map((e) => e.cluster)),
+      new Set(r.clusters.filter((c) => c.nodes >= 1500).map((c) => c.name)),
+    );
     assert.ok(quarantined.every((e) => e.tS >= pst('15:42') && e.tS < pst('15:50')));
     // Nothing deleted: the agent keeps running, quarantined.
     assert.ok(!r.events.some((e) => /change deleted/.test(e.detail ?? '')));
     // Let back in at 15:50, no cluster saturates, loses DNS or locks on-call out again.
     const after = r.events.filter(
-      (e) => e.tS >= pst('15:50') && ['apiserver.saturated', 'dns.failures.started', 'admin.lockedout'].includes(e.type),
+      (e) =>
+        e.tS >= pst('15:50') &&
+        ['apiserver.saturated', 'dns.failures.started', 'admin.lockedout'].includes(e.type),
     );
     assert.deepEqual(after, []);
     for (const name of saturated) {
@@ -65,6 +75,9 @@ describe('rampart simulate scenarios/what-if-quarantine.yaml (end to end)', () =
     // Locked out from saturation until the nodes are cut off: reserved seats are not reserved memory.
     const locked = r.clusters.filter((c) => c.saturated && c.oomKills > 0);
     assert.ok(locked.length > 0);
-    assert.ok(locked.every((c) => c.adminLockedOutS >= 15 * 60), JSON.stringify(locked.map((c) => [c.name, c.adminLockedOutS])));
+    assert.ok(
+      locked.every((c) => c.adminLockedOutS >= 15 * 60),
+      JSON.stringify(locked.map((c) => [c.name, c.adminLockedOutS])),
+    );
   });
 });

@@ -49,7 +49,8 @@ export function analyzeChange(
   const breakEvens = new Map<string, BreakEven>();
   for (const t of targets) {
     const key = shapeKey(t);
-    if (!breakEvens.has(key)) breakEvens.set(key, breakEvenNodes(templateFor(t), extra, breakEvenSearchLimit));
+    if (!breakEvens.has(key))
+      breakEvens.set(key, breakEvenNodes(templateFor(t), extra, breakEvenSearchLimit));
   }
   const scaling = scalingOf(change, largest, probe);
   const clusters = targets.map((t) =>

@@ -94,7 +94,10 @@ function message(r: WorkloadReport): string {
   const bad = r.clusters
     .filter((c) => c.verdict === r.verdict)
     .map((c) => `${c.name} (${c.nodes} nodes): ${c.reasons.join('; ')}`);
-  const fits = r.maxSafeNodes === null ? 'no cluster size fits' : `fits up to ${r.maxSafeNodes.toLocaleString('en-US')} nodes`;
+  const fits =
+    r.maxSafeNodes === null
+      ? 'no cluster size fits'
+      : `fits up to ${r.maxSafeNodes.toLocaleString('en-US')} nodes`;
   const parts = [
     `${w.kind} ${w.namespace}/${w.name} is ${r.verdict}: ${r.scaling}, ${fits}.`,
     r.dominantCall ? `Dominant call: ${r.dominantCall.summary}.` : '',

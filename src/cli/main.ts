@@ -25,7 +25,8 @@ export async function main(argv: readonly string[], io: CliIo = processIo()): Pr
     return exitCode;
   } catch (err) {
     if (err instanceof CommanderError) {
-      if (err.code === 'commander.helpDisplayed' || err.code === 'commander.version' || err.exitCode === 0) return 0;
+      if (err.code === 'commander.helpDisplayed' || err.code === 'commander.version' || err.exitCode === 0)
+        return 0;
       return 2;
     }
     if (err instanceof RampartError) {
@@ -33,7 +34,9 @@ export async function main(argv: readonly string[], io: CliIo = processIo()): Pr
       return exitCodeFor(err.code);
     }
     const message = err instanceof Error ? err.message.split('\n')[0] : String(err);
-    io.err(`rampart: internal error: ${message} (please report it; re-run with RAMPART_DEBUG=1 for details)\n`);
+    io.err(
+      `rampart: internal error: ${message} (please report it; re-run with RAMPART_DEBUG=1 for details)\n`,
+    );
     if (process.env['RAMPART_DEBUG'] && err instanceof Error) io.err(`${err.stack ?? ''}\n`);
     return 70;
   }

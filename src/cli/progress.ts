@@ -1,7 +1,10 @@
 import type { CliIo } from './io.js';
 
 /** Progress on a TTY (one rewritten line on stderr); silent when not a TTY or under CI. */
-export function progressReporter(io: CliIo, label: string): { update: (share: number) => void; done: () => void } | undefined {
+export function progressReporter(
+  io: CliIo,
+  label: string,
+): { update: (share: number) => void; done: () => void } | undefined {
   if (!io.isTty) return undefined;
   let last = -1;
   return {

@@ -4,16 +4,14 @@ import { apiVerbs, callScopes, workloadKinds, type ApiCall } from '../model/api-
 import { findResource, knownResourceNames } from '../model/resources.js';
 
 /** A duration: seconds as a number, or text like `90s`, `29m`, `1h30m`. Output: seconds. */
-export const durationS = z
-  .union([z.number(), z.string()])
-  .transform((v, ctx) => {
-    const s = parseDurationS(v);
-    if (s === undefined || s < 0) {
-      ctx.addIssue({ code: 'custom', message: `"${v}" is not a duration (use e.g. 90s, 29m, 1h30m)` });
-      return z.NEVER;
-    }
-    return s;
-  });
+export const durationS = z.union([z.number(), z.string()]).transform((v, ctx) => {
+  const s = parseDurationS(v);
+  if (s === undefined || s < 0) {
+    ctx.addIssue({ code: 'custom', message: `"${v}" is not a duration (use e.g. 90s, 29m, 1h30m)` });
+    return z.NEVER;
+  }
+  return s;
+});
 
 /** A time in a scenario: an offset from start (`25m`), wall-clock `HH:MM` or ISO; resolved later. */
 export const scenarioTime = z.union([z.number().nonnegative(), z.string().min(1)]);
@@ -33,7 +31,10 @@ export const apiCallSchema = z
     resource: resourceName,
     scope: z.enum(callScopes),
     everySeconds: z.number().positive().optional(),
-    resourceVersion: z.union([z.literal(''), z.literal('0'), z.literal(0)]).default('').transform((v) => (v === 0 ? '0' : v)),
+    resourceVersion: z
+      .union([z.literal(''), z.literal('0'), z.literal(0)])
+      .default('')
+      .transform((v) => (v === 0 ? '0' : v)),
   })
   .refine((c) => c.verb === 'watch' || c.everySeconds !== undefined, {
     message: 'everySeconds is required for every verb but watch',

@@ -1,5 +1,13 @@
 import { z } from 'zod';
-import { apiCallSchema, durationS, metadataSchema, nonNegative, positiveInt, scenarioTime, workloadKind } from './common-schemas.js';
+import {
+  apiCallSchema,
+  durationS,
+  metadataSchema,
+  nonNegative,
+  positiveInt,
+  scenarioTime,
+  workloadKind,
+} from './common-schemas.js';
 
 const priorityLevelSchema = z.strictObject({
   name: z.string().min(1),
@@ -124,8 +132,18 @@ const selectorSchema = z.union([
 ]);
 
 const operatorActionSchema = z.discriminatedUnion('action', [
-  z.strictObject({ at: scenarioTime, action: z.literal('shift-traffic'), clusters: selectorSchema, note: z.string().optional() }),
-  z.strictObject({ at: scenarioTime, action: z.literal('restore-traffic'), clusters: selectorSchema, note: z.string().optional() }),
+  z.strictObject({
+    at: scenarioTime,
+    action: z.literal('shift-traffic'),
+    clusters: selectorSchema,
+    note: z.string().optional(),
+  }),
+  z.strictObject({
+    at: scenarioTime,
+    action: z.literal('restore-traffic'),
+    clusters: selectorSchema,
+    note: z.string().optional(),
+  }),
   z.strictObject({
     at: scenarioTime,
     action: z.literal('scale-nodes'),
@@ -134,8 +152,18 @@ const operatorActionSchema = z.discriminatedUnion('action', [
     fraction: z.number().gt(0).max(1).optional(),
     note: z.string().optional(),
   }),
-  z.strictObject({ at: scenarioTime, action: z.literal('block-admin-api'), clusters: selectorSchema, note: z.string().optional() }),
-  z.strictObject({ at: scenarioTime, action: z.literal('unblock-admin-api'), clusters: selectorSchema, note: z.string().optional() }),
+  z.strictObject({
+    at: scenarioTime,
+    action: z.literal('block-admin-api'),
+    clusters: selectorSchema,
+    note: z.string().optional(),
+  }),
+  z.strictObject({
+    at: scenarioTime,
+    action: z.literal('unblock-admin-api'),
+    clusters: selectorSchema,
+    note: z.string().optional(),
+  }),
   z.strictObject({
     at: scenarioTime,
     action: z.literal('scale-apiservers'),
@@ -181,7 +209,9 @@ const rolloutSchema = z.strictObject({
   start: scenarioTime,
   /** All clusters are applied evenly over this span, in `order`. */
   span: durationS,
-  order: z.union([z.enum(['as-listed', 'smallest-first', 'largest-first', 'random']), z.array(z.string())]).default('as-listed'),
+  order: z
+    .union([z.enum(['as-listed', 'smallest-first', 'largest-first', 'random']), z.array(z.string())])
+    .default('as-listed'),
 });
 
 export const scenarioSchema = z.strictObject({
@@ -198,8 +228,13 @@ export const scenarioSchema = z.strictObject({
     impactThresholdRatio: z.number().gt(0).max(1).default(0.001),
     clusterDefaults: z.strictObject(clusterFields).prefault({}),
     fleet: z
-      .strictObject({ clusters: z.array(clusterSchema).default([]), generate: z.array(generateSchema).default([]) })
-      .refine((f) => f.clusters.length + f.generate.length > 0, { message: 'the fleet needs at least one cluster' }),
+      .strictObject({
+        clusters: z.array(clusterSchema).default([]),
+        generate: z.array(generateSchema).default([]),
+      })
+      .refine((f) => f.clusters.length + f.generate.length > 0, {
+        message: 'the fleet needs at least one cluster',
+      }),
     change: changeSchema.optional(),
     rollout: rolloutSchema.optional(),
     operator: z.array(operatorActionSchema).default([]),

@@ -18,7 +18,8 @@ export function readText(file: string): string {
     return readFileSync(file, 'utf8');
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
-    const why = code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'is a directory' : (code ?? 'unreadable');
+    const why =
+      code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'is a directory' : (code ?? 'unreadable');
     throw new RampartError(ErrorCodes.badInput, `${file}: cannot read (${why})`);
   }
 }
@@ -92,7 +93,10 @@ export function validate<S extends z.ZodType>(src: YamlSource, schema: S): z.out
 }
 
 /** Reads, parses and validates a single-document YAML file. */
-export function loadYamlFile<S extends z.ZodType>(file: string, schema: S): { value: z.output<S>; source: YamlSource } {
+export function loadYamlFile<S extends z.ZodType>(
+  file: string,
+  schema: S,
+): { value: z.output<S>; source: YamlSource } {
   const docs = parseYamlDocuments(file, readText(file));
   const first = docs[0];
   if (!first) throw badInput(`${file}: empty file; expected a YAML document`);

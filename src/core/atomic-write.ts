@@ -16,6 +16,9 @@ export function writeFileAtomic(path: string, content: string): void {
   } catch (err) {
     rmSync(tmp, { force: true });
     const reason = err instanceof Error ? err.message.split('\n')[0] : String(err);
-    throw new RampartError(ErrorCodes.io, `${path}: could not write (${reason}); check the path and permissions`);
+    throw new RampartError(
+      ErrorCodes.io,
+      `${path}: could not write (${reason}); check the path and permissions`,
+    );
   }
 }

@@ -22,7 +22,9 @@ export function parseWallClock(iso: string): WallClock | undefined {
   if (Number.isNaN(ms)) return undefined;
   const zone = m[7] ?? 'Z';
   const offsetMinutes =
-    zone === 'Z' ? 0 : (zone.startsWith('-') ? -1 : 1) * (Number(zone.slice(1, 3)) * 60 + Number(zone.slice(4, 6)));
+    zone === 'Z'
+      ? 0
+      : (zone.startsWith('-') ? -1 : 1) * (Number(zone.slice(1, 3)) * 60 + Number(zone.slice(4, 6)));
   return { startMs: ms, offsetMinutes, iso: iso.trim() };
 }
 
@@ -67,7 +69,8 @@ export function resolveScenarioTimeS(
   if (offset !== undefined && !/^\d{1,2}:\d{2}/.test(text)) return offset;
   const hm = /^(\d{1,2}):(\d{2})(?::(\d{2}))?$/.exec(text);
   if (hm) {
-    if (!clock) throw badInput(`${field}: wall-clock time "${text}" needs spec.start (an ISO timestamp with zone)`);
+    if (!clock)
+      throw badInput(`${field}: wall-clock time "${text}" needs spec.start (an ISO timestamp with zone)`);
     const startLocal = new Date(clock.startMs + clock.offsetMinutes * 60_000);
     const startOfDayS =
       startLocal.getUTCHours() * 3600 + startLocal.getUTCMinutes() * 60 + startLocal.getUTCSeconds();

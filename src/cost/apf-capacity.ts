@@ -30,7 +30,8 @@ export function levelLimits(
 ): LevelLimits[] {
   const totalShares = levels.reduce((sum, l) => sum + l.shares, 0);
   const base = levels.map((l) => {
-    const nominalSeats = l.exempt || totalShares === 0 ? 0 : Math.ceil((serverSeats * l.shares) / totalShares);
+    const nominalSeats =
+      l.exempt || totalShares === 0 ? 0 : Math.ceil((serverSeats * l.shares) / totalShares);
     const lendableSeats = Math.round((nominalSeats * l.lendablePercent) / 100);
     return { level: l, nominalSeats, lendableSeats };
   });
@@ -45,7 +46,10 @@ export function levelLimits(
     // estimator's maximum (apf_controller.go / list_work_estimator.go, reference §2.3).
     const queuing = level.queues > 0 && level.handSize > 0;
     const maxSeatsPerRequest = queuing
-      ? Math.min(maxListSeats, Math.max(1, Math.min(Math.ceil(0.15 * nominalSeats), Math.floor(nominalSeats / level.handSize))))
+      ? Math.min(
+          maxListSeats,
+          Math.max(1, Math.min(Math.ceil(0.15 * nominalSeats), Math.floor(nominalSeats / level.handSize))),
+        )
       : maxListSeats;
     return {
       name: level.name,

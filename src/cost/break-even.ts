@@ -12,7 +12,11 @@ export interface ClusterTemplate {
 }
 
 /** Steady-state load of one API server with the baseline plus extra flows, at `nodes` nodes. */
-export function loadAt(template: ClusterTemplate, nodes: number, extraFlows: (nodes: number) => readonly FlowSpec[]): ServerLoad {
+export function loadAt(
+  template: ClusterTemplate,
+  nodes: number,
+  extraFlows: (nodes: number) => readonly FlowSpec[],
+): ServerLoad {
   const shape: ClusterShape = template.objects
     ? { nodes, podsPerNode: template.podsPerNode, objects: template.objects }
     : { nodes, podsPerNode: template.podsPerNode };

@@ -31,7 +31,12 @@ export function classify(
       flowKey: `${schema.name}/${flowDistinguisher(schema.distinguisher, who)}`,
     };
   }
-  return { flowSchema: 'catch-all', priorityLevel: 'catch-all', distinguisher: 'ByUser', flowKey: `catch-all/${who.user}` };
+  return {
+    flowSchema: 'catch-all',
+    priorityLevel: 'catch-all',
+    distinguisher: 'ByUser',
+    flowKey: `catch-all/${who.user}`,
+  };
 }
 
 function flowDistinguisher(d: Distinguisher, who: RequestIdentity): string {
@@ -52,7 +57,10 @@ function flowDistinguisher(d: Distinguisher, who: RequestIdentity): string {
 function subjectMatches(subject: FlowSchema['subjects'][number], who: RequestIdentity): boolean {
   switch (subject.kind) {
     case 'Group':
-      return who.groups.includes(subject.name) || (subject.name === 'system:authenticated' && who.groups.length > 0);
+      return (
+        who.groups.includes(subject.name) ||
+        (subject.name === 'system:authenticated' && who.groups.length > 0)
+      );
     case 'User':
       return subject.name === '*' || subject.name === who.user;
     case 'ServiceAccount': {

@@ -36,7 +36,10 @@ export const onCallIdentity: RequestIdentity = {
  * (workload-high), kube-proxy and CoreDNS informers, other workloads' service accounts (workload-low) and
  * on-call kubectl (global-default). Request rates not in the reference are marked [U] and modest.
  */
-export function baselineFlows(shape: ClusterShape, opts: { corednsReplicas: number; oncallUsers: number }): FlowSpec[] {
+export function baselineFlows(
+  shape: ClusterShape,
+  opts: { corednsReplicas: number; oncallUsers: number },
+): FlowSpec[] {
   const n = shape.nodes;
   const pods = n * shape.podsPerNode;
   const kubeProxy = serviceAccountIdentity('kube-system', 'kube-proxy');
@@ -49,15 +52,45 @@ export function baselineFlows(shape: ClusterShape, opts: { corednsReplicas: numb
     // [U] pod status updates and secret/configmap GETs: ~1 per pod per 10 min.
     flow('kubelet-pods', nodeIdentity, call('patch', 'pods', 'object'), pods / 600, n, 'node'),
     flow('kubelet-pod-watch', nodeIdentity, watch('pods', 'node'), n, n, 'node', list('pods', 'node')),
-    flow('kube-proxy-watch', kubeProxy, watch('endpointslices', 'cluster'), n, 1, 'node', list('endpointslices', 'cluster')),
-    flow('coredns-watch', coredns, watch('endpointslices', 'cluster'), opts.corednsReplicas, 1, 'node', list('services', 'cluster')),
+    flow(
+      'kube-proxy-watch',
+      kubeProxy,
+      watch('endpointslices', 'cluster'),
+      n,
+      1,
+      'node',
+      list('endpointslices', 'cluster'),
+    ),
+    flow(
+      'coredns-watch',
+      coredns,
+      watch('endpointslices', 'cluster'),
+      opts.corednsReplicas,
+      1,
+      'node',
+      list('services', 'cluster'),
+    ),
     // [U] controller-manager and scheduler: a steady base plus one write per pod per 10 min.
     flow('controllers', kcm, call('update', 'pods', 'object'), 20 + pods / 600, 1, 'control-plane'),
     // [U] other in-cluster operators: a few GETs per second and a namespaced LIST per minute.
     flow('workloads', apps, call('get', 'configmaps', 'object'), 5 + n / 100, 1, 'node'),
-    flow('workloads-list', apps, { verb: 'list', resource: 'pods', scope: 'namespace', resourceVersion: '0', everySeconds: 60 }, 1, 1, 'node'),
+    flow(
+      'workloads-list',
+      apps,
+      { verb: 'list', resource: 'pods', scope: 'namespace', resourceVersion: '0', everySeconds: 60 },
+      1,
+      1,
+      'node',
+    ),
     // On-call kubectl: a person typing, ~one request every 5 s each.
-    flow('oncall', onCallIdentity, call('get', 'pods', 'object'), opts.oncallUsers * 0.2, opts.oncallUsers, 'admin'),
+    flow(
+      'oncall',
+      onCallIdentity,
+      call('get', 'pods', 'object'),
+      opts.oncallUsers * 0.2,
+      opts.oncallUsers,
+      'admin',
+    ),
   ];
 }
 
@@ -70,7 +103,9 @@ function flow(
   origin: FlowOrigin,
   relistCall?: ApiCall,
 ): FlowSpec {
-  return relistCall ? { id, identity, call: c, ratePerS, flowCount, origin, relistCall } : { id, identity, call: c, ratePerS, flowCount, origin };
+  return relistCall
+    ? { id, identity, call: c, ratePerS, flowCount, origin, relistCall }
+    : { id, identity, call: c, ratePerS, flowCount, origin };
 }
 
 function call(verb: ApiCall['verb'], resource: string, scope: ApiCall['scope']): ApiCall {

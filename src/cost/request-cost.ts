@@ -49,7 +49,9 @@ export function requestCost(
       case 'namespace':
         return resource.namespaced ? Math.max(1, Math.ceil(total / namespaces)) : total;
       case 'node':
-        return resource.perNode ? resource.perNode(shape) : Math.max(1, Math.ceil(total / Math.max(1, shape.nodes)));
+        return resource.perNode
+          ? resource.perNode(shape)
+          : Math.max(1, Math.ceil(total / Math.max(1, shape.nodes)));
       case 'object':
         return 1;
       default: {

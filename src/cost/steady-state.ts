@@ -24,14 +24,23 @@ export interface ControlPlaneSpec {
 }
 
 /** Classifies and costs flows for a cluster shape. */
-export function costFlows(flows: readonly FlowSpec[], shape: ClusterShape, cp: ControlPlaneSpec): CostedFlow[] {
+export function costFlows(
+  flows: readonly FlowSpec[],
+  shape: ClusterShape,
+  cp: ControlPlaneSpec,
+): CostedFlow[] {
   const limits = levelLimits(cp.priorityLevels, cp.calibration.seats, cp.calibration.maxListSeats);
   return flows.map((spec) => {
     const classification = classify(cp.flowSchemas, spec.identity, spec.call.verb, spec.call.resource);
     const maxSeats = limits.find((l) => l.name === classification.priorityLevel)?.maxSeatsPerRequest ?? 1;
     const cost = requestCost(spec.call, shape, cp.calibration, maxSeats);
     return spec.relistCall
-      ? { spec, classification, cost, relistCost: requestCost(spec.relistCall, shape, cp.calibration, maxSeats) }
+      ? {
+          spec,
+          classification,
+          cost,
+          relistCost: requestCost(spec.relistCall, shape, cp.calibration, maxSeats),
+        }
       : { spec, classification, cost };
   });
 }
@@ -75,7 +84,11 @@ export function residentMemoryBytes(shape: ClusterShape, calib: ApiServerCalibra
  * exceeds cores every request slows by demand/cores; this returns the demand as is and reports
  * utilization > 1 as saturation (the queue then grows without bound).
  */
-export function serverLoad(costed: readonly CostedFlow[], shape: ClusterShape, cp: ControlPlaneSpec): ServerLoad {
+export function serverLoad(
+  costed: readonly CostedFlow[],
+  shape: ClusterShape,
+  cp: ControlPlaneSpec,
+): ServerLoad {
   const calib = cp.calibration;
   const limits = levelLimits(cp.priorityLevels, calib.seats, calib.maxListSeats);
   const perServer = 1 / Math.max(1, cp.apiServers);
@@ -137,9 +150,21 @@ export function levelCapacities(
   return limited.map((l) => {
     const othersHold = limited
       .filter((o) => o.name !== l.name)
-      .reduce((sum, o) => sum + Math.max(o.guaranteedSeats, Math.min(demand.get(o.name) ?? 0, o.maxSeatsWithBorrowing)), 0);
-    const seatCapacity = Math.max(l.guaranteedSeats, Math.min(l.maxSeatsWithBorrowing, serverSeats - othersHold));
+      .reduce(
+        (sum, o) =>
+          sum + Math.max(o.guaranteedSeats, Math.min(demand.get(o.name) ?? 0, o.maxSeatsWithBorrowing)),
+        0,
+      );
+    const seatCapacity = Math.max(
+      l.guaranteedSeats,
+      Math.min(l.maxSeatsWithBorrowing, serverSeats - othersHold),
+    );
     const seatDemand = demand.get(l.name) ?? 0;
-    return { level: l.name, seatDemand, seatCapacity, utilization: seatCapacity > 0 ? seatDemand / seatCapacity : 0 };
+    return {
+      level: l.name,
+      seatDemand,
+      seatCapacity,
+      utilization: seatCapacity > 0 ? seatDemand / seatCapacity : 0,
+    };
   });
 }

@@ -66,7 +66,16 @@ function pl(
   queueLengthLimit: number,
   exempt = false,
 ): PriorityLevel {
-  return { name, exempt, shares, lendablePercent, borrowingLimitPercent: null, queues, handSize, queueLengthLimit };
+  return {
+    name,
+    exempt,
+    shares,
+    lendablePercent,
+    borrowingLimitPercent: null,
+    queues,
+    handSize,
+    queueLengthLimit,
+  };
 }
 
 const any = ['*'] as const;
@@ -74,17 +83,34 @@ const any = ['*'] as const;
 /** Default flow schemas (1.31/1.32), lower precedence wins. §2.2 "Default FlowSchemas". */
 export const defaultFlowSchemas: readonly FlowSchema[] = [
   fs('exempt', 1, 'exempt', 'None', [{ kind: 'Group', name: 'system:masters' }]),
-  fs('system-leader-election', 100, 'leader-election', 'ByUser', [
-    { kind: 'User', name: 'system:kube-controller-manager' },
-    { kind: 'User', name: 'system:kube-scheduler' },
-    { kind: 'ServiceAccount', name: 'kube-system/*' },
-  ], ['leases'], ['get', 'create', 'update']),
-  fs('system-node-high', 400, 'node-high', 'ByUser', [{ kind: 'Group', name: 'system:nodes' }], ['nodes', 'leases']),
+  fs(
+    'system-leader-election',
+    100,
+    'leader-election',
+    'ByUser',
+    [
+      { kind: 'User', name: 'system:kube-controller-manager' },
+      { kind: 'User', name: 'system:kube-scheduler' },
+      { kind: 'ServiceAccount', name: 'kube-system/*' },
+    ],
+    ['leases'],
+    ['get', 'create', 'update'],
+  ),
+  fs(
+    'system-node-high',
+    400,
+    'node-high',
+    'ByUser',
+    [{ kind: 'Group', name: 'system:nodes' }],
+    ['nodes', 'leases'],
+  ),
   fs('system-nodes', 500, 'system', 'ByUser', [{ kind: 'Group', name: 'system:nodes' }]),
   fs('kube-controller-manager', 800, 'workload-high', 'ByNamespace', [
     { kind: 'User', name: 'system:kube-controller-manager' },
   ]),
-  fs('kube-scheduler', 800, 'workload-high', 'ByNamespace', [{ kind: 'User', name: 'system:kube-scheduler' }]),
+  fs('kube-scheduler', 800, 'workload-high', 'ByNamespace', [
+    { kind: 'User', name: 'system:kube-scheduler' },
+  ]),
   fs('kube-system-service-accounts', 900, 'workload-high', 'ByNamespace', [
     { kind: 'ServiceAccount', name: 'kube-system/*' },
   ]),

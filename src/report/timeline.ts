@@ -33,7 +33,10 @@ export function renderTimeline(result: SimResult, clock: WallClock | undefined, 
   for (const e of result.events) {
     // Per-cluster events are bucketed by five minutes so a fleet-wide wave reads as one line.
     const bucket = Math.floor(e.tS / 300);
-    const key = groupedTypes.has(e.type) || (e.type === 'operator.action' && e.cluster) ? `${bucket}|${e.type}|${e.detail && e.type === 'operator.action' ? e.detail.split(' ')[0] : ''}` : `${e.tS}|${e.type}|${order.length}`;
+    const key =
+      groupedTypes.has(e.type) || (e.type === 'operator.action' && e.cluster)
+        ? `${bucket}|${e.type}|${e.detail && e.type === 'operator.action' ? e.detail.split(' ')[0] : ''}`
+        : `${e.tS}|${e.type}|${order.length}`;
     if (!groups.has(key)) {
       groups.set(key, []);
       order.push(key);
@@ -45,22 +48,43 @@ export function renderTimeline(result: SimResult, clock: WallClock | undefined, 
     const first = evs[0];
     if (!first) continue;
     const last = evs[evs.length - 1] ?? first;
-    const when = evs.length > 1 && last.tS - first.tS >= 60 ? `${timeLabel(clock, first.tS)}–${timeLabel(clock, last.tS).trim()}` : timeLabel(clock, first.tS);
+    const when =
+      evs.length > 1 && last.tS - first.tS >= 60
+        ? `${timeLabel(clock, first.tS)}–${timeLabel(clock, last.tS).trim()}`
+        : timeLabel(clock, first.tS);
     if (evs.length === 1 && !groupedTypes.has(first.type)) {
-      lines.push(`${when.padEnd(clock ? 11 : 15)}  ${first.type.padEnd(27)} ${[first.cluster, first.detail].filter(Boolean).join(': ')}`);
+      lines.push(
+        `${when.padEnd(clock ? 11 : 15)}  ${first.type.padEnd(27)} ${[first.cluster, first.detail].filter(Boolean).join(': ')}`,
+      );
       continue;
     }
     // Largest clusters first: they are the ones that matter in a scale-dependent failure.
-    const sorted = [...evs].sort((a, b) => (nodes.get(b.cluster ?? '') ?? 0) - (nodes.get(a.cluster ?? '') ?? 0));
-    const names = sorted.map((e) => `${e.cluster ?? ''}${nodes.has(e.cluster ?? '') ? ` (${(nodes.get(e.cluster ?? '') ?? 0).toLocaleString('en-US')})` : ''}`);
+    const sorted = [...evs].sort(
+      (a, b) => (nodes.get(b.cluster ?? '') ?? 0) - (nodes.get(a.cluster ?? '') ?? 0),
+    );
+    const names = sorted.map(
+      (e) =>
+        `${e.cluster ?? ''}${nodes.has(e.cluster ?? '') ? ` (${(nodes.get(e.cluster ?? '') ?? 0).toLocaleString('en-US')})` : ''}`,
+    );
     const shown = names.slice(0, 3).join(', ') + (names.length > 3 ? `, +${names.length - 3} more` : '');
-    const detail = evs.length === 1 && first.detail && first.type !== 'rollout.cluster.applied' ? `: ${first.detail}` : first.type === 'operator.action' && first.detail ? ` — ${first.detail}` : '';
-    lines.push(`${when.padEnd(clock ? 11 : 15)}  ${`${first.type}${evs.length > 1 ? ` ×${evs.length}` : ''}`.padEnd(27)} ${shown}${detail}`);
+    const detail =
+      evs.length === 1 && first.detail && first.type !== 'rollout.cluster.applied'
+        ? `: ${first.detail}`
+        : first.type === 'operator.action' && first.detail
+          ? ` — ${first.detail}`
+          : '';
+    lines.push(
+      `${when.padEnd(clock ? 11 : 15)}  ${`${first.type}${evs.length > 1 ? ` ×${evs.length}` : ''}`.padEnd(27)} ${shown}${detail}`,
+    );
   }
   if (lines.length > maxLines) {
     const head = lines.slice(0, maxLines - 10);
     const tail = lines.slice(-9);
-    return [...head, `   …  ${lines.length - head.length - tail.length} more lines (all events are in --json)`, ...tail].join('\n');
+    return [
+      ...head,
+      `   …  ${lines.length - head.length - tail.length} more lines (all events are in --json)`,
+      ...tail,
+    ].join('\n');
   }
   return lines.join('\n');
 }
@@ -78,9 +102,23 @@ function pct(x: number): string {
 /** The per-cluster summary table: every cluster that was affected, then one line for the rest. */
 export function renderClusterTable(result: SimResult, clock: WallClock | undefined, maxRows = 40): string {
   const t = (s: number | null): string => (s === null ? '-' : timeLabel(clock, s));
-  const affected = result.clusters.filter((c) => c.saturated || c.dnsFailureStartS !== null || c.peakErrorRatio >= 0.001);
+  const affected = result.clusters.filter(
+    (c) => c.saturated || c.dnsFailureStartS !== null || c.peakErrorRatio >= 0.001,
+  );
   const rest = result.clusters.filter((c) => !affected.includes(c));
-  const header = ['cluster', 'nodes', 'saturated', 'DNS fails', 'peak err', 'seats', 'p99', '429s', 'OOM', 'locked out', 'recovered'];
+  const header = [
+    'cluster',
+    'nodes',
+    'saturated',
+    'DNS fails',
+    'peak err',
+    'seats',
+    'p99',
+    '429s',
+    'OOM',
+    'locked out',
+    'recovered',
+  ];
   const rows = [...affected]
     .sort((a, b) => (a.saturatedAtS ?? Infinity) - (b.saturatedAtS ?? Infinity) || b.nodes - a.nodes)
     .map((c: ClusterSummary) => [
@@ -98,15 +136,19 @@ export function renderClusterTable(result: SimResult, clock: WallClock | undefin
     ]);
   const shown = rows.slice(0, maxRows);
   const widths = header.map((h, i) => Math.max(h.length, ...shown.map((r) => (r[i] ?? '').length)));
-  const fmt = (r: readonly string[]): string => r.map((cell, i) => (i === 0 ? cell.padEnd(widths[i] ?? 0) : cell.padStart(widths[i] ?? 0))).join('  ');
+  const fmt = (r: readonly string[]): string =>
+    r.map((cell, i) => (i === 0 ? cell.padEnd(widths[i] ?? 0) : cell.padStart(widths[i] ?? 0))).join('  ');
   const out = shown.length > 0 ? [fmt(header), ...shown.map(fmt)] : [];
-  if (rows.length > shown.length) out.push(`… ${rows.length - shown.length} more affected clusters (see --json)`);
+  if (rows.length > shown.length)
+    out.push(`… ${rows.length - shown.length} more affected clusters (see --json)`);
   if (rest.length > 0) {
     const sizes = rest.map((c) => c.nodes);
     const lo = Math.min(...sizes).toLocaleString('en-US');
     const hi = Math.max(...sizes).toLocaleString('en-US');
     const range = lo === hi ? `${lo} nodes` : `${lo}–${hi} nodes`;
-    out.push(`${rest.length === 1 ? `${rest[0]?.name ?? '1 cluster'}` : `${affected.length > 0 ? `${rest.length} other` : `All ${rest.length}`} clusters`} (${range}): never saturated, no DNS failures`);
+    out.push(
+      `${rest.length === 1 ? `${rest[0]?.name ?? '1 cluster'}` : `${affected.length > 0 ? `${rest.length} other` : `All ${rest.length}`} clusters`} (${range}): never saturated, no DNS failures`,
+    );
   }
   return out.join('\n');
 }
@@ -127,14 +169,19 @@ export function renderFleetSummary(result: SimResult, clock: WallClock | undefin
     f.impactStartS === null
       ? `Customer impact: none (peak ${pct(f.peakErrorRatio)} of requests failing)`
       : `Customer impact: started ${t(f.impactStartS)}, peak ${pct(f.peakErrorRatio)} of requests failing at ${t(f.peakAtS)}, ${f.customerErrorMinutes.toFixed(1)} error-minutes`,
-    f.impactStartS === null ? 'Full recovery: n/a (customers saw no errors)' : `Full recovery: ${t(f.fullRecoveryS)}`,
+    f.impactStartS === null
+      ? 'Full recovery: n/a (customers saw no errors)'
+      : `Full recovery: ${t(f.fullRecoveryS)}`,
   ];
   if (f.smallestSaturatedNodes !== null || f.predictedBreakEvenNodes !== null) {
     const observed =
       f.smallestSaturatedNodes !== null
         ? `no cluster below ${f.smallestSaturatedNodes.toLocaleString('en-US')} nodes saturated${f.largestUnsaturatedNodes !== null && f.largestUnsaturatedNodes < f.smallestSaturatedNodes ? ` (largest unsaturated: ${f.largestUnsaturatedNodes.toLocaleString('en-US')})` : ''}`
         : 'no cluster saturated';
-    const predicted = f.predictedBreakEvenNodes !== null ? `; the cost model puts the change's break-even at ${f.predictedBreakEvenNodes.toLocaleString('en-US')} nodes for the largest cluster's shape` : '';
+    const predicted =
+      f.predictedBreakEvenNodes !== null
+        ? `; the cost model puts the change's break-even at ${f.predictedBreakEvenNodes.toLocaleString('en-US')} nodes for the largest cluster's shape`
+        : '';
     lines.push(`Size threshold: ${observed}${predicted}`);
   }
   return lines.join('\n');

@@ -190,7 +190,8 @@ void describe('break-glass', () => {
     assert.equal(fence.maxSeatsPerRequest, 1);
     const schemas = [...defaultFlowSchemas, add.flowSchema];
     assert.equal(
-      classify(schemas, serviceAccountIdentity('kube-system', 'telemetry-agent'), 'list', 'pods').priorityLevel,
+      classify(schemas, serviceAccountIdentity('kube-system', 'telemetry-agent'), 'list', 'pods')
+        .priorityLevel,
       'rampart-rollout-fence',
     );
     assert.equal(
@@ -259,7 +260,14 @@ void describe('rampart breakglass (CLI)', () => {
   });
 
   void it('fence: prints a non-lending, non-borrowing level and a schema for the change', async () => {
-    const r = await cli(['breakglass', 'fence', '--serviceaccount', 'kube-system/telemetry-agent', '--seats', '3']);
+    const r = await cli([
+      'breakglass',
+      'fence',
+      '--serviceaccount',
+      'kube-system/telemetry-agent',
+      '--seats',
+      '3',
+    ]);
     assert.equal(r.code, 0, r.err);
     const [plc, fs] = parseDocs(r.out);
     assert.ok(plc?.kind === 'PriorityLevelConfiguration' && fs?.kind === 'FlowSchema');

@@ -229,8 +229,14 @@ function perform(opts: ExecutorOptions, a: RolloutAction): Awaitable<ActionOutco
     case 'fence': {
       const fence = opts.client.fence?.bind(opts.client);
       if (!fence)
-        return { ok: false, reason: 'this cluster client cannot fence a change; remove spec.fence from the policy' };
-      return guard(() => fence({ cluster: a.cluster, change: opts.change, on: a.on, seats: a.seats }), onError);
+        return {
+          ok: false,
+          reason: 'this cluster client cannot fence a change; remove spec.fence from the policy',
+        };
+      return guard(
+        () => fence({ cluster: a.cluster, change: opts.change, on: a.on, seats: a.seats }),
+        onError,
+      );
     }
     default: {
       const never: never = a;

@@ -19,7 +19,16 @@ export interface SyncRolloutStateStore extends RolloutStateStore {
   save(state: RolloutState): void;
 }
 
-const phaseKinds = ['pending', 'fencing', 'baseline', 'step', 'done', 'rolling-back', 'rolled-back', 'stopped'] as const;
+const phaseKinds = [
+  'pending',
+  'fencing',
+  'baseline',
+  'step',
+  'done',
+  'rolling-back',
+  'rolled-back',
+  'stopped',
+] as const;
 
 /** Enough structure to refuse a foreign or truncated file with a clear message; decide trusts the rest. */
 const stateShape = z.looseObject({

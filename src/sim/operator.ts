@@ -35,7 +35,8 @@ export class OperatorRunner {
     for (const p of this.pending) {
       if (p.nextAttemptS <= tS) this.attemptWrite(p, tS);
     }
-    for (let i = this.pending.length - 1; i >= 0; i--) if ((this.pending[i]?.nextAttemptS ?? 0) === Infinity) this.pending.splice(i, 1);
+    for (let i = this.pending.length - 1; i >= 0; i--)
+      if ((this.pending[i]?.nextAttemptS ?? 0) === Infinity) this.pending.splice(i, 1);
   }
 
   private run(a: OperatorAction, tS: number): void {
@@ -50,7 +51,8 @@ export class OperatorRunner {
       })),
     );
     const note = a.note ? ` (${a.note})` : '';
-    const emit = (what: string): void => fleet.emit(tS, 'operator.action', undefined, `${what} on ${names.length} cluster(s)${note}`);
+    const emit = (what: string): void =>
+      fleet.emit(tS, 'operator.action', undefined, `${what} on ${names.length} cluster(s)${note}`);
     switch (a.action) {
       case 'shift-traffic':
       case 'restore-traffic':
@@ -78,24 +80,44 @@ export class OperatorRunner {
           c.adminApiBlocked = a.action === 'block-admin-api';
           c.wake();
         }
-        emit(a.action === 'block-admin-api' ? 'network access to the admin API blocked' : 'network access to the admin API restored');
+        emit(
+          a.action === 'block-admin-api'
+            ? 'network access to the admin API blocked'
+            : 'network access to the admin API restored',
+        );
         return;
       case 'scale-apiservers':
         for (const n of names) {
           const c = fleet.cluster(n);
           if (!c) continue;
-          const calib = { ...c.controlPlane.calibration, ...(a.memoryGiB ? { memoryGiB: a.memoryGiB } : {}), ...(a.cores ? { cores: a.cores } : {}) };
-          c.controlPlane = { ...c.controlPlane, apiServers: a.apiServers ?? c.controlPlane.apiServers, calibration: calib };
+          const calib = {
+            ...c.controlPlane.calibration,
+            ...(a.memoryGiB ? { memoryGiB: a.memoryGiB } : {}),
+            ...(a.cores ? { cores: a.cores } : {}),
+          };
+          c.controlPlane = {
+            ...c.controlPlane,
+            apiServers: a.apiServers ?? c.controlPlane.apiServers,
+            calibration: calib,
+          };
           c.recost();
         }
-        emit(`API servers scaled${a.apiServers ? ` to ${a.apiServers}` : ''}${a.memoryGiB ? `, ${a.memoryGiB} GiB` : ''}${a.cores ? `, ${a.cores} cores` : ''}`);
+        emit(
+          `API servers scaled${a.apiServers ? ` to ${a.apiServers}` : ''}${a.memoryGiB ? `, ${a.memoryGiB} GiB` : ''}${a.cores ? `, ${a.cores} cores` : ''}`,
+        );
         return;
       case 'delete-change':
         for (const n of names) {
           const c = fleet.cluster(n);
           if (!c || (!c.change.applied && !c.change.deleting)) continue;
           if (this.pending.some((p) => p.cluster === n && p.write === 'delete')) continue;
-          const p: PendingWrite = { cluster: n, write: 'delete', nextAttemptS: tS, retryEveryS: a.retryEvery, failures: 0 };
+          const p: PendingWrite = {
+            cluster: n,
+            write: 'delete',
+            nextAttemptS: tS,
+            retryEveryS: a.retryEvery,
+            failures: 0,
+          };
           this.pending.push(p);
           this.attemptWrite(p, tS);
         }
@@ -105,7 +127,13 @@ export class OperatorRunner {
           const c = fleet.cluster(n);
           if (!c || c.change.quarantined) continue;
           if (this.pending.some((p) => p.cluster === n && p.write === 'quarantine')) continue;
-          const p: PendingWrite = { cluster: n, write: 'quarantine', nextAttemptS: tS, retryEveryS: a.retryEvery, failures: 0 };
+          const p: PendingWrite = {
+            cluster: n,
+            write: 'quarantine',
+            nextAttemptS: tS,
+            retryEveryS: a.retryEvery,
+            failures: 0,
+          };
           this.pending.push(p);
           this.attemptWrite(p, tS);
         }
@@ -126,12 +154,26 @@ export class OperatorRunner {
     if (fleet.rng.next() < chance) {
       if (p.write === 'delete') fleet.deleteChange(p.cluster);
       else fleet.quarantineChange(p.cluster);
-      const waited = p.failures > 0 ? ` after ${p.failures} failed attempt(s) over ${formatDurationS(p.failures * p.retryEveryS)}` : '';
-      fleet.emit(tS, 'operator.action', p.cluster, `${p.write === 'delete' ? 'change deleted' : 'change quarantined'}${waited}`);
+      const waited =
+        p.failures > 0
+          ? ` after ${p.failures} failed attempt(s) over ${formatDurationS(p.failures * p.retryEveryS)}`
+          : '';
+      fleet.emit(
+        tS,
+        'operator.action',
+        p.cluster,
+        `${p.write === 'delete' ? 'change deleted' : 'change quarantined'}${waited}`,
+      );
       p.nextAttemptS = Infinity;
       return;
     }
-    if (p.failures === 0) fleet.emit(tS, 'operator.action', p.cluster, `${p.write} did not get through (on-call kubectl success ${Math.round(chance * 100)}%); retrying every ${formatDurationS(p.retryEveryS)}`);
+    if (p.failures === 0)
+      fleet.emit(
+        tS,
+        'operator.action',
+        p.cluster,
+        `${p.write} did not get through (on-call kubectl success ${Math.round(chance * 100)}%); retrying every ${formatDurationS(p.retryEveryS)}`,
+      );
     p.failures += 1;
     p.nextAttemptS = tS + p.retryEveryS;
   }

@@ -32,7 +32,10 @@ void describe('scenario break-glass and quarantine', () => {
     const plain = new FleetSim(scenarioWith('    - {at: "15:26", action: delete-change, clusters: all}\n'));
     assert.equal(levelOf(plain, 'big', 'oncall'), 'global-default');
     const bg = new FleetSim(
-      scenarioWith('    - {at: "15:26", action: delete-change, clusters: all}\n', '  breakGlass: {seats: 20}\n'),
+      scenarioWith(
+        '    - {at: "15:26", action: delete-change, clusters: all}\n',
+        '  breakGlass: {seats: 20}\n',
+      ),
     );
     for (const c of ['tiny', 'mid', 'big']) assert.equal(levelOf(bg, c, 'oncall'), 'rampart-break-glass');
     // No quarantine action, no quarantine copies of the change's classes.
@@ -56,7 +59,8 @@ void describe('scenario break-glass and quarantine', () => {
       detector.update(tS, sc.stepS, c.readings);
       contained += c.readings.containedRejected429;
       assert.ok(c.readings.containedRejected429 <= c.readings.rejected429 + 1e-9);
-      if (!Number.isNaN(c.readings.oncallSuccess)) worstOncall = Math.min(worstOncall, c.readings.oncallSuccess);
+      if (!Number.isNaN(c.readings.oncallSuccess))
+        worstOncall = Math.min(worstOncall, c.readings.oncallSuccess);
     }
     assert.ok(c.change.ready > 2000, 'the agent runs on the nodes');
     assert.ok(contained > 0, 'the quarantine turns its requests away');
@@ -66,7 +70,11 @@ void describe('scenario break-glass and quarantine', () => {
 
   void it('rejects impossible values with the field named', () => {
     assert.throws(
-      () => scenarioWith('    - {at: "15:00", action: quarantine, clusters: all}\n', '  breakGlass: {seats: 0}\n'),
+      () =>
+        scenarioWith(
+          '    - {at: "15:00", action: quarantine, clusters: all}\n',
+          '  breakGlass: {seats: 0}\n',
+        ),
       /spec\.breakGlass\.seats/,
     );
     assert.throws(

@@ -58,7 +58,8 @@ export class RolloutActor implements FleetActor {
     const report = w.exec.tickSync(Math.round(tS * 1000));
     // The policy's warnings (a bake shorter than the DNS caches, a wave that selects nothing) lead the
     // rollout's events, where the person reading the timeline sees them.
-    if (this.seenState === null) for (const warning of report.state.warnings) fleet.emit(tS, 'rollout.warning', undefined, warning);
+    if (this.seenState === null)
+      for (const warning of report.state.warnings) fleet.emit(tS, 'rollout.warning', undefined, warning);
     for (const e of report.events) emitRolloutEvent(fleet, e);
     if (report.state !== this.seenState) this.follow(w, report.state);
     if (w.exec.finished()) this.finished = true;
@@ -76,7 +77,8 @@ export class RolloutActor implements FleetActor {
       const i = w.index.get(c.name);
       const k = c.phase.kind;
       if (k === 'pending') pending = true;
-      if (i !== undefined) w.recorder.active[i] = k === 'pending' || k === 'fencing' || k === 'baseline' || k === 'step' ? 1 : 0;
+      if (i !== undefined)
+        w.recorder.active[i] = k === 'pending' || k === 'fencing' || k === 'baseline' || k === 'step' ? 1 : 0;
     }
     // Clusters no wave selects are never read.
     for (const [name, i] of w.index)

@@ -141,7 +141,8 @@ void describe('simulated ClusterClient', () => {
       w.step();
       detector.update(tS, scenario.stepS, c.readings);
       fenced429 += c.readings.containedRejected429;
-      if (!Number.isNaN(c.readings.oncallSuccess)) worstOncall = Math.min(worstOncall, c.readings.oncallSuccess);
+      if (!Number.isNaN(c.readings.oncallSuccess))
+        worstOncall = Math.min(worstOncall, c.readings.oncallSuccess);
       demand = changeSeats(c, plan, tS) ?? demand;
       assert.ok(!c.cp.isDown(tS), `API servers up at ${tS}s`);
     }

@@ -5,7 +5,12 @@ import { badInput } from '../core/errors.js';
 import { parseDurationS } from '../core/duration.js';
 import { createRng } from '../core/random.js';
 import { parseWallClock, resolveScenarioTimeS, type WallClock } from '../core/wall-clock.js';
-import { defaultFlowSchemas, defaultPriorityLevels, type FlowSchema, type PriorityLevel } from '../model/apf.js';
+import {
+  defaultFlowSchemas,
+  defaultPriorityLevels,
+  type FlowSchema,
+  type PriorityLevel,
+} from '../model/apf.js';
 import type { ChangeSpec } from '../model/api-profile.js';
 import { loadYamlFile, locate, type YamlSource } from '../config/yaml-source.js';
 import { toApiCall } from '../config/common-schemas.js';
@@ -71,7 +76,8 @@ export interface Scenario {
   readonly clusters: readonly ClusterConfig[];
   readonly change: SimChange | undefined;
   /** Rollout: when each cluster gets the change (seconds since start), in apply order. */
-  readonly rollout: { readonly startS: number; readonly spanS: number; readonly order: readonly string[] } | undefined;
+  readonly rollout:
+    { readonly startS: number; readonly spanS: number; readonly order: readonly string[] } | undefined;
   readonly operator: readonly OperatorAction[];
   /** Seats per API server of the break-glass level every cluster carries; null = none. */
   readonly breakGlassSeats: number | null;
@@ -90,12 +96,17 @@ export function resolveScenario(doc: ScenarioFile, src: YamlSource, seedOverride
   let clock: WallClock | undefined;
   if (spec.start !== undefined) {
     clock = parseWallClock(spec.start);
-    if (!clock) throw badInput(`${at(['start'])}: "${spec.start}" is not an ISO timestamp with a zone (e.g. 2024-12-11T14:45:00-08:00)`);
+    if (!clock)
+      throw badInput(
+        `${at(['start'])}: "${spec.start}" is not an ISO timestamp with a zone (e.g. 2024-12-11T14:45:00-08:00)`,
+      );
   }
   if (spec.duration <= 0) throw badInput(`${at(['duration'])}: must be more than 0`);
   if (spec.step <= 0 || spec.step > 60) throw badInput(`${at(['step'])}: must be between 0 and 60 s`);
   if (spec.sampleEvery < spec.step || spec.sampleEvery > 60) {
-    throw badInput(`${at(['sampleEvery'])}: must be at least the step and at most 60 s (series are one-minute resolution or finer)`);
+    throw badInput(
+      `${at(['sampleEvery'])}: must be at least the step and at most 60 s (series are one-minute resolution or finer)`,
+    );
   }
   const seed = seedOverride ?? spec.seed;
   const rng = createRng(seed).fork('fleet');
@@ -127,7 +138,11 @@ export function resolveScenario(doc: ScenarioFile, src: YamlSource, seedOverride
   if (spec.rollout) {
     if (!spec.change) throw badInput(`${at(['rollout'])}: a rollout needs spec.change`);
     const r = spec.rollout;
-    rollout = { startS: parseT(r.start, ['rollout', 'start']), spanS: r.span, order: rolloutOrder(r.order, clusters, rng, at(['rollout', 'order'])) };
+    rollout = {
+      startS: parseT(r.start, ['rollout', 'start']),
+      spanS: r.span,
+      order: rolloutOrder(r.order, clusters, rng, at(['rollout', 'order'])),
+    };
   }
 
   const operator: OperatorAction[] = spec.operator.map((a, i) => {
@@ -170,7 +185,11 @@ export function resolveScenario(doc: ScenarioFile, src: YamlSource, seedOverride
 }
 
 function rolloutOrder(
-  order: ScenarioFile['spec'] extends { rollout?: infer R } ? NonNullable<R> extends { order: infer O } ? O : never : never,
+  order: ScenarioFile['spec'] extends { rollout?: infer R }
+    ? NonNullable<R> extends { order: infer O }
+      ? O
+      : never
+    : never,
   clusters: readonly ClusterConfig[],
   rng: ReturnType<typeof createRng>,
   where: string,
@@ -184,9 +203,13 @@ function rolloutOrder(
     case 'as-listed':
       return names;
     case 'smallest-first':
-      return [...clusters].sort((a, b) => a.nodes - b.nodes || a.name.localeCompare(b.name)).map((c) => c.name);
+      return [...clusters]
+        .sort((a, b) => a.nodes - b.nodes || a.name.localeCompare(b.name))
+        .map((c) => c.name);
     case 'largest-first':
-      return [...clusters].sort((a, b) => b.nodes - a.nodes || a.name.localeCompare(b.name)).map((c) => c.name);
+      return [...clusters]
+        .sort((a, b) => b.nodes - a.nodes || a.name.localeCompare(b.name))
+        .map((c) => c.name);
     case 'random': {
       const shuffled = [...names];
       for (let i = shuffled.length - 1; i > 0; i--) {
@@ -209,26 +232,42 @@ function checkSelector(sel: ClusterSelector, clusters: readonly ClusterConfig[],
 }
 
 /** Merges defaults → group → cluster fields (later wins, nested objects merged field by field). */
-function resolveCluster(name: string, nodes: number, layers: readonly ClusterFields[], where: string): ClusterConfig {
+function resolveCluster(
+  name: string,
+  nodes: number,
+  layers: readonly ClusterFields[],
+  where: string,
+): ClusterConfig {
   const pick = <K extends keyof ClusterFields>(key: K): ClusterFields[K] | undefined => {
     let v: ClusterFields[K] | undefined;
     for (const l of layers) if (l[key] !== undefined) v = l[key];
     return v;
   };
-  const merged = <K extends 'apiServer' | 'dns' | 'dataPlane' | 'objects'>(key: K): Partial<NonNullable<ClusterFields[K]>> =>
+  const merged = <K extends 'apiServer' | 'dns' | 'dataPlane' | 'objects'>(
+    key: K,
+  ): Partial<NonNullable<ClusterFields[K]>> =>
     Object.assign({}, ...layers.map((l) => l[key] ?? {})) as Partial<NonNullable<ClusterFields[K]>>;
 
-  const calibration: ApiServerCalibration = { ...defaultApiServerCalibration, ...stripUndefined(merged('apiServer')) };
+  const calibration: ApiServerCalibration = {
+    ...defaultApiServerCalibration,
+    ...stripUndefined(merged('apiServer')),
+  };
   const levels: readonly PriorityLevel[] = pick('priorityLevels') ?? defaultPriorityLevels;
   const extraSchemas: readonly FlowSchema[] = layers.flatMap((l) => l.flowSchemas ?? []);
-  const flowSchemas = [...defaultFlowSchemas.filter((d) => !extraSchemas.some((e) => e.name === d.name)), ...extraSchemas];
+  const flowSchemas = [
+    ...defaultFlowSchemas.filter((d) => !extraSchemas.some((e) => e.name === d.name)),
+    ...extraSchemas,
+  ];
   for (const s of flowSchemas) {
     if (!levels.some((l) => l.name === s.priorityLevel)) {
       throw badInput(`${where}: flow schema "${s.name}" names unknown priority level "${s.priorityLevel}"`);
     }
   }
   const dns = merged('dns');
-  const nodeCache = Object.assign({ enabled: true, ttl: 1200, serveStale: 0 }, ...layers.map((l) => l.dns?.nodeCache ?? {})) as {
+  const nodeCache = Object.assign(
+    { enabled: true, ttl: 1200, serveStale: 0 },
+    ...layers.map((l) => l.dns?.nodeCache ?? {}),
+  ) as {
     enabled: boolean;
     ttl: number;
     serveStale: number;
@@ -265,7 +304,9 @@ function resolveCluster(name: string, nodes: number, layers: readonly ClusterFie
 }
 
 function stripUndefined<T extends object>(o: T): { [K in keyof T]?: Exclude<T[K], undefined> } {
-  return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as { [K in keyof T]?: Exclude<T[K], undefined> };
+  return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as {
+    [K in keyof T]?: Exclude<T[K], undefined>;
+  };
 }
 
 /** Names of the clusters a selector picks, given which are saturated/impacted right now. */
@@ -281,7 +322,8 @@ export function selectClusters(
     .filter(
       (c) =>
         (!sel.names || sel.names.includes(c.name)) &&
-        (!sel.prefix || (Array.isArray(sel.prefix) ? sel.prefix : [sel.prefix]).some((p) => c.name.startsWith(p))) &&
+        (!sel.prefix ||
+          (Array.isArray(sel.prefix) ? sel.prefix : [sel.prefix]).some((p) => c.name.startsWith(p))) &&
         (sel.minNodes === undefined || c.nodes >= sel.minNodes) &&
         (sel.maxNodes === undefined || c.nodes <= sel.maxNodes) &&
         (!sel.onlySaturated || c.saturated),

@@ -6,4 +6,10 @@ import { registerBreakglass } from './breakglass.js';
 import { registerCompare } from './compare.js';
 
 /** Every top-level command, in help order. */
-export const commands: readonly RegisterCommand[] = [registerSimulate, registerCompare, registerSchema, registerAnalyze, registerBreakglass];
+export const commands: readonly RegisterCommand[] = [
+  registerSimulate,
+  registerCompare,
+  registerSchema,
+  registerAnalyze,
+  registerBreakglass,
+];

@@ -12,7 +12,8 @@ export const registerSchema: RegisterCommand = (program, { io }) => {
     .addHelpText('after', '\nExample:\n  rampart schema scenario > scenario.schema.json\n')
     .action((kind: string) => {
       const schema = schemaKinds[kind];
-      if (!schema) throw badInput(`schema: unknown kind "${kind}"; use one of ${Object.keys(schemaKinds).join(', ')}`);
+      if (!schema)
+        throw badInput(`schema: unknown kind "${kind}"; use one of ${Object.keys(schemaKinds).join(', ')}`);
       const json = z.toJSONSchema(schema, { io: 'input', unrepresentable: 'any' });
       io.out(`${JSON.stringify(json, null, 2)}\n`);
     });

@@ -4,7 +4,12 @@ import { badInput } from '../../core/errors.js';
 import { simulate } from '../../sim/engine.js';
 import { policyForScenario, simulateWithPolicy } from '../../sim/policy-run.js';
 import { loadScenario } from '../../sim/scenario.js';
-import { renderClusterTable, renderFleetSummary, renderHeader, renderTimeline } from '../../report/timeline.js';
+import {
+  renderClusterTable,
+  renderFleetSummary,
+  renderHeader,
+  renderTimeline,
+} from '../../report/timeline.js';
 import type { RegisterCommand } from './context.js';
 import { progressReporter } from '../progress.js';
 
@@ -19,8 +24,14 @@ export const registerSimulate: RegisterCommand = (program, { io }) => {
       '--policy <builtin|file>',
       "roll the scenario's change out under a policy: naive, workload-only, guarded (add -no-node-steps to turn node-subset steps off) or a RolloutPolicy YAML file",
     )
-    .option('--no-node-steps', "with --policy: apply each cluster to all its nodes at once (drops the policy's node-subset steps)")
-    .option('--json <file>', "write the full result as JSON to a file, or '-' for stdout (then nothing else is printed)")
+    .option(
+      '--no-node-steps',
+      "with --policy: apply each cluster to all its nodes at once (drops the policy's node-subset steps)",
+    )
+    .option(
+      '--json <file>',
+      "write the full result as JSON to a file, or '-' for stdout (then nothing else is printed)",
+    )
     .addOption(new Option('--quiet', 'print only the summary, not the timeline'))
     .addHelpText(
       'after',
@@ -39,31 +50,43 @@ rollout.cluster.rolledback. The builtin naive paces over the scenario's own roll
 
 Exit codes: 0 ok, 2 bad input (the message names file:line:col and field).`,
     )
-    .action((file: string, opts: { seed?: string; json?: string; quiet?: boolean; policy?: string; nodeSteps?: boolean }) => {
-      let seed: number | undefined;
-      if (opts.seed !== undefined) {
-        seed = Number(opts.seed);
-        if (!Number.isInteger(seed) || seed < 0) throw badInput(`--seed: "${opts.seed}" is not a non-negative integer`);
-      }
-      const scenario = loadScenario(file, seed);
-      if (opts.nodeSteps === false && opts.policy === undefined) throw badInput('--no-node-steps: only with --policy');
-      const policy = opts.policy === undefined ? undefined : policyForScenario(opts.policy, scenario, { noNodeSteps: opts.nodeSteps === false });
-      const jsonToStdout = opts.json === '-';
-      const progress = jsonToStdout ? undefined : progressReporter(io, `simulating ${scenario.clusters.length} clusters`);
-      const runOpts = progress ? { onProgress: progress.update } : {};
-      const result = policy ? simulateWithPolicy(scenario, policy, runOpts) : simulate(scenario, runOpts);
-      progress?.done();
-      const json = `${JSON.stringify(result)}\n`;
-      if (jsonToStdout) {
-        io.out(json);
-        return;
-      }
-      if (opts.json) writeFileAtomic(opts.json, json);
-      const clock = scenario.clock;
-      const parts = [renderHeader(result, clock), ''];
-      if (!opts.quiet) parts.push('Timeline', renderTimeline(result, clock), '');
-      parts.push('Clusters', renderClusterTable(result, clock), '', renderFleetSummary(result, clock));
-      if (opts.json) parts.push(`JSON written to ${opts.json}`);
-      io.out(`${parts.join('\n')}\n`);
-    });
+    .action(
+      (
+        file: string,
+        opts: { seed?: string; json?: string; quiet?: boolean; policy?: string; nodeSteps?: boolean },
+      ) => {
+        let seed: number | undefined;
+        if (opts.seed !== undefined) {
+          seed = Number(opts.seed);
+          if (!Number.isInteger(seed) || seed < 0)
+            throw badInput(`--seed: "${opts.seed}" is not a non-negative integer`);
+        }
+        const scenario = loadScenario(file, seed);
+        if (opts.nodeSteps === false && opts.policy === undefined)
+          throw badInput('--no-node-steps: only with --policy');
+        const policy =
+          opts.policy === undefined
+            ? undefined
+            : policyForScenario(opts.policy, scenario, { noNodeSteps: opts.nodeSteps === false });
+        const jsonToStdout = opts.json === '-';
+        const progress = jsonToStdout
+          ? undefined
+          : progressReporter(io, `simulating ${scenario.clusters.length} clusters`);
+        const runOpts = progress ? { onProgress: progress.update } : {};
+        const result = policy ? simulateWithPolicy(scenario, policy, runOpts) : simulate(scenario, runOpts);
+        progress?.done();
+        const json = `${JSON.stringify(result)}\n`;
+        if (jsonToStdout) {
+          io.out(json);
+          return;
+        }
+        if (opts.json) writeFileAtomic(opts.json, json);
+        const clock = scenario.clock;
+        const parts = [renderHeader(result, clock), ''];
+        if (!opts.quiet) parts.push('Timeline', renderTimeline(result, clock), '');
+        parts.push('Clusters', renderClusterTable(result, clock), '', renderFleetSummary(result, clock));
+        if (opts.json) parts.push(`JSON written to ${opts.json}`);
+        io.out(`${parts.join('\n')}\n`);
+      },
+    );
 };
