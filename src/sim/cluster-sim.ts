@@ -68,6 +68,8 @@ export class ClusterSim {
   private readonly changePerPodRate: Float64Array;
   private readonly changeWatch: Uint8Array;
   private readonly blockableMask: Uint8Array;
+  /** Classes whose failures count as others' (neither the change's nor a watch). */
+  private readonly othersMask: Uint8Array;
   private readonly changeRelists: readonly number[];
   private readonly oncallIndex: number;
   private readonly controllerIndex: number;
@@ -82,6 +84,10 @@ export class ClusterSim {
   /** False when the last step was skipped because nothing could change (readings are as before). */
   steppedLast = true;
   private lastLookupSuccess = 1;
+  /** Last inputs and result of the lookups' in-time share (see lookupAnsweredInTime). */
+  private inTimeBudgetS = Number.NaN;
+  private inTimeServiceS = Number.NaN;
+  private inTimeShare = 0;
   private readonly lastExecuting: Float64Array;
 
   constructor(
@@ -116,6 +122,7 @@ export class ClusterSim {
     this.changePerPodRate = new Float64Array(n);
     this.changeWatch = new Uint8Array(n);
     this.blockableMask = new Uint8Array(n);
+    this.othersMask = Uint8Array.from(this.classes, (c) => (c.id.startsWith('change:') || c.kind === 'watch' ? 0 : 1));
     this.classes.forEach((c, i) => {
       // The block cuts the nodes' workloads (kubelets, DaemonSets) off the API; CoreDNS stays allow-listed.
       if (c.origin === 'node' || c.origin === 'change') this.blockableMask[i] = 1;
@@ -205,6 +212,7 @@ export class ClusterSim {
         if (r && r.kind === 'relist') r.cost = f.relistCost;
       }
     }
+    this.cp.recosted();
     this.baseRate.fill(0);
     this.watchers.fill(0);
     this.setBaseRates(costed.map((f) => f.spec));
@@ -264,15 +272,14 @@ export class ClusterSim {
     }
     this.steppedLast = true;
 
-    const classes = this.classes;
+    const { classes, arrivals, changeClass, changeWatch, blockedMask } = this;
     const blockMask = this.adminApiBlocked ? this.blockableMask : null;
     for (let i = 0; i < classes.length; i++) {
       // A change stream's rate follows its ready pods: ready / everySeconds (precomputed per class).
-      const perPod = this.changePerPodRate[i] ?? 0;
-      const rate = this.changeClass[i] ? change.ready * perPod : (this.baseRate[i] ?? 0);
-      if (this.changeWatch[i]) this.watchers[i] = change.ready;
-      this.arrivals[i] = rate * dt;
-      this.blockedMask[i] = blockMask ? (blockMask[i] ?? 0) : 0;
+      const rate = changeClass[i] ? change.ready * (this.changePerPodRate[i] ?? 0) : (this.baseRate[i] ?? 0);
+      if (changeWatch[i]) this.watchers[i] = change.ready;
+      arrivals[i] = rate * dt;
+      blockedMask[i] = blockMask ? (blockMask[i] ?? 0) : 0;
     }
     if (this.lookupIndex >= 0) this.arrivals[this.lookupIndex] = this.dns.reading.apiLookupsPerS * dt;
     if (started > 0) {
@@ -283,15 +290,20 @@ export class ClusterSim {
     const wasDown = this.cp.isDown(nowS);
     this.cp.step(nowS, this.arrivals, this.blockedMask, this.watchers);
     const out = this.cp.out;
+    const outRejected = out.rejected;
+    const outTimedOut = out.timedOut;
+    const othersMask = this.othersMask;
     let rejected = 0;
     let timedOut = 0;
     let othersFailed = 0;
     let othersArrived = 0;
     for (let i = 0; i < classes.length; i++) {
-      rejected += out.rejected[i] ?? 0;
-      timedOut += out.timedOut[i] ?? 0;
-      if (!this.changeClass[i] && classes[i]?.kind !== 'watch') {
-        othersFailed += (out.rejected[i] ?? 0) + (out.timedOut[i] ?? 0) + (this.blockedMask[i] ? 0 : (out.failedDown[i] ?? 0));
+      const rej = outRejected[i] ?? 0;
+      const tOut = outTimedOut[i] ?? 0;
+      rejected += rej;
+      timedOut += tOut;
+      if (othersMask[i]) {
+        othersFailed += rej + tOut + (blockedMask[i] ? 0 : (out.failedDown[i] ?? 0));
         othersArrived += out.arrived[i] ?? 0;
       }
     }
@@ -314,7 +326,7 @@ export class ClusterSim {
       othersFailed,
       othersArrived,
     };
-    this.quietSteps = this.isSettled() && this.isAtRest(nowS) ? this.quietSteps + 1 : 0;
+    this.quietSteps = this.isSettled(nowS) ? this.quietSteps + 1 : 0;
     this.version++;
   }
 
@@ -328,7 +340,14 @@ export class ClusterSim {
     const waitS = this.cp.out.queueWaitS[this.lookupIndex] ?? 0;
     const serviceS = (this.classes[this.lookupIndex]?.cost.serviceS ?? 0) * this.cp.slowdown;
     const budgetS = dnsClientTimeoutS - waitS;
-    return budgetS <= 0 ? 0 : ratio * (1 - Math.exp(-budgetS / Math.max(1e-6, serviceS)));
+    if (budgetS <= 0) return 0;
+    // Wait and service time mostly stay put from step to step: reuse the exponential.
+    if (budgetS !== this.inTimeBudgetS || serviceS !== this.inTimeServiceS) {
+      this.inTimeBudgetS = budgetS;
+      this.inTimeServiceS = serviceS;
+      this.inTimeShare = 1 - Math.exp(-budgetS / Math.max(1e-6, serviceS));
+    }
+    return ratio * this.inTimeShare;
   }
 
   /** Share of a class's requests answered this step; NaN when none arrived. */
@@ -340,10 +359,11 @@ export class ClusterSim {
   }
 
   /**
-   * True when the last step changed nothing: no 429s, nothing queued or scheduled, DNS at rest, and
-   * requests in flight the same as the step before (a steady load, even one with a trickle of timeouts).
+   * True when the last step changed nothing and nothing is due to change: no 429s, nothing queued or
+   * scheduled, DNS at rest, every API server up with its watch cache ready, and requests in flight the
+   * same as the step before (a steady load, even one with a trickle of timeouts).
    */
-  private isSettled(): boolean {
+  private isSettled(nowS: number): boolean {
     const r = this.readings;
     const exec = this.cp.executing;
     let stationary = true;
@@ -353,11 +373,7 @@ export class ClusterSim {
       if (Math.abs(now - before) > 1e-9 * Math.max(1, now)) stationary = false;
       this.lastExecuting[i] = now;
     }
-    return stationary && !r.down && r.rejected429 < 1e-9 && !this.cp.hasPendingWork() && this.dns.atRest;
-  }
-
-  private isAtRest(nowS: number): boolean {
-    return !this.cp.isDown(nowS) && !this.cp.isInitializing(nowS) && !this.cp.hasPendingWork() && this.dns.atRest;
+    return stationary && !r.down && r.rejected429 < 1e-9 && !this.cp.hasPendingWork() && this.dns.atRest && !this.cp.isDown(nowS) && !this.cp.isInitializing(nowS);
   }
 
   /** Drops the change's queued work and scheduled retries: its pods are gone. */

@@ -3,7 +3,6 @@ import type { LevelLimits } from '../cost/apf-capacity.js';
 import { DelayLines } from './retry-line.js';
 import { RetryAfterTracker } from './retry-after.js';
 import type { RequestClass } from './request-class.js';
-import type { RequestCost } from '../cost/request-cost.js';
 import type { Rng } from '../core/random.js';
 
 /** Share of failed attempts a client-go caller retries: mean 10 retries for a request that keeps failing (§2.4). */
@@ -33,8 +32,8 @@ const kindRelist = 2;
  * The servers are symmetric behind a load balancer, so state is kept as cluster totals.
  *
  * The step runs for every busy cluster every step, so it reads the classes through flat per-class
- * arrays (copied from the classes, and again whenever a class's cost is replaced) rather than through
- * the class objects, and walks groups and levels through flat index arrays.
+ * arrays (copied from the classes; `recosted()` copies their costs again) rather than through the
+ * class objects, and walks groups and levels through flat index arrays.
  */
 export class ControlPlane {
   readonly queued: Float64Array;
@@ -63,8 +62,7 @@ export class ControlPlane {
   private readonly levelOf: Int32Array;
   private readonly retriesOf: Uint8Array;
   private readonly relistOf: Int32Array;
-  /** From each class's cost (the cost object they were read from, to notice a re-costing). */
-  private readonly costSeen: (RequestCost | undefined)[];
+  /** From each class's cost. */
   private readonly seatsOf: Float64Array;
   private readonly serviceSOf: Float64Array;
   private readonly cpuPerServiceS: Float64Array;
@@ -147,7 +145,6 @@ export class ControlPlane {
     this.relistOf = Int32Array.from(classes, (c) => c.relistOf ?? -1);
     this.watchClasses = Int32Array.from(classes.flatMap((c, i) => (c.kind === 'watch' ? [i] : [])));
     this.relistClasses = Int32Array.from(classes.flatMap((c, i) => (c.kind === 'relist' && c.relistOf !== null ? [i] : [])));
-    this.costSeen = classes.map(() => undefined);
     this.seatsOf = new Float64Array(n);
     this.serviceSOf = new Float64Array(n);
     this.cpuPerServiceS = new Float64Array(n);
@@ -178,16 +175,15 @@ export class ControlPlane {
       failedDown: new Float64Array(n),
       queueWaitS: new Float64Array(n),
     };
-    this.syncCosts();
+    this.recosted();
   }
 
-  /** Re-reads the per-class cost figures of every class whose cost object was replaced (a re-costing). */
-  private syncCosts(): void {
+  /** Reads the classes' costs again: call after replacing any class's cost. */
+  recosted(): void {
     const classes = this.classes;
     for (let i = 0; i < this.n; i++) {
       const cost = classes[i]?.cost;
-      if (cost === this.costSeen[i] || !cost) continue;
-      this.costSeen[i] = cost;
+      if (!cost) continue;
       this.seatsOf[i] = cost.seats;
       this.serviceSOf[i] = cost.serviceS;
       this.cpuPerServiceS[i] = cost.cpuCoreS / cost.serviceS;
@@ -272,7 +268,6 @@ export class ControlPlane {
    * `watchers[i]` is the number of open watches for watch classes (for event fan-out CPU).
    */
   step(nowS: number, newArrivals: Float64Array, blocked: Uint8Array, watchers: Float64Array): void {
-    this.syncCosts();
     const { queued, out, retryLines, retriesOf } = this;
     const n = this.n;
     out.succeeded.fill(0);

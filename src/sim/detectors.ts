@@ -79,8 +79,10 @@ export class ClusterDetector {
     // On-call kubectl: smoothed share of requests answered over about a minute.
     if (!Number.isNaN(r.oncallSuccess)) {
       const a = Math.min(1, dtS / lockoutWindowS);
+      const before = this.oncallOk;
       this.oncallOk += a * (r.oncallSuccess - this.oncallOk);
-      this.oncallDone = this.oncallOk ** requestsPerCommand;
+      // The power is costly and the share mostly sits at 1: recompute it only when the share moved.
+      if (this.oncallOk !== before) this.oncallDone = this.oncallOk ** requestsPerCommand;
     }
     this.lastS = tS;
     if (!this.lockedOut && this.oncallDone < 0.5) {

@@ -1,13 +1,16 @@
 /**
  * Delay lines of future arrivals, one lane per request class: retries after Retry-After, informer relists
  * spread over their backoff. Rings of per-step buckets, so scheduling and popping are O(1). Every lane
- * is popped once per step, so the lanes share one cursor and one flat buffer: popping a class is a load
- * and a store, not a call on an object of its own.
+ * is popped once per step, so the lanes share one cursor and one flat buffer, step-major so that one
+ * step's buckets of every lane sit together in memory: popping a class is a load and a store, not a call
+ * on an object of its own.
  */
 export class DelayLines {
+  /** Bucket of lane k at ring position p: buckets[p × lanes + k]. */
   private readonly buckets: Float64Array;
   /** Buckets per lane. */
   readonly length: number;
+  private readonly lanes: number;
   private cursor = 0;
   private readonly pendingMass: Float64Array;
 
@@ -17,6 +20,7 @@ export class DelayLines {
     maxDelayS: number,
   ) {
     this.length = Math.ceil(maxDelayS / stepS) + 2;
+    this.lanes = lanes;
     this.buckets = new Float64Array(lanes * this.length);
     this.pendingMass = new Float64Array(lanes);
   }
@@ -26,7 +30,7 @@ export class DelayLines {
     if (mass <= 0) return;
     const len = this.length;
     const steps = Math.min(len - 1, Math.max(1, Math.round(delayS / this.stepS)));
-    const i = lane * len + ((this.cursor + steps) % len);
+    const i = ((this.cursor + steps) % len) * this.lanes + lane;
     this.buckets[i] = (this.buckets[i] ?? 0) + mass;
     this.pendingMass[lane] = (this.pendingMass[lane] ?? 0) + mass;
   }
@@ -38,9 +42,8 @@ export class DelayLines {
     const first = Math.max(1, Math.round(fromS / this.stepS));
     const last = Math.min(len - 1, Math.max(first, Math.round(toS / this.stepS)));
     const per = mass / (last - first + 1);
-    const base = lane * len;
     for (let s = first; s <= last; s++) {
-      const i = base + ((this.cursor + s) % len);
+      const i = ((this.cursor + s) % len) * this.lanes + lane;
       this.buckets[i] = (this.buckets[i] ?? 0) + per;
     }
     this.pendingMass[lane] = (this.pendingMass[lane] ?? 0) + mass;
@@ -53,7 +56,7 @@ export class DelayLines {
 
   /** Removes and returns `lane`'s arrivals due at the current step. */
   take(lane: number): number {
-    const i = lane * this.length + this.cursor;
+    const i = this.cursor * this.lanes + lane;
     const due = this.buckets[i] ?? 0;
     if (due === 0) return 0;
     this.buckets[i] = 0;
@@ -63,7 +66,7 @@ export class DelayLines {
 
   /** Drops everything scheduled on `lane` (the clients are gone). */
   clear(lane: number): void {
-    this.buckets.fill(0, lane * this.length, (lane + 1) * this.length);
+    for (let i = lane; i < this.buckets.length; i += this.lanes) this.buckets[i] = 0;
     this.pendingMass[lane] = 0;
   }
 
