@@ -6,7 +6,8 @@ import { findResource, objectCount, type ClusterShape } from '../model/resources
 import { replicasFor } from '../model/api-profile.js';
 import { ControlPlane } from './control-plane.js';
 import type { Rng } from '../core/random.js';
-import { ClusterDns } from './dns.js';
+import { ClusterDns, type DnsReading } from './dns.js';
+import { Orbit, orbitReplay } from './cluster-orbit.js';
 import { buildClasses, isCacheServed, type RequestClass } from './request-class.js';
 import type { ClusterConfig, SimChange } from './scenario.js';
 
@@ -89,6 +90,7 @@ export class ClusterSim {
   private inTimeServiceS = Number.NaN;
   private inTimeShare = 0;
   private readonly lastExecuting: Float64Array;
+  private readonly orbit: Orbit;
 
   constructor(
     config: ClusterConfig,
@@ -139,6 +141,7 @@ export class ClusterSim {
     this.setBaseRates(costed.map((f) => f.spec));
     this.cp = new ControlPlane(this.classes, this.limits, this.controlPlane.calibration, this.controlPlane.apiServers, residentMemoryBytes(shape, this.controlPlane.calibration), stepS, rng.fork('apiservers'));
     this.dns = new ClusterDns(config.dns, config.dataPlane, stepS, this.serviceNames(shape));
+    this.orbit = new Orbit(this.orbitStateLength());
     this.readings = { seatUtilization: 0, cpuUtilization: 0, memoryUtilization: 0, rejected429: 0, timedOut: 0, down: false, dnsFailureRatio: 0, errorRatio: 0, oncallSuccess: Number.NaN, othersFailed: 0, othersArrived: 0 };
     this.warmUp();
   }
@@ -226,6 +229,7 @@ export class ClusterSim {
   /** Something outside changed: simulate every step again until the cluster settles. */
   wake(): void {
     this.quietSteps = 0;
+    this.orbit.reset();
   }
 
   /** Runs a few minutes at the baseline so queues and executing requests start at their steady state. */
@@ -271,6 +275,13 @@ export class ClusterSim {
       return;
     }
     this.steppedLast = true;
+    if (this.orbit.replaying) {
+      if (!changing && this.replayStep()) {
+        this.version++;
+        return;
+      }
+      this.orbit.reset();
+    }
 
     const { classes, arrivals, changeClass, changeWatch, blockedMask } = this;
     const blockMask = this.adminApiBlocked ? this.blockableMask : null;
@@ -328,6 +339,77 @@ export class ClusterSim {
     };
     this.quietSteps = this.isSettled(nowS) ? this.quietSteps + 1 : 0;
     this.version++;
+    this.trackOrbit(nowS, changing);
+  }
+
+  /** Looks for (and records) a periodic orbit after a simulated step; see Orbit. */
+  private trackOrbit(nowS: number, changing: boolean): void {
+    const r = this.readings;
+    if (!orbitReplay.enabled || changing || r.down || r.rejected429 !== 0 || this.quietSteps !== 0 || !this.cp.isSteady(nowS)) {
+      this.orbit.reset();
+      return;
+    }
+    const dnsReading = this.dns.reading;
+    const into = this.orbit.observe(r.cpuUtilization, r.memoryUtilization, r.othersArrived, dnsReading.apiLookupsPerS);
+    if (!into) return;
+    if (!this.cp.isRetryRingEmpty()) {
+      this.orbit.reset();
+      return;
+    }
+    this.saveOrbitState(into);
+    this.orbit.saved(r, dnsReading, dnsReading.nodeCacheMissRatio, this.dns.nodeCacheFull);
+  }
+
+  /**
+   * Replays the next step of the orbit when the node caches (which run live) behave as recorded; false
+   * when they do not, with the node caches already stepped for the simulated step that must follow.
+   */
+  private replayStep(): boolean {
+    const p = this.orbit.nextPhase;
+    if (!p?.readings || !p.dnsReading) return false;
+    const missRatio = this.dns.advanceNodeCaches();
+    if (!Object.is(missRatio, p.missRatio) || this.dns.nodeCacheFull !== p.nodeCacheFull) return false;
+    this.loadOrbitState(p.state, p.readings, p.dnsReading);
+    this.orbit.advance();
+    return true;
+  }
+
+  /** Length of the orbit state: the control plane's, DNS's (but its node caches), and the cluster's own. */
+  private orbitStateLength(): number {
+    return this.cp.stateLength + this.dns.stateLength + 1 + this.lastExecuting.length + 12;
+  }
+
+  /** Writes everything a steady step evolves or shows, but the node caches (see Orbit). */
+  private saveOrbitState(into: Float64Array): void {
+    let k = this.cp.saveState(into, 0);
+    k = this.dns.saveState(into, k);
+    into[k++] = this.lastLookupSuccess;
+    into.set(this.lastExecuting, k);
+    k += this.lastExecuting.length;
+    const r = this.readings;
+    into[k++] = r.seatUtilization;
+    into[k++] = r.cpuUtilization;
+    into[k++] = r.memoryUtilization;
+    into[k++] = r.rejected429;
+    into[k++] = r.timedOut;
+    into[k++] = r.down ? 1 : 0;
+    into[k++] = r.dnsFailureRatio;
+    into[k++] = r.errorRatio;
+    into[k++] = r.oncallSuccess;
+    into[k++] = r.othersFailed;
+    into[k++] = r.othersArrived;
+    into[k++] = this.quietSteps;
+  }
+
+  /** Restores what saveOrbitState wrote, with the readings objects recorded alongside. */
+  private loadOrbitState(from: Float64Array, readings: ClusterReadings, dnsReading: DnsReading): void {
+    let k = this.cp.loadState(from, 0);
+    k = this.dns.loadState(from, k, dnsReading);
+    this.lastLookupSuccess = from[k++] ?? 0;
+    this.lastExecuting.set(from.subarray(k, k + this.lastExecuting.length));
+    k += this.lastExecuting.length;
+    this.readings = readings;
+    this.quietSteps = from[k + 11] ?? 0;
   }
 
   /**

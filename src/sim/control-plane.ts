@@ -80,6 +80,8 @@ export class ControlPlane {
   private readonly wantSeats: Float64Array;
   private readonly grantSeats: Float64Array;
   readonly out: StepOutcome;
+  /** Backing store of queued, executing, avgExecuting, throughput, out, the per-level figures and pending retries. */
+  private readonly stateBuf: Float64Array;
   /** Per API server: when it answers again after an OOM kill (-∞ when up), and when its watch cache is ready. */
   private readonly upAtS: number[] = [];
   private readonly cacheReadyAtS: number[] = [];
@@ -111,11 +113,34 @@ export class ControlPlane {
 
     const n = classes.length;
     this.n = n;
-    this.queued = new Float64Array(n);
-    this.executing = new Float64Array(n);
+    // The arrays a step evolves or shows share one buffer, so that saving and restoring the state (see
+    // saveState) is one straight copy.
+    const L = limits.length;
+    this.stateBuf = new Float64Array(11 * n + 2 * L);
+    let used = 0;
+    const view = (length: number): Float64Array => {
+      const v = this.stateBuf.subarray(used, used + length);
+      used += length;
+      return v;
+    };
+    this.queued = view(n);
+    this.executing = view(n);
+    this.avgExecuting = view(n);
+    this.throughput = view(n);
+    this.out = {
+      arrived: view(n),
+      succeeded: view(n),
+      rejected: view(n),
+      timedOut: view(n),
+      failedDown: view(n),
+      queueWaitS: view(n),
+    };
+    this.levelSeatUtilization = view(L);
+    this.levelQueued = view(L);
+    const pendingRetries = view(n);
     // Long enough for the longest wait: a 429's Retry-After, a reflector backoff, or an API server restart.
     const longestDelayS = Math.max(calib.maxRetryAfterS, clientDefaults.reflectorBackoffMaxS, 2 * calib.restartS);
-    this.retryLines = new DelayLines(n, stepS, longestDelayS + 2 * stepS);
+    this.retryLines = new DelayLines(n, stepS, longestDelayS + 2 * stepS, pendingRetries);
     this.trackers = limits.map(() => new RetryAfterTracker(calib.maxRetryAfterS));
     const groupKeys: string[] = [];
     const groupOf = new Int32Array(n);
@@ -152,7 +177,6 @@ export class ControlPlane {
     this.watchEventsOf = new Float64Array(n);
     this.desired = new Float64Array(n);
     this.allowed = new Float64Array(n);
-    this.throughput = new Float64Array(n);
     this.levelDesiredSeats = new Float64Array(limits.length);
     this.levelWant = new Float64Array(limits.length);
     this.running = new Float64Array(n);
@@ -164,17 +188,6 @@ export class ControlPlane {
     this.cachedHold = new Float64Array(n);
     this.cachedAvgRunning = new Float64Array(n);
     this.cachedAvgStarted = new Float64Array(n);
-    this.avgExecuting = new Float64Array(n);
-    this.levelSeatUtilization = new Float64Array(limits.length);
-    this.levelQueued = new Float64Array(limits.length);
-    this.out = {
-      arrived: new Float64Array(n),
-      succeeded: new Float64Array(n),
-      rejected: new Float64Array(n),
-      timedOut: new Float64Array(n),
-      failedDown: new Float64Array(n),
-      queueWaitS: new Float64Array(n),
-    };
     this.recosted();
   }
 
@@ -606,6 +619,61 @@ export class ControlPlane {
     });
     this.relistPending = true;
     this.upCountAtS = Number.NaN;
+  }
+
+  /**
+   * True when the step no longer depends on the time or on anything outside saveState's record: every
+   * server up with its watch cache ready, no relist storm due, and no drops in any level's Retry-After
+   * window (so the window's ring and last bump cannot matter while there are none). With isRetryRingEmpty,
+   * equal records then mean equal futures.
+   */
+  isSteady(nowS: number): boolean {
+    if (this.relistPending || this.upAtS.length === 0) return false;
+    for (let i = 0; i < this.upAtS.length; i++) if ((this.upAtS[i] ?? 0) > nowS || (this.cacheReadyAtS[i] ?? 0) > nowS) return false;
+    for (const t of this.trackers) if (!t.noDrops) return false;
+    return true;
+  }
+
+  /** True when no retry or relist is scheduled in any bucket. */
+  isRetryRingEmpty(): boolean {
+    return this.retryLines.isEmpty();
+  }
+
+  /** Length of the record saveState writes. */
+  get stateLength(): number {
+    return this.stateBuf.length + this.trackers.length + 5;
+  }
+
+  /**
+   * Writes the state a step evolves and what it shows (outcome, utilisation, per-level figures) at
+   * `into[at ..]`, for a steady control plane (isSteady, empty retry ring); returns the offset after it.
+   */
+  saveState(into: Float64Array, at: number): number {
+    let k = at;
+    into.set(this.stateBuf, k);
+    k += this.stateBuf.length;
+    for (const t of this.trackers) into[k++] = t.retryAfterS;
+    into[k++] = this.cpuUtilization;
+    into[k++] = this.memoryUtilization;
+    into[k++] = this.seatUtilization;
+    into[k++] = this.slowdown;
+    into[k++] = this.up;
+    return k;
+  }
+
+  /** Restores what saveState wrote; returns the offset after it. */
+  loadState(from: Float64Array, at: number): number {
+    let k = at;
+    const buf = this.stateBuf;
+    buf.set(from.subarray(k, k + buf.length));
+    k += buf.length;
+    for (const t of this.trackers) t.restoreRetryAfter(from[k++] ?? 1);
+    this.cpuUtilization = from[k++] ?? 0;
+    this.memoryUtilization = from[k++] ?? 0;
+    this.seatUtilization = from[k++] ?? 0;
+    this.slowdown = from[k++] ?? 1;
+    this.up = from[k++] ?? 0;
+    return k;
   }
 
   /** Retry-After currently returned by a level (s). */

@@ -49,4 +49,14 @@ export class RetryAfterTracker {
   get retryAfterS(): number {
     return this.retryAfter;
   }
+
+  /** True when the window ring holds no drops: then Retry-After alone decides what comes next. */
+  get noDrops(): boolean {
+    return this.nonZero === 0;
+  }
+
+  /** Restores Retry-After as it was when the ring held no drops (see noDrops). */
+  restoreRetryAfter(retryAfterS: number): void {
+    this.retryAfter = retryAfterS;
+  }
 }

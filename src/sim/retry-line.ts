@@ -14,15 +14,17 @@ export class DelayLines {
   private cursor = 0;
   private readonly pendingMass: Float64Array;
 
+  /** `pendingMass`, when given, is where each lane's pending mass is kept (`lanes` long, zeroed). */
   constructor(
     lanes: number,
     private readonly stepS: number,
     maxDelayS: number,
+    pendingMass?: Float64Array,
   ) {
     this.length = Math.ceil(maxDelayS / stepS) + 2;
     this.lanes = lanes;
     this.buckets = new Float64Array(lanes * this.length);
-    this.pendingMass = new Float64Array(lanes);
+    this.pendingMass = pendingMass ?? new Float64Array(lanes);
   }
 
   /** Schedules `mass` arrivals on `lane` `delayS` from now (at least the next step; clamped to the line's length). */
@@ -74,6 +76,13 @@ export class DelayLines {
   pending(lane: number): number {
     return this.pendingMass[lane] ?? 0;
   }
+
+  /** True when no bucket of any lane holds anything (then the cursor's position makes no difference). */
+  isEmpty(): boolean {
+    for (const b of this.buckets) if (b !== 0) return false;
+    return true;
+  }
+
 }
 
 /** A single delay line (one lane of DelayLines). */
