@@ -1,4 +1,4 @@
-/** Longest period looked for, in steps. */
+/** Longest period looked for, in steps (the signatures' period, or a multiple of it). */
 const maxPeriod = 64;
 /** Scalars of a step compared to spot a candidate period. */
 const signatureWidth = 4;
@@ -109,15 +109,20 @@ export class Orbit {
     p.missRatio = missRatio;
     p.nodeCacheFull = nodeCacheFull;
     this.recorded++;
-    if (this.recorded < this.period) return;
-    this.recorded = -1;
+    // The signatures may miss a part of the state that cycles at a multiple of their period (a queue
+    // flickering at 1e-15 every other step): each multiple recorded so far is a candidate.
+    if (this.recorded % this.period !== 0) return;
     if (this.base && sameState(this.base, p.state)) {
+      this.period = this.recorded;
+      this.recorded = -1;
       this.replaying = true;
       this.phase = 0;
       this.failures = 0;
       return;
     }
+    if (this.recorded + this.period <= maxPeriod) return;
     // Not (yet) exactly periodic: look again later, less often each time.
+    this.recorded = -1;
     this.failures++;
     this.backoff = Math.min(maxBackoffSteps, 4 * this.period * this.failures);
     this.period = 0;
