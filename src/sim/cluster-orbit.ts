@@ -124,7 +124,7 @@ export class Orbit {
     // Not (yet) exactly periodic: look again later, less often each time.
     this.recorded = -1;
     this.failures++;
-    this.backoff = Math.min(maxBackoffSteps, 4 * this.period * this.failures);
+    this.backoff = Math.min(maxBackoffSteps, this.period * this.failures);
     this.period = 0;
     this.matched = 0;
   }

@@ -14,6 +14,15 @@ const requestsPerCommand = 4;
 /** DNS failure / error ratio below which a cluster counts as healthy. */
 export const healthyRatio = 0.001;
 
+const noEvents: readonly DetectedEvent[] = Object.freeze([]);
+
+/** `events` with `e` added (a new list when `events` is the shared empty one). */
+function withEvent(events: readonly DetectedEvent[], e: DetectedEvent): readonly DetectedEvent[] {
+  if (events === noEvents) return [e];
+  (events as DetectedEvent[]).push(e);
+  return events;
+}
+
 export interface DetectedEvent {
   readonly tS: number;
   readonly type: SimEventType;
@@ -45,8 +54,9 @@ export class ClusterDetector {
   private restoreOnsetS: number | null = null;
 
   /** Feeds one step; returns the events it confirms. */
-  update(tS: number, dtS: number, r: ClusterReadings): DetectedEvent[] {
-    const events: DetectedEvent[] = [];
+  update(tS: number, dtS: number, r: ClusterReadings): readonly DetectedEvent[] {
+    // Most steps confirm nothing: share one empty list rather than allocating one per cluster and step.
+    let events: readonly DetectedEvent[] = noEvents;
     const arrived = r.othersArrived + r.rejected429;
     const overloaded = r.down || r.cpuUtilization >= 1 || r.memoryUtilization >= 1 || (arrived > 0 && r.rejected429 / arrived >= 0.01);
 
@@ -59,21 +69,21 @@ export class ClusterDetector {
         this.recoveredAtS = null;
         if (!this.everSaturated) this.saturatedAtS = this.satOnsetS;
         this.everSaturated = true;
-        events.push({ tS: this.satOnsetS, type: 'apiserver.saturated', detail: cause(r) });
+        events = withEvent(events, { tS: this.satOnsetS, type: 'apiserver.saturated', detail: cause(r) });
       }
     } else {
       this.satOnsetS = null;
       this.clearOnsetS ??= tS;
       if (this.saturatedNow && tS - this.clearOnsetS >= recoveryHoldS) {
         this.saturatedNow = false;
-        events.push({ tS: this.clearOnsetS, type: 'apiserver.recovered' });
+        events = withEvent(events, { tS: this.clearOnsetS, type: 'apiserver.recovered' });
       }
     }
 
     if (r.dnsFailureRatio >= healthyRatio && this.dnsFailureStartS === null) {
       this.dnsFailureStartS = tS;
       this.impacted = true;
-      events.push({ tS, type: 'dns.failures.started', detail: `${pct(r.dnsFailureRatio)} of lookups failing` });
+      events = withEvent(events, { tS, type: 'dns.failures.started', detail: `${pct(r.dnsFailureRatio)} of lookups failing` });
     }
 
     // On-call kubectl: smoothed share of requests answered over about a minute.
@@ -91,7 +101,7 @@ export class ClusterDetector {
         this.lockedOut = true;
         this.restoreOnsetS = null;
         this.lockStartS = this.lockOnsetS;
-        events.push({ tS: this.lockOnsetS, type: 'admin.lockedout', detail: `kubectl success ${pct(this.oncallDone)}` });
+        events = withEvent(events, { tS: this.lockOnsetS, type: 'admin.lockedout', detail: `kubectl success ${pct(this.oncallDone)}` });
       }
     } else if (!this.lockedOut) this.lockOnsetS = null;
     if (this.lockedOut && this.oncallDone >= 0.9) {
@@ -101,7 +111,7 @@ export class ClusterDetector {
         this.lockOnsetS = null;
         // Locked out from the onset until access came back (the hold only confirms it stayed back).
         this.closedLockoutS += this.restoreOnsetS - this.lockStartS;
-        events.push({ tS: this.restoreOnsetS, type: 'admin.access.restored' });
+        events = withEvent(events, { tS: this.restoreOnsetS, type: 'admin.access.restored' });
       }
     } else if (this.lockedOut) this.restoreOnsetS = null;
 
@@ -111,7 +121,7 @@ export class ClusterDetector {
         this.healthyOnsetS ??= tS;
         if (tS - this.healthyOnsetS >= recoveryHoldS && !this.saturatedNow) {
           this.recoveredAtS = this.healthyOnsetS;
-          events.push({ tS: this.healthyOnsetS, type: 'cluster.recovered' });
+          events = withEvent(events, { tS: this.healthyOnsetS, type: 'cluster.recovered' });
         }
       } else this.healthyOnsetS = null;
     }

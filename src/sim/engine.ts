@@ -129,10 +129,11 @@ class SeriesRecorder {
     const windowS = n * this.fleet.scenario.stepS;
     this.tS.push(tS);
     this.fleetErrorRatio.push(round(this.fleetErr / n));
-    fleet.clusters.forEach((c, i) => {
+    for (let i = 0; i < clusters.length; i++) {
+      const c = clusters[i];
       const a = this.acc[i];
       const s = this.series[i];
-      if (!a || !s) return;
+      if (!c || !a || !s) continue;
       s.seatUtilization.push(round(a.seat / n));
       s.apiP99LatencyS.push(round(a.p99));
       s.rejected429PerS.push(round(a.rejected / windowS));
@@ -140,8 +141,13 @@ class SeriesRecorder {
       s.errorRatio.push(round(a.err / n));
       s.cpuUtilization.push(round(a.cpu));
       s.memoryUtilization.push(round(a.mem));
-      Object.assign(a, { seat: 0, rejected: 0, err: 0, cpu: 0, mem: 0, p99: 0 });
-    });
+      a.seat = 0;
+      a.rejected = 0;
+      a.err = 0;
+      a.cpu = 0;
+      a.mem = 0;
+      a.p99 = 0;
+    }
     this.count = 0;
     this.fleetErr = 0;
   }
