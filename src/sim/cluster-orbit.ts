@@ -143,7 +143,7 @@ export class Orbit {
   private phaseBuffer(k: number): Float64Array {
     let p = this.phases[k];
     if (!p) {
-      p = { state: new Float64Array(this.stateLength), readings: null, dnsReading: null, missRatio: 0, nodeCacheFull: true };
+      p = { state: new Float64Array(this.stateLength), readings: null, dnsReading: null, missRatio: Number.NaN, nodeCacheFull: true };
       this.phases[k] = p;
     }
     return p.state;

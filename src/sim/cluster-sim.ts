@@ -47,6 +47,25 @@ export interface ClusterReadings {
 }
 
 /**
+ * Zeroed readings, built from fractions first: V8 then keeps every field of the readings' shape a double,
+ * instead of changing the shape (and deoptimising every reader) as each field first turns fractional.
+ */
+function initialReadings(): ClusterReadings {
+  const n = Number.NaN;
+  const r = { seatUtilization: n, cpuUtilization: n, memoryUtilization: n, rejected429: n, timedOut: n, down: false, dnsFailureRatio: n, errorRatio: n, oncallSuccess: n, othersFailed: n, othersArrived: n };
+  r.seatUtilization = 0;
+  r.cpuUtilization = 0;
+  r.memoryUtilization = 0;
+  r.rejected429 = 0;
+  r.timedOut = 0;
+  r.dnsFailureRatio = 0;
+  r.errorRatio = 0;
+  r.othersFailed = 0;
+  r.othersArrived = 0;
+  return r;
+}
+
+/**
  * One cluster: its API servers (ControlPlane), its DNS (ClusterDns), the data plane's errors and the
  * change's pods. Load from the change and from DNS misses enters the control plane as request classes;
  * what the control plane answers feeds back into DNS and the data plane on the next step.
@@ -62,6 +81,13 @@ export class ClusterSim {
   readonly classes: readonly RequestClass[];
   readonly limits: readonly LevelLimits[];
   private readonly baseRate: Float64Array;
+  /** Per step: base rate × step for classes other than the change's, 0 for the change's. */
+  private readonly baseArrivals: Float64Array;
+  /** The change's streams with a per-pod rate, and its watches. */
+  private readonly changeStreams: Int32Array;
+  private readonly changeWatches: Int32Array;
+  /** Whether blockedMask holds the admin-API block (it is rewritten only when the block changes). */
+  private blockApplied = false;
   private readonly arrivals: Float64Array;
   private readonly watchers: Float64Array;
   private readonly blockedMask: Uint8Array;
@@ -75,7 +101,9 @@ export class ClusterSim {
   private readonly oncallIndex: number;
   private readonly controllerIndex: number;
   private readonly lookupIndex: number;
-  readonly change: ChangeState = { applied: false, nodeShare: 1, ready: 0, deleting: false };
+  // Fractions from the start (set to their values in the constructor) so that V8 keeps them as doubles
+  // rather than changing every cluster's hidden class when the first rollout step makes them fractional.
+  readonly change: ChangeState = { applied: false, nodeShare: Number.NaN, ready: Number.NaN, deleting: false };
   adminApiBlocked = false;
   trafficShifted = false;
   readings: ClusterReadings;
@@ -88,7 +116,7 @@ export class ClusterSim {
   /** Last inputs and result of the lookups' in-time share (see lookupAnsweredInTime). */
   private inTimeBudgetS = Number.NaN;
   private inTimeServiceS = Number.NaN;
-  private inTimeShare = 0;
+  private inTimeShare = Number.NaN;
   private readonly lastExecuting: Float64Array;
   private readonly orbit: Orbit;
 
@@ -99,6 +127,8 @@ export class ClusterSim {
     rng: Rng,
     extra: { priorityLevels?: readonly PriorityLevel[]; flowSchemas?: readonly FlowSchema[]; changeIdentity?: RequestIdentity; controllerIdentity?: RequestIdentity } = {},
   ) {
+    this.change.nodeShare = 1;
+    this.change.ready = 0;
     this.config = config;
     this.name = config.name;
     this.nodes = config.nodes;
@@ -116,6 +146,7 @@ export class ClusterSim {
     this.classes = buildClasses(costed, this.limits);
     const n = this.classes.length;
     this.baseRate = new Float64Array(n);
+    this.baseArrivals = new Float64Array(n);
     this.arrivals = new Float64Array(n);
     this.watchers = new Float64Array(n);
     this.blockedMask = new Uint8Array(n);
@@ -134,6 +165,8 @@ export class ClusterSim {
       if (c.kind === 'watch') this.changeWatch[i] = 1;
       if (c.kind === 'stream' && call?.everySeconds) this.changePerPodRate[i] = 1 / call.everySeconds;
     });
+    this.changeStreams = Int32Array.from(this.classes.flatMap((_, i) => (this.changePerPodRate[i] ? [i] : [])));
+    this.changeWatches = Int32Array.from(this.classes.flatMap((_, i) => (this.changeWatch[i] ? [i] : [])));
     this.changeRelists = this.classes.flatMap((c, i) => (c.kind === 'relist' && c.relistOf !== null && this.changeClass[c.relistOf] ? [i] : []));
     this.oncallIndex = this.classes.findIndex((c) => c.id === 'oncall');
     this.controllerIndex = this.classes.findIndex((c) => c.id === controllerFlowId);
@@ -142,7 +175,7 @@ export class ClusterSim {
     this.cp = new ControlPlane(this.classes, this.limits, this.controlPlane.calibration, this.controlPlane.apiServers, residentMemoryBytes(shape, this.controlPlane.calibration), stepS, rng.fork('apiservers'));
     this.dns = new ClusterDns(config.dns, config.dataPlane, stepS, this.serviceNames(shape));
     this.orbit = new Orbit(this.orbitStateLength());
-    this.readings = { seatUtilization: 0, cpuUtilization: 0, memoryUtilization: 0, rejected429: 0, timedOut: 0, down: false, dnsFailureRatio: 0, errorRatio: 0, oncallSuccess: Number.NaN, othersFailed: 0, othersArrived: 0 };
+    this.readings = initialReadings();
     this.warmUp();
   }
 
@@ -198,6 +231,7 @@ export class ClusterSim {
       if (c?.kind === 'watch') this.watchers[i] = spec.ratePerS;
       else this.baseRate[i] = spec.ratePerS;
     }
+    for (let i = 0; i < this.classes.length; i++) this.baseArrivals[i] = this.changeClass[i] ? 0 : (this.baseRate[i] ?? 0) * this.stepS;
   }
 
   /** Re-costs every class for the current shape (after nodes or API servers change). */
@@ -283,14 +317,18 @@ export class ClusterSim {
       this.orbit.reset();
     }
 
-    const { classes, arrivals, changeClass, changeWatch, blockedMask } = this;
-    const blockMask = this.adminApiBlocked ? this.blockableMask : null;
-    for (let i = 0; i < classes.length; i++) {
-      // A change stream's rate follows its ready pods: ready / everySeconds (precomputed per class).
-      const rate = changeClass[i] ? change.ready * (this.changePerPodRate[i] ?? 0) : (this.baseRate[i] ?? 0);
-      if (changeWatch[i]) this.watchers[i] = change.ready;
-      arrivals[i] = rate * dt;
-      blockedMask[i] = blockMask ? (blockMask[i] ?? 0) : 0;
+    const { classes, arrivals, blockedMask } = this;
+    arrivals.set(this.baseArrivals);
+    // A change stream's rate follows its ready pods: ready / everySeconds (precomputed per class).
+    for (let k = 0; k < this.changeStreams.length; k++) {
+      const i = this.changeStreams[k] ?? 0;
+      arrivals[i] = change.ready * (this.changePerPodRate[i] ?? 0) * dt;
+    }
+    for (let k = 0; k < this.changeWatches.length; k++) this.watchers[this.changeWatches[k] ?? 0] = change.ready;
+    if (this.blockApplied !== this.adminApiBlocked) {
+      this.blockApplied = this.adminApiBlocked;
+      if (this.adminApiBlocked) blockedMask.set(this.blockableMask);
+      else blockedMask.fill(0);
     }
     if (this.lookupIndex >= 0) this.arrivals[this.lookupIndex] = this.dns.reading.apiLookupsPerS * dt;
     if (started > 0) {
@@ -405,11 +443,13 @@ export class ClusterSim {
   private loadOrbitState(from: Float64Array, readings: ClusterReadings, dnsReading: DnsReading): void {
     let k = this.cp.loadState(from, 0);
     k = this.dns.loadState(from, k, dnsReading);
-    this.lastLookupSuccess = from[k++] ?? 0;
+    const lastLookupSuccess = from[k++] ?? 0;
+    if (!Object.is(this.lastLookupSuccess, lastLookupSuccess)) this.lastLookupSuccess = lastLookupSuccess;
     this.lastExecuting.set(from.subarray(k, k + this.lastExecuting.length));
     k += this.lastExecuting.length;
     this.readings = readings;
-    this.quietSteps = from[k + 11] ?? 0;
+    // A counter (0 all along an orbit): kept a small integer so that the field stays one.
+    this.quietSteps = (from[k + 11] ?? 0) | 0;
   }
 
   /**

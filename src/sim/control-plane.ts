@@ -68,6 +68,7 @@ export class ControlPlane {
   private readonly cpuPerServiceS: Float64Array;
   private readonly memoryOf: Float64Array;
   private readonly watchEventsOf: Float64Array;
+  private readonly cacheServedOf: Uint8Array;
   private readonly watchClasses: Int32Array;
   private readonly relistClasses: Int32Array;
   /** Members of group g: members[memberStart[g] .. memberStart[g + 1]). */
@@ -82,6 +83,8 @@ export class ControlPlane {
   readonly out: StepOutcome;
   /** Backing store of queued, executing, avgExecuting, throughput, out, the per-level figures and pending retries. */
   private readonly stateBuf: Float64Array;
+  private readonly stepClear: readonly [number, number];
+  private readonly downClear: readonly [number, number];
   /** Per API server: when it answers again after an OOM kill (-∞ when up), and when its watch cache is ready. */
   private readonly upAtS: number[] = [];
   private readonly cacheReadyAtS: number[] = [];
@@ -92,8 +95,12 @@ export class ControlPlane {
   cpuUtilization = 0;
   memoryUtilization = 0;
   seatUtilization = 0;
-  /** Factor by which service times stretched in the last step (CPU contention × GC pressure). */
-  slowdown = 1;
+  /**
+   * Factor by which service times stretched in the last step (CPU contention × GC pressure). Set to 1 in
+   * the constructor: starting from a fraction makes V8 keep it as a double, so the first overloaded
+   * cluster does not change every control plane's hidden class (and deoptimise the step) mid-run.
+   */
+  slowdown = Number.NaN;
   private upCountAtS = Number.NaN;
   private upCountCached = 0;
   readonly levelSeatUtilization: Float64Array;
@@ -110,6 +117,7 @@ export class ControlPlane {
     private readonly rng: Rng,
   ) {
     this.apiServers = apiServers;
+    this.slowdown = 1;
 
     const n = classes.length;
     this.n = n;
@@ -138,6 +146,10 @@ export class ControlPlane {
     this.levelSeatUtilization = view(L);
     this.levelQueued = view(L);
     const pendingRetries = view(n);
+    // Cleared together every step: succeeded, rejected, timedOut, failedDown; and when no server is up,
+    // queueWaitS and the per-level figures.
+    this.stepClear = [5 * n, 9 * n];
+    this.downClear = [9 * n, 10 * n + 2 * L];
     // Long enough for the longest wait: a 429's Retry-After, a reflector backoff, or an API server restart.
     const longestDelayS = Math.max(calib.maxRetryAfterS, clientDefaults.reflectorBackoffMaxS, 2 * calib.restartS);
     this.retryLines = new DelayLines(n, stepS, longestDelayS + 2 * stepS, pendingRetries);
@@ -175,6 +187,7 @@ export class ControlPlane {
     this.cpuPerServiceS = new Float64Array(n);
     this.memoryOf = new Float64Array(n);
     this.watchEventsOf = new Float64Array(n);
+    this.cacheServedOf = new Uint8Array(n);
     this.desired = new Float64Array(n);
     this.allowed = new Float64Array(n);
     this.levelDesiredSeats = new Float64Array(limits.length);
@@ -191,7 +204,7 @@ export class ControlPlane {
     this.recosted();
   }
 
-  /** Reads the classes' costs again: call after replacing any class's cost. */
+  /** Reads the classes' costs (and whether the watch cache serves them) again: call after changing any. */
   recosted(): void {
     const classes = this.classes;
     for (let i = 0; i < this.n; i++) {
@@ -202,6 +215,7 @@ export class ControlPlane {
       this.cpuPerServiceS[i] = cost.cpuCoreS / cost.serviceS;
       this.memoryOf[i] = cost.memoryBytes;
       this.watchEventsOf[i] = cost.watchEventsPerS;
+      this.cacheServedOf[i] = classes[i]?.cacheServed ? 1 : 0;
     }
   }
 
@@ -283,10 +297,7 @@ export class ControlPlane {
   step(nowS: number, newArrivals: Float64Array, blocked: Uint8Array, watchers: Float64Array): void {
     const { queued, out, retryLines, retriesOf } = this;
     const n = this.n;
-    out.succeeded.fill(0);
-    out.rejected.fill(0);
-    out.timedOut.fill(0);
-    out.failedDown.fill(0);
+    this.stateBuf.fill(0, this.stepClear[0], this.stepClear[1]);
     const up = this.upCount(nowS);
     const down = up === 0;
     this.up = up;
@@ -295,7 +306,10 @@ export class ControlPlane {
     if (!down && this.relistPending) {
       // Back from a restart: every informer relists, spread over its backoff — the relist storm.
       this.relistPending = false;
-      for (const i of this.relistClasses) this.scheduleRelist(i, watchers[this.relistOf[i] ?? 0] ?? 0);
+      for (let k = 0; k < this.relistClasses.length; k++) {
+        const i = this.relistClasses[k] ?? 0;
+        this.scheduleRelist(i, watchers[this.relistOf[i] ?? 0] ?? 0);
+      }
     }
 
     retryLines.advance();
@@ -315,7 +329,7 @@ export class ControlPlane {
         if (retriesOf[i]) retryLines.add(i, arrivals * retryShare, 1);
         continue;
       }
-      if (cacheReady < 1 && this.kindOf[i] !== kindWatch && this.classes[i]?.cacheServed) {
+      if (cacheReady < 1 && this.cacheServedOf[i] && this.kindOf[i] !== kindWatch) {
         // 1.31+: a server re-initialising its watch cache answers "storage is (re)initializing",
         // Retry-After 1 (§2.1); the load balancer spreads requests over every answering server.
         const refused = arrivals * (1 - cacheReady);
@@ -330,9 +344,7 @@ export class ControlPlane {
       this.cpuUtilization = 0;
       this.memoryUtilization = 0;
       this.seatUtilization = 0;
-      this.levelSeatUtilization.fill(0);
-      this.levelQueued.fill(0);
-      out.queueWaitS.fill(0);
+      this.stateBuf.fill(0, this.downClear[0], this.downClear[1]);
       return;
     }
 
@@ -465,7 +477,10 @@ export class ControlPlane {
       this.levelSeatUtilization[l] = lim.exempt ? 0 : levelSeats / capacity;
       if (!lim.exempt) usedSeats += levelSeats;
     }
-    for (const i of this.watchClasses) cpuDemand += (watchers[i] ?? 0) * (this.watchEventsOf[i] ?? 0) * calib.watchEventSeconds;
+    for (let k = 0; k < this.watchClasses.length; k++) {
+      const i = this.watchClasses[k] ?? 0;
+      cpuDemand += (watchers[i] ?? 0) * (this.watchEventsOf[i] ?? 0) * calib.watchEventSeconds;
+    }
     this.seatUtilization = usedSeats / (calib.seats * up);
     this.cpuUtilization = cpuDemand / (calib.cores * up);
     const drops = this.levelDrops;
@@ -641,12 +656,13 @@ export class ControlPlane {
 
   /** Length of the record saveState writes. */
   get stateLength(): number {
-    return this.stateBuf.length + this.trackers.length + 5;
+    return this.stateBuf.length + this.trackers.length + 4;
   }
 
   /**
    * Writes the state a step evolves and what it shows (outcome, utilisation, per-level figures) at
    * `into[at ..]`, for a steady control plane (isSteady, empty retry ring); returns the offset after it.
+   * (Servers up is left out: every step counts them afresh, and a steady control plane has them all.)
    */
   saveState(into: Float64Array, at: number): number {
     let k = at;
@@ -657,7 +673,6 @@ export class ControlPlane {
     into[k++] = this.memoryUtilization;
     into[k++] = this.seatUtilization;
     into[k++] = this.slowdown;
-    into[k++] = this.up;
     return k;
   }
 
@@ -667,12 +682,16 @@ export class ControlPlane {
     const buf = this.stateBuf;
     buf.set(from.subarray(k, k + buf.length));
     k += buf.length;
-    for (const t of this.trackers) t.restoreRetryAfter(from[k++] ?? 1);
+    // Scalars are stored only when they differ: storing a double into a field that so far held small
+    // integers changes the objects' hidden class, and optimised code deoptimises on every cluster.
+    for (const t of this.trackers) {
+      const retryAfter = from[k++] ?? 1;
+      if (t.retryAfterS !== retryAfter) t.restoreRetryAfter(retryAfter);
+    }
     this.cpuUtilization = from[k++] ?? 0;
     this.memoryUtilization = from[k++] ?? 0;
     this.seatUtilization = from[k++] ?? 0;
     this.slowdown = from[k++] ?? 1;
-    this.up = from[k++] ?? 0;
     return k;
   }
 

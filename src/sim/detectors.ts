@@ -48,10 +48,17 @@ export class ClusterDetector {
   private satOnsetS: number | null = null;
   private clearOnsetS: number | null = null;
   private healthyOnsetS: number | null = null;
-  private oncallOk = 1;
-  private oncallDone = 1;
+  // Fractions from the start (set to 1 in the constructor): V8 then keeps them as doubles instead of
+  // changing every detector's hidden class when on-call first sees a failure.
+  private oncallOk = Number.NaN;
+  private oncallDone = Number.NaN;
   private lockOnsetS: number | null = null;
   private restoreOnsetS: number | null = null;
+
+  constructor() {
+    this.oncallOk = 1;
+    this.oncallDone = 1;
+  }
 
   /** Feeds one step; returns the events it confirms. */
   update(tS: number, dtS: number, r: ClusterReadings): readonly DetectedEvent[] {

@@ -38,7 +38,16 @@ export class ClusterDns {
   ) {
     this.nodeCache = dns.nodeCacheEnabled ? new ExpiryCache(stepS, dns.nodeCacheTtlS, dns.serveStaleS) : null;
     this.corednsCache = new ExpiryCache(stepS, dns.corednsCacheTtlS);
-    this.reading = { failureRatio: 0, nodeCacheMissRatio: 0, corednsServfailRatio: 0, corednsQps: 0, apiLookupsPerS: 0 };
+    // Built from fractions, then zeroed: V8 then keeps every field of the readings' shape a double
+    // instead of changing the shape (and deoptimising its readers) as each first turns fractional.
+    const n = Number.NaN;
+    const reading = { failureRatio: n, nodeCacheMissRatio: n, corednsServfailRatio: n, corednsQps: n, apiLookupsPerS: n };
+    reading.failureRatio = 0;
+    reading.nodeCacheMissRatio = 0;
+    reading.corednsServfailRatio = 0;
+    reading.corednsQps = 0;
+    reading.apiLookupsPerS = 0;
+    this.reading = reading;
   }
 
   /** Updates the number of service names (after a scale-down). */
@@ -124,7 +133,8 @@ export class ClusterDns {
   /** Restores what saveState wrote, with `reading` the reading it recorded; returns the offset after it. */
   loadState(from: Float64Array, at: number, reading: DnsReading): number {
     const k = this.corednsCache.loadState(from, at);
-    this.corednsSuccess = from[k] ?? 0;
+    const success = from[k] ?? 0;
+    if (!Object.is(this.corednsSuccess, success)) this.corednsSuccess = success;
     this.reading = reading;
     this.nodeCacheAdvanced = false;
     return k + 6;

@@ -123,8 +123,11 @@ export class ExpiryCache {
   /** Restores a state saveState wrote (with the cursors at 0); returns the offset after it. */
   loadState(from: Float64Array, at: number): number {
     let k = at;
-    this.validShare = from[k++] ?? 0;
-    this.staleShare = from[k++] ?? 0;
+    const valid = from[k++] ?? 0;
+    const stale = from[k++] ?? 0;
+    // Only when they differ: a double stored into a field that so far held 0 changes the hidden class.
+    if (!Object.is(this.validShare, valid)) this.validShare = valid;
+    if (!Object.is(this.staleShare, stale)) this.staleShare = stale;
     this.ring.set(from.subarray(k, k + this.ring.length));
     k += this.ring.length;
     this.cursor = 0;
