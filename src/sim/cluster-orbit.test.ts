@@ -9,12 +9,20 @@ import { loadScenario, type Scenario } from './scenario.js';
 // it refilled in: the cluster cycles through the same states every cache TTL for the rest of the run, and
 // the engine replays that cycle instead of simulating it. Replaying must change nothing.
 
-/** The incident with a handful of its clusters: a staging cluster and two serving regions' first few. */
+/**
+ * The incident with a handful of its clusters (a staging cluster and two serving regions' first few), and
+ * the first region's nodes cut off from the admin API again for ten minutes at 4 h, long after they began
+ * to cycle: that wakes them mid-orbit, so the state a replay leaves behind must be the simulated one.
+ */
 function smallIncident(): Scenario {
   const full = loadScenario(join(import.meta.dirname, '..', '..', 'scenarios', 'incident-2024-12-11.yaml'));
   const keep = new Set(['staging-us-west', 'prod-us-east-01', 'prod-us-east-02', 'prod-us-east-03', 'prod-eu-01', 'prod-eu-02']);
   const rollout = full.rollout ? { ...full.rollout, order: full.rollout.order.filter((n) => keep.has(n)) } : undefined;
-  return { ...full, clusters: full.clusters.filter((c) => keep.has(c.name)), rollout };
+  const block = full.operator.find((a) => a.action === 'block-admin-api');
+  const unblock = full.operator.find((a) => a.action === 'unblock-admin-api');
+  assert.ok(block && unblock);
+  const operator = [...full.operator, { ...block, atS: 4 * 3600 }, { ...unblock, atS: 4 * 3600 + 600 }];
+  return { ...full, clusters: full.clusters.filter((c) => keep.has(c.name)), rollout, operator };
 }
 
 void describe('orbit replay', () => {

@@ -118,6 +118,7 @@ export class Orbit {
       this.replaying = true;
       this.phase = 0;
       this.failures = 0;
+      this.compact(this.base);
       return;
     }
     if (this.recorded + this.period <= maxPeriod) return;
@@ -127,6 +128,28 @@ export class Orbit {
     this.backoff = Math.min(maxBackoffSteps, this.period * this.failures);
     this.period = 0;
     this.matched = 0;
+  }
+
+  /**
+   * Entries of the record that differ between phases (the rest hold the base's values all along), and
+   * their values phase by phase: varying.length values per phase, in phase order. A replayed step writes
+   * only those, so it touches a few cache lines rather than the whole record.
+   */
+  varying = new Int32Array(0);
+  varyingValues = new Float64Array(0);
+
+  private compact(base: Float64Array): void {
+    const phases = this.phases.slice(0, this.period);
+    const varying: number[] = [];
+    for (let j = 0; j < base.length; j++) if (phases.some((p) => !Object.is(p.state[j], base[j]))) varying.push(j);
+    this.varying = Int32Array.from(varying);
+    this.varyingValues = new Float64Array(phases.length * varying.length);
+    phases.forEach((p, k) => varying.forEach((j, m) => (this.varyingValues[k * varying.length + m] = p.state[j] ?? 0)));
+  }
+
+  /** Index of the phase the next replayed step restores. */
+  get phaseIndex(): number {
+    return this.phase;
   }
 
   /** The phase the next replayed step restores. */

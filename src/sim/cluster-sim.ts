@@ -119,6 +119,9 @@ export class ClusterSim {
   private inTimeShare = Number.NaN;
   private readonly lastExecuting: Float64Array;
   private readonly orbit: Orbit;
+  /** Where each varying entry of the orbit's record lives (null: a scalar); see bindOrbit. */
+  private orbitArrays: (Float64Array | null)[] = [];
+  private orbitIndex = new Int32Array(0);
 
   constructor(
     config: ClusterConfig,
@@ -396,6 +399,27 @@ export class ClusterSim {
     }
     this.saveOrbitState(into);
     this.orbit.saved(r, dnsReading, dnsReading.nodeCacheMissRatio, this.dns.nodeCacheFull);
+    if (this.orbit.replaying) this.bindOrbit();
+  }
+
+  /** Finds where each varying entry of the orbit's record lives (scalars are restored separately). */
+  private bindOrbit(): void {
+    const varying = this.orbit.varying;
+    this.orbitArrays = [];
+    this.orbitIndex = new Int32Array(varying.length);
+    const cpLength = this.cp.stateLength;
+    const dnsLength = this.dns.stateLength;
+    varying.forEach((j, m) => {
+      let slot: [Float64Array, number] | null = null;
+      if (j < cpLength) slot = this.cp.stateSlot(j);
+      else if (j < cpLength + dnsLength) slot = this.dns.stateSlot(j - cpLength);
+      else {
+        const e = j - cpLength - dnsLength - 1;
+        if (e >= 0 && e < this.lastExecuting.length) slot = [this.lastExecuting, e];
+      }
+      this.orbitArrays.push(slot?.[0] ?? null);
+      this.orbitIndex[m] = slot?.[1] ?? 0;
+    });
   }
 
   /**
@@ -407,7 +431,15 @@ export class ClusterSim {
     if (!p?.readings || !p.dnsReading) return false;
     const missRatio = this.dns.advanceNodeCaches();
     if (!Object.is(missRatio, p.missRatio) || this.dns.nodeCacheFull !== p.nodeCacheFull) return false;
-    this.loadOrbitState(p.state, p.readings, p.dnsReading);
+    const arrays = this.orbitArrays;
+    const index = this.orbitIndex;
+    const values = this.orbit.varyingValues;
+    const at = this.orbit.phaseIndex * arrays.length;
+    for (let m = 0; m < arrays.length; m++) {
+      const a = arrays[m];
+      if (a) a[index[m] ?? 0] = values[at + m] ?? 0;
+    }
+    this.loadOrbitScalars(p.state, p.readings, p.dnsReading);
     this.orbit.advance();
     return true;
   }
@@ -439,13 +471,15 @@ export class ClusterSim {
     into[k++] = this.quietSteps;
   }
 
-  /** Restores what saveOrbitState wrote, with the readings objects recorded alongside. */
-  private loadOrbitState(from: Float64Array, readings: ClusterReadings, dnsReading: DnsReading): void {
-    let k = this.cp.loadState(from, 0);
-    k = this.dns.loadState(from, k, dnsReading);
+  /**
+   * Restores the scalars of what saveOrbitState wrote, with the readings objects recorded alongside (the
+   * entries kept in arrays are restored by replayStep).
+   */
+  private loadOrbitScalars(from: Float64Array, readings: ClusterReadings, dnsReading: DnsReading): void {
+    let k = this.cp.loadScalars(from, 0);
+    k = this.dns.loadScalars(from, k, dnsReading);
     const lastLookupSuccess = from[k++] ?? 0;
     if (!Object.is(this.lastLookupSuccess, lastLookupSuccess)) this.lastLookupSuccess = lastLookupSuccess;
-    this.lastExecuting.set(from.subarray(k, k + this.lastExecuting.length));
     k += this.lastExecuting.length;
     this.readings = readings;
     // A counter (0 all along an orbit): kept a small integer so that the field stays one.

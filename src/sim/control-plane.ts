@@ -676,12 +676,17 @@ export class ControlPlane {
     return k;
   }
 
-  /** Restores what saveState wrote; returns the offset after it. */
-  loadState(from: Float64Array, at: number): number {
-    let k = at;
-    const buf = this.stateBuf;
-    buf.set(from.subarray(k, k + buf.length));
-    k += buf.length;
+  /**
+   * Where entry `j` of saveState's record lives: [array, index] for the entries kept in arrays (restored
+   * one by one, see Orbit), null for the scalars (restored by loadScalars).
+   */
+  stateSlot(j: number): [Float64Array, number] | null {
+    return j < this.stateBuf.length ? [this.stateBuf, j] : null;
+  }
+
+  /** Restores the scalars of a record saveState wrote at `from[at ..]`; returns the offset after it. */
+  loadScalars(from: Float64Array, at: number): number {
+    let k = at + this.stateBuf.length;
     // Scalars are stored only when they differ: storing a double into a field that so far held small
     // integers changes the objects' hidden class, and optimised code deoptimises on every cluster.
     for (const t of this.trackers) {

@@ -130,9 +130,17 @@ export class ClusterDns {
     return k;
   }
 
-  /** Restores what saveState wrote, with `reading` the reading it recorded; returns the offset after it. */
-  loadState(from: Float64Array, at: number, reading: DnsReading): number {
-    const k = this.corednsCache.loadState(from, at);
+  /** Where entry `j` of saveState's record lives (see ExpiryCache.stateSlot); null for scalars. */
+  stateSlot(j: number): [Float64Array, number] | null {
+    return j < this.corednsCache.stateLength ? this.corednsCache.stateSlot(j) : null;
+  }
+
+  /**
+   * Restores the scalars of a record saveState wrote at `from[at ..]`, with `reading` the reading it
+   * recorded; returns the offset after the record.
+   */
+  loadScalars(from: Float64Array, at: number, reading: DnsReading): number {
+    const k = this.corednsCache.loadScalars(from, at);
     const success = from[k] ?? 0;
     if (!Object.is(this.corednsSuccess, success)) this.corednsSuccess = success;
     this.reading = reading;

@@ -120,23 +120,26 @@ export class ExpiryCache {
     return this.staleRing ? saveRing(this.staleRing, this.staleCursor, into, k) : k;
   }
 
-  /** Restores a state saveState wrote (with the cursors at 0); returns the offset after it. */
-  loadState(from: Float64Array, at: number): number {
-    let k = at;
-    const valid = from[k++] ?? 0;
-    const stale = from[k++] ?? 0;
+  /**
+   * Where entry `j` of saveState's record lives now: [ring, index] for ring entries (valid while the
+   * cache is not stepped), null for the two shares (restored by loadScalars).
+   */
+  stateSlot(j: number): [Float64Array, number] | null {
+    if (j < 2) return null;
+    const ring = this.ring;
+    if (j < 2 + ring.length) return [ring, (this.cursor + j - 2) % ring.length];
+    const stale = this.staleRing;
+    return stale ? [stale, (this.staleCursor + j - 2 - ring.length) % stale.length] : null;
+  }
+
+  /** Restores the shares of a record saveState wrote at `from[at ..]`; returns the offset after the record. */
+  loadScalars(from: Float64Array, at: number): number {
+    const valid = from[at] ?? 0;
+    const stale = from[at + 1] ?? 0;
     // Only when they differ: a double stored into a field that so far held 0 changes the hidden class.
     if (!Object.is(this.validShare, valid)) this.validShare = valid;
     if (!Object.is(this.staleShare, stale)) this.staleShare = stale;
-    this.ring.set(from.subarray(k, k + this.ring.length));
-    k += this.ring.length;
-    this.cursor = 0;
-    if (this.staleRing) {
-      this.staleRing.set(from.subarray(k, k + this.staleRing.length));
-      k += this.staleRing.length;
-      this.staleCursor = 0;
-    }
-    return k;
+    return at + this.stateLength;
   }
 }
 
