@@ -6,7 +6,8 @@ import { findResource, objectCount, type ClusterShape } from '../model/resources
 import { replicasFor } from '../model/api-profile.js';
 import { ControlPlane } from './control-plane.js';
 import type { Rng } from '../core/random.js';
-import { ClusterDns } from './dns.js';
+import { ClusterDns, type DnsReading } from './dns.js';
+import { Orbit, orbitReplay } from './cluster-orbit.js';
 import { buildClasses, isCacheServed, type RequestClass } from './request-class.js';
 import type { ClusterConfig, SimChange } from './scenario.js';
 
@@ -61,6 +62,26 @@ export interface ClusterReadings {
 }
 
 /**
+ * Zeroed readings, built from fractions first: V8 then keeps every field of the readings' shape a double,
+ * instead of changing the shape (and deoptimising every reader) as each field first turns fractional.
+ */
+function initialReadings(): ClusterReadings {
+  const n = Number.NaN;
+  const r = { seatUtilization: n, cpuUtilization: n, memoryUtilization: n, rejected429: n, containedRejected429: n, timedOut: n, down: false, dnsFailureRatio: n, errorRatio: n, oncallSuccess: n, othersFailed: n, othersArrived: n };
+  r.seatUtilization = 0;
+  r.cpuUtilization = 0;
+  r.memoryUtilization = 0;
+  r.rejected429 = 0;
+  r.containedRejected429 = 0;
+  r.timedOut = 0;
+  r.dnsFailureRatio = 0;
+  r.errorRatio = 0;
+  r.othersFailed = 0;
+  r.othersArrived = 0;
+  return r;
+}
+
+/**
  * One cluster: its API servers (ControlPlane), its DNS (ClusterDns), the data plane's errors and the
  * change's pods. Load from the change and from DNS misses enters the control plane as request classes;
  * what the control plane answers feeds back into DNS and the data plane on the next step.
@@ -76,6 +97,13 @@ export class ClusterSim {
   readonly classes: readonly RequestClass[];
   readonly limits: readonly LevelLimits[];
   private readonly baseRate: Float64Array;
+  /** Per step: base rate × step for classes other than the change's, 0 for the change's. */
+  private readonly baseArrivals: Float64Array;
+  /** The change's streams with a per-pod rate, and its watches. */
+  private readonly changeStreams: Int32Array;
+  private readonly changeWatches: Int32Array;
+  /** Whether blockedMask holds the admin-API block (it is rewritten only when the block changes). */
+  private blockApplied = false;
   private readonly arrivals: Float64Array;
   private readonly watchers: Float64Array;
   private readonly blockedMask: Uint8Array;
@@ -88,11 +116,15 @@ export class ClusterSim {
    */
   private readonly routeOf: Uint8Array;
   private readonly blockableMask: Uint8Array;
+  /** Classes whose failures count as others' (neither the change's nor a watch). */
+  private readonly othersMask: Uint8Array;
   private readonly changeRelists: readonly number[];
   private readonly oncallIndex: number;
   private readonly controllerIndex: number;
   private readonly lookupIndex: number;
-  readonly change: ChangeState = { applied: false, nodeShare: 1, ready: 0, deleting: false, fenced: false, quarantined: false };
+  // Fractions from the start (set to their values in the constructor) so that V8 keeps them as doubles
+  // rather than changing every cluster's hidden class when the first rollout step makes them fractional.
+  readonly change: ChangeState = { applied: false, nodeShare: Number.NaN, ready: Number.NaN, deleting: false, fenced: false, quarantined: false };
   adminApiBlocked = false;
   trafficShifted = false;
   readings: ClusterReadings;
@@ -102,7 +134,15 @@ export class ClusterSim {
   /** False when the last step was skipped because nothing could change (readings are as before). */
   steppedLast = true;
   private lastLookupSuccess = 1;
+  /** Last inputs and result of the lookups' in-time share (see lookupAnsweredInTime). */
+  private inTimeBudgetS = Number.NaN;
+  private inTimeServiceS = Number.NaN;
+  private inTimeShare = Number.NaN;
   private readonly lastExecuting: Float64Array;
+  private readonly orbit: Orbit;
+  /** Where each varying entry of the orbit's record lives (null: a scalar); see bindOrbit. */
+  private orbitArrays: (Float64Array | null)[] = [];
+  private orbitIndex = new Int32Array(0);
 
   constructor(
     config: ClusterConfig,
@@ -118,6 +158,8 @@ export class ClusterSim {
       quarantineIdentity?: RequestIdentity;
     } = {},
   ) {
+    this.change.nodeShare = 1;
+    this.change.ready = 0;
     this.config = config;
     this.name = config.name;
     this.nodes = config.nodes;
@@ -137,6 +179,7 @@ export class ClusterSim {
     this.classes = buildClasses(costed, this.limits);
     const n = this.classes.length;
     this.baseRate = new Float64Array(n);
+    this.baseArrivals = new Float64Array(n);
     this.arrivals = new Float64Array(n);
     this.watchers = new Float64Array(n);
     this.blockedMask = new Uint8Array(n);
@@ -146,6 +189,7 @@ export class ClusterSim {
     this.changeWatch = new Uint8Array(n);
     this.routeOf = new Uint8Array(n);
     this.blockableMask = new Uint8Array(n);
+    this.othersMask = Uint8Array.from(this.classes, (c) => (c.id.startsWith('change:') || c.kind === 'watch' ? 0 : 1));
     this.classes.forEach((c, i) => {
       // The block cuts the nodes' workloads (kubelets, DaemonSets) off the API; CoreDNS stays allow-listed.
       if (c.origin === 'node' || c.origin === 'change') this.blockableMask[i] = 1;
@@ -156,6 +200,8 @@ export class ClusterSim {
       if (c.kind === 'watch') this.changeWatch[i] = 1;
       if (c.kind === 'stream' && call?.everySeconds) this.changePerPodRate[i] = 1 / call.everySeconds;
     });
+    this.changeStreams = Int32Array.from(this.classes.flatMap((_, i) => (this.changePerPodRate[i] ? [i] : [])));
+    this.changeWatches = Int32Array.from(this.classes.flatMap((_, i) => (this.changeWatch[i] ? [i] : [])));
     this.changeRelists = this.classes.flatMap((c, i) => (c.kind === 'relist' && c.relistOf !== null && this.changeClass[c.relistOf] ? [i] : []));
     this.oncallIndex = this.classes.findIndex((c) => c.id === 'oncall');
     this.controllerIndex = this.classes.findIndex((c) => c.id === controllerFlowId);
@@ -163,7 +209,8 @@ export class ClusterSim {
     this.setBaseRates(costed.map((f) => f.spec));
     this.cp = new ControlPlane(this.classes, this.limits, this.controlPlane.calibration, this.controlPlane.apiServers, residentMemoryBytes(shape, this.controlPlane.calibration), stepS, rng.fork('apiservers'));
     this.dns = new ClusterDns(config.dns, config.dataPlane, stepS, this.serviceNames(shape));
-    this.readings = { seatUtilization: 0, cpuUtilization: 0, memoryUtilization: 0, rejected429: 0, containedRejected429: 0, timedOut: 0, down: false, dnsFailureRatio: 0, errorRatio: 0, oncallSuccess: Number.NaN, othersFailed: 0, othersArrived: 0 };
+    this.orbit = new Orbit(this.orbitStateLength());
+    this.readings = initialReadings();
     this.warmUp();
   }
 
@@ -229,6 +276,7 @@ export class ClusterSim {
       if (c?.kind === 'watch') this.watchers[i] = spec.ratePerS;
       else this.baseRate[i] = spec.ratePerS;
     }
+    for (let i = 0; i < this.classes.length; i++) this.baseArrivals[i] = this.changeClass[i] ? 0 : (this.baseRate[i] ?? 0) * this.stepS;
   }
 
   /** Re-costs every class for the current shape (after nodes or API servers change). */
@@ -246,6 +294,7 @@ export class ClusterSim {
         if (r && r.kind === 'relist') r.cost = f.relistCost;
       }
     }
+    this.cp.recosted();
     this.baseRate.fill(0);
     this.watchers.fill(0);
     this.setBaseRates(costed.map((f) => f.spec));
@@ -259,6 +308,7 @@ export class ClusterSim {
   /** Something outside changed: simulate every step again until the cluster settles. */
   wake(): void {
     this.quietSteps = 0;
+    this.orbit.reset();
   }
 
   /** Runs a few minutes at the baseline so queues and executing requests start at their steady state. */
@@ -304,19 +354,31 @@ export class ClusterSim {
       return;
     }
     this.steppedLast = true;
+    if (this.orbit.replaying) {
+      if (!changing && this.replayStep()) {
+        this.version++;
+        return;
+      }
+      this.orbit.reset();
+    }
 
-    const classes = this.classes;
-    const blockMask = this.adminApiBlocked ? this.blockableMask : null;
+    const { classes, arrivals, blockedMask } = this;
+    arrivals.set(this.baseArrivals);
+    // A change stream's rate follows its ready pods: ready / everySeconds (precomputed per class), on the
+    // copy of the class its current routing (own level, fenced or quarantined) sends it to.
     const route = change.quarantined ? 2 : change.fenced ? 1 : 0;
-    for (let i = 0; i < classes.length; i++) {
-      // A change stream's rate follows its ready pods: ready / everySeconds (precomputed per class), on the
-      // copy of the class its current routing (fenced or not) sends it to.
-      const perPod = this.changePerPodRate[i] ?? 0;
-      const routed = this.routeOf[i] === route ? change.ready : 0;
-      const rate = this.changeClass[i] ? routed * perPod : (this.baseRate[i] ?? 0);
-      if (this.changeWatch[i]) this.watchers[i] = routed;
-      this.arrivals[i] = rate * dt;
-      this.blockedMask[i] = blockMask ? (blockMask[i] ?? 0) : 0;
+    for (let k = 0; k < this.changeStreams.length; k++) {
+      const i = this.changeStreams[k] ?? 0;
+      arrivals[i] = this.routeOf[i] === route ? change.ready * (this.changePerPodRate[i] ?? 0) * dt : 0;
+    }
+    for (let k = 0; k < this.changeWatches.length; k++) {
+      const i = this.changeWatches[k] ?? 0;
+      this.watchers[i] = this.routeOf[i] === route ? change.ready : 0;
+    }
+    if (this.blockApplied !== this.adminApiBlocked) {
+      this.blockApplied = this.adminApiBlocked;
+      if (this.adminApiBlocked) blockedMask.set(this.blockableMask);
+      else blockedMask.fill(0);
     }
     if (this.lookupIndex >= 0) this.arrivals[this.lookupIndex] = this.dns.reading.apiLookupsPerS * dt;
     if (started > 0) {
@@ -329,17 +391,23 @@ export class ClusterSim {
     const wasDown = this.cp.isDown(nowS);
     this.cp.step(nowS, this.arrivals, this.blockedMask, this.watchers);
     const out = this.cp.out;
+    const outRejected = out.rejected;
+    const outTimedOut = out.timedOut;
+    const othersMask = this.othersMask;
+    const routeOf = this.routeOf;
     let rejected = 0;
     let timedOut = 0;
     let othersFailed = 0;
     let othersArrived = 0;
     let containedRejected = 0;
     for (let i = 0; i < classes.length; i++) {
-      rejected += out.rejected[i] ?? 0;
-      if (this.routeOf[i]) containedRejected += out.rejected[i] ?? 0;
-      timedOut += out.timedOut[i] ?? 0;
-      if (!this.changeClass[i] && classes[i]?.kind !== 'watch') {
-        othersFailed += (out.rejected[i] ?? 0) + (out.timedOut[i] ?? 0) + (this.blockedMask[i] ? 0 : (out.failedDown[i] ?? 0));
+      const rej = outRejected[i] ?? 0;
+      const tOut = outTimedOut[i] ?? 0;
+      rejected += rej;
+      timedOut += tOut;
+      if (routeOf[i]) containedRejected += rej;
+      if (othersMask[i]) {
+        othersFailed += rej + tOut + (blockedMask[i] ? 0 : (out.failedDown[i] ?? 0));
         othersArrived += out.arrived[i] ?? 0;
       }
     }
@@ -363,8 +431,112 @@ export class ClusterSim {
       othersFailed,
       othersArrived,
     };
-    this.quietSteps = this.isSettled() && this.isAtRest(nowS) ? this.quietSteps + 1 : 0;
+    this.quietSteps = this.isSettled(nowS) ? this.quietSteps + 1 : 0;
     this.version++;
+    this.trackOrbit(nowS, changing);
+  }
+
+  /** Looks for (and records) a periodic orbit after a simulated step; see Orbit. */
+  private trackOrbit(nowS: number, changing: boolean): void {
+    const r = this.readings;
+    if (!orbitReplay.enabled || changing || r.down || r.rejected429 !== 0 || this.quietSteps !== 0 || !this.cp.isSteady(nowS)) {
+      this.orbit.reset();
+      return;
+    }
+    const dnsReading = this.dns.reading;
+    const into = this.orbit.observe(r.cpuUtilization, r.memoryUtilization, r.othersArrived, dnsReading.apiLookupsPerS);
+    if (!into) return;
+    if (!this.cp.isRetryRingEmpty()) {
+      this.orbit.reset();
+      return;
+    }
+    this.saveOrbitState(into);
+    this.orbit.saved(r, dnsReading, dnsReading.nodeCacheMissRatio, this.dns.nodeCacheFull);
+    if (this.orbit.replaying) this.bindOrbit();
+  }
+
+  /** Finds where each varying entry of the orbit's record lives (scalars are restored separately). */
+  private bindOrbit(): void {
+    const varying = this.orbit.varying;
+    this.orbitArrays = [];
+    this.orbitIndex = new Int32Array(varying.length);
+    const cpLength = this.cp.stateLength;
+    const dnsLength = this.dns.stateLength;
+    varying.forEach((j, m) => {
+      let slot: [Float64Array, number] | null = null;
+      if (j < cpLength) slot = this.cp.stateSlot(j);
+      else if (j < cpLength + dnsLength) slot = this.dns.stateSlot(j - cpLength);
+      else {
+        const e = j - cpLength - dnsLength - 1;
+        if (e >= 0 && e < this.lastExecuting.length) slot = [this.lastExecuting, e];
+      }
+      this.orbitArrays.push(slot?.[0] ?? null);
+      this.orbitIndex[m] = slot?.[1] ?? 0;
+    });
+  }
+
+  /**
+   * Replays the next step of the orbit when the node caches (which run live) behave as recorded; false
+   * when they do not, with the node caches already stepped for the simulated step that must follow.
+   */
+  private replayStep(): boolean {
+    const p = this.orbit.nextPhase;
+    if (!p?.readings || !p.dnsReading) return false;
+    const missRatio = this.dns.advanceNodeCaches();
+    if (!Object.is(missRatio, p.missRatio) || this.dns.nodeCacheFull !== p.nodeCacheFull) return false;
+    const arrays = this.orbitArrays;
+    const index = this.orbitIndex;
+    const values = this.orbit.varyingValues;
+    const at = this.orbit.phaseIndex * arrays.length;
+    for (let m = 0; m < arrays.length; m++) {
+      const a = arrays[m];
+      if (a) a[index[m] ?? 0] = values[at + m] ?? 0;
+    }
+    this.loadOrbitScalars(p.state, p.readings, p.dnsReading);
+    this.orbit.advance();
+    return true;
+  }
+
+  /** Length of the orbit state: the control plane's, DNS's (but its node caches), and the cluster's own. */
+  private orbitStateLength(): number {
+    return this.cp.stateLength + this.dns.stateLength + 1 + this.lastExecuting.length + 12;
+  }
+
+  /** Writes everything a steady step evolves or shows, but the node caches (see Orbit). */
+  private saveOrbitState(into: Float64Array): void {
+    let k = this.cp.saveState(into, 0);
+    k = this.dns.saveState(into, k);
+    into[k++] = this.lastLookupSuccess;
+    into.set(this.lastExecuting, k);
+    k += this.lastExecuting.length;
+    const r = this.readings;
+    into[k++] = r.seatUtilization;
+    into[k++] = r.cpuUtilization;
+    into[k++] = r.memoryUtilization;
+    into[k++] = r.rejected429;
+    into[k++] = r.timedOut;
+    into[k++] = r.down ? 1 : 0;
+    into[k++] = r.dnsFailureRatio;
+    into[k++] = r.errorRatio;
+    into[k++] = r.oncallSuccess;
+    into[k++] = r.othersFailed;
+    into[k++] = r.othersArrived;
+    into[k++] = this.quietSteps;
+  }
+
+  /**
+   * Restores the scalars of what saveOrbitState wrote, with the readings objects recorded alongside (the
+   * entries kept in arrays are restored by replayStep).
+   */
+  private loadOrbitScalars(from: Float64Array, readings: ClusterReadings, dnsReading: DnsReading): void {
+    let k = this.cp.loadScalars(from, 0);
+    k = this.dns.loadScalars(from, k, dnsReading);
+    const lastLookupSuccess = from[k++] ?? 0;
+    if (!Object.is(this.lastLookupSuccess, lastLookupSuccess)) this.lastLookupSuccess = lastLookupSuccess;
+    k += this.lastExecuting.length;
+    this.readings = readings;
+    // A counter (0 all along an orbit): kept a small integer so that the field stays one.
+    this.quietSteps = (from[k + 11] ?? 0) | 0;
   }
 
   /**
@@ -377,7 +549,14 @@ export class ClusterSim {
     const waitS = this.cp.out.queueWaitS[this.lookupIndex] ?? 0;
     const serviceS = (this.classes[this.lookupIndex]?.cost.serviceS ?? 0) * this.cp.slowdown;
     const budgetS = dnsClientTimeoutS - waitS;
-    return budgetS <= 0 ? 0 : ratio * (1 - Math.exp(-budgetS / Math.max(1e-6, serviceS)));
+    if (budgetS <= 0) return 0;
+    // Wait and service time mostly stay put from step to step: reuse the exponential.
+    if (budgetS !== this.inTimeBudgetS || serviceS !== this.inTimeServiceS) {
+      this.inTimeBudgetS = budgetS;
+      this.inTimeServiceS = serviceS;
+      this.inTimeShare = 1 - Math.exp(-budgetS / Math.max(1e-6, serviceS));
+    }
+    return ratio * this.inTimeShare;
   }
 
   /** Share of a class's requests answered this step; NaN when none arrived. */
@@ -389,10 +568,11 @@ export class ClusterSim {
   }
 
   /**
-   * True when the last step changed nothing: no 429s, nothing queued or scheduled, DNS at rest, and
-   * requests in flight the same as the step before (a steady load, even one with a trickle of timeouts).
+   * True when the last step changed nothing and nothing is due to change: no 429s, nothing queued or
+   * scheduled, DNS at rest, every API server up with its watch cache ready, and requests in flight the
+   * same as the step before (a steady load, even one with a trickle of timeouts).
    */
-  private isSettled(): boolean {
+  private isSettled(nowS: number): boolean {
     const r = this.readings;
     const exec = this.cp.executing;
     let stationary = true;
@@ -402,11 +582,7 @@ export class ClusterSim {
       if (Math.abs(now - before) > 1e-9 * Math.max(1, now)) stationary = false;
       this.lastExecuting[i] = now;
     }
-    return stationary && !r.down && r.rejected429 < 1e-9 && !this.cp.hasPendingWork() && this.dns.atRest;
-  }
-
-  private isAtRest(nowS: number): boolean {
-    return !this.cp.isDown(nowS) && !this.cp.isInitializing(nowS) && !this.cp.hasPendingWork() && this.dns.atRest;
+    return stationary && !r.down && r.rejected429 < 1e-9 && !this.cp.hasPendingWork() && this.dns.atRest && !this.cp.isDown(nowS) && !this.cp.isInitializing(nowS);
   }
 
   /** Drops the change's queued work and scheduled retries: its pods are gone. */

@@ -1,6 +1,6 @@
 import { clientDefaults, GiB, type ApiServerCalibration } from '../cost/calibration.js';
 import type { LevelLimits } from '../cost/apf-capacity.js';
-import { DelayLine } from './retry-line.js';
+import { DelayLines } from './retry-line.js';
 import { RetryAfterTracker } from './retry-after.js';
 import type { RequestClass } from './request-class.js';
 import type { Rng } from '../core/random.js';
@@ -20,20 +20,28 @@ export interface StepOutcome {
   readonly queueWaitS: Float64Array;
 }
 
+const kindStream = 0;
+const kindWatch = 1;
+const kindRelist = 2;
+
 /**
  * The API servers of one cluster as a fluid model: per class, requests queued and executing; per
  * priority level, seats with borrowing, queues with the 15 s wait limit and queue-length caps, and the
  * Retry-After its 429s carry; CPU shared by executing requests; heap held by executing LISTs, with an
  * OOM kill, restart, watch-cache re-initialisation and the informers' relist storm that follows.
  * The servers are symmetric behind a load balancer, so state is kept as cluster totals.
+ *
+ * The step runs for every busy cluster every step, so it reads the classes through flat per-class
+ * arrays (copied from the classes; `recosted()` copies their costs again) rather than through the
+ * class objects, and walks groups and levels through flat index arrays.
  */
 export class ControlPlane {
   readonly queued: Float64Array;
   readonly executing: Float64Array;
-  private readonly retryLines: DelayLine[];
+  private readonly n: number;
+  private readonly retryLines: DelayLines;
   private readonly desired: Float64Array;
   private readonly allowed: Float64Array;
-  private readonly svc: Float64Array;
   private readonly throughput: Float64Array;
   private readonly levelDesiredSeats: Float64Array;
   private readonly levelWant: Float64Array;
@@ -49,13 +57,34 @@ export class ControlPlane {
   /** Requests executing on average over the last step (what memory and CPU are charged for). */
   readonly avgExecuting: Float64Array;
   private readonly trackers: RetryAfterTracker[];
-  private readonly groupOf: Int32Array;
-  private readonly groupsByLevel: number[][];
+  /** Fixed per class: kind code, level, whether client-go retries it, the watch a relist belongs to (-1). */
+  private readonly kindOf: Uint8Array;
+  private readonly levelOf: Int32Array;
+  private readonly retriesOf: Uint8Array;
+  private readonly relistOf: Int32Array;
+  /** From each class's cost. */
+  private readonly seatsOf: Float64Array;
+  private readonly serviceSOf: Float64Array;
+  private readonly cpuPerServiceS: Float64Array;
+  private readonly memoryOf: Float64Array;
+  private readonly watchEventsOf: Float64Array;
+  private readonly cacheServedOf: Uint8Array;
+  private readonly watchClasses: Int32Array;
+  private readonly relistClasses: Int32Array;
+  /** Members of group g: members[memberStart[g] .. memberStart[g + 1]). */
+  private readonly memberStart: Int32Array;
+  private readonly members: Int32Array;
+  /** Groups of level l: levelGroups[levelGroupStart[l] .. levelGroupStart[l + 1]). */
+  private readonly levelGroupStart: Int32Array;
+  private readonly levelGroups: Int32Array;
   private readonly groupFlows: Float64Array;
-  private readonly groupMembers: number[][];
   private readonly wantSeats: Float64Array;
   private readonly grantSeats: Float64Array;
   readonly out: StepOutcome;
+  /** Backing store of queued, executing, avgExecuting, throughput, out, the per-level figures and pending retries. */
+  private readonly stateBuf: Float64Array;
+  private readonly stepClear: readonly [number, number];
+  private readonly downClear: readonly [number, number];
   /** Per API server: when it answers again after an OOM kill (-∞ when up), and when its watch cache is ready. */
   private readonly upAtS: number[] = [];
   private readonly cacheReadyAtS: number[] = [];
@@ -66,8 +95,12 @@ export class ControlPlane {
   cpuUtilization = 0;
   memoryUtilization = 0;
   seatUtilization = 0;
-  /** Factor by which service times stretched in the last step (CPU contention × GC pressure). */
-  slowdown = 1;
+  /**
+   * Factor by which service times stretched in the last step (CPU contention × GC pressure). Set to 1 in
+   * the constructor: starting from a fraction makes V8 keep it as a double, so the first overloaded
+   * cluster does not change every control plane's hidden class (and deoptimise the step) mid-run.
+   */
+  slowdown = Number.NaN;
   private upCountAtS = Number.NaN;
   private upCountCached = 0;
   readonly levelSeatUtilization: Float64Array;
@@ -84,37 +117,79 @@ export class ControlPlane {
     private readonly rng: Rng,
   ) {
     this.apiServers = apiServers;
+    this.slowdown = 1;
 
     const n = classes.length;
-    this.queued = new Float64Array(n);
-    this.executing = new Float64Array(n);
+    this.n = n;
+    // The arrays a step evolves or shows share one buffer, so that saving and restoring the state (see
+    // saveState) is one straight copy.
+    const L = limits.length;
+    this.stateBuf = new Float64Array(11 * n + 2 * L);
+    let used = 0;
+    const view = (length: number): Float64Array => {
+      const v = this.stateBuf.subarray(used, used + length);
+      used += length;
+      return v;
+    };
+    this.queued = view(n);
+    this.executing = view(n);
+    this.avgExecuting = view(n);
+    this.throughput = view(n);
+    this.out = {
+      arrived: view(n),
+      succeeded: view(n),
+      rejected: view(n),
+      timedOut: view(n),
+      failedDown: view(n),
+      queueWaitS: view(n),
+    };
+    this.levelSeatUtilization = view(L);
+    this.levelQueued = view(L);
+    const pendingRetries = view(n);
+    // Cleared together every step: succeeded, rejected, timedOut, failedDown; and when no server is up,
+    // queueWaitS and the per-level figures.
+    this.stepClear = [5 * n, 9 * n];
+    this.downClear = [9 * n, 10 * n + 2 * L];
     // Long enough for the longest wait: a 429's Retry-After, a reflector backoff, or an API server restart.
     const longestDelayS = Math.max(calib.maxRetryAfterS, clientDefaults.reflectorBackoffMaxS, 2 * calib.restartS);
-    this.retryLines = classes.map(() => new DelayLine(stepS, longestDelayS + 2 * stepS));
+    this.retryLines = new DelayLines(n, stepS, longestDelayS + 2 * stepS, pendingRetries);
     this.trackers = limits.map(() => new RetryAfterTracker(calib.maxRetryAfterS));
     const groupKeys: string[] = [];
-    this.groupOf = new Int32Array(n);
+    const groupOf = new Int32Array(n);
     classes.forEach((c, i) => {
       let g = groupKeys.indexOf(c.groupKey);
       if (g < 0) g = groupKeys.push(c.groupKey) - 1;
-      this.groupOf[i] = g;
+      groupOf[i] = g;
     });
-    this.groupFlows = new Float64Array(groupKeys.length);
-    this.groupMembers = groupKeys.map(() => []);
-    this.wantSeats = new Float64Array(groupKeys.length);
-    this.grantSeats = new Float64Array(groupKeys.length);
-    this.groupsByLevel = limits.map(() => []);
+    const nGroups = groupKeys.length;
+    this.groupFlows = new Float64Array(nGroups);
+    const groupMembers: number[][] = groupKeys.map(() => []);
+    this.wantSeats = new Float64Array(nGroups);
+    this.grantSeats = new Float64Array(nGroups);
+    const groupsByLevel: number[][] = limits.map(() => []);
     classes.forEach((c, i) => {
-      const g = this.groupOf[i] ?? 0;
-      this.groupMembers[g]?.push(i);
+      const g = groupOf[i] ?? 0;
+      groupMembers[g]?.push(i);
       this.groupFlows[g] = Math.max(this.groupFlows[g] ?? 0, c.flowCount);
-      const lvl = this.groupsByLevel[c.levelIndex];
+      const lvl = groupsByLevel[c.levelIndex];
       if (lvl && !lvl.includes(g)) lvl.push(g);
     });
+    [this.memberStart, this.members] = flatten(groupMembers);
+    [this.levelGroupStart, this.levelGroups] = flatten(groupsByLevel);
+    this.kindOf = Uint8Array.from(classes, (c) => (c.kind === 'watch' ? kindWatch : c.kind === 'relist' ? kindRelist : kindStream));
+    this.levelOf = Int32Array.from(classes, (c) => c.levelIndex);
+    this.retriesOf = Uint8Array.from(classes, (c) => (c.retries ? 1 : 0));
+    this.relistOf = Int32Array.from(classes, (c) => c.relistOf ?? -1);
+    this.watchClasses = Int32Array.from(classes.flatMap((c, i) => (c.kind === 'watch' ? [i] : [])));
+    this.relistClasses = Int32Array.from(classes.flatMap((c, i) => (c.kind === 'relist' && c.relistOf !== null ? [i] : [])));
+    this.seatsOf = new Float64Array(n);
+    this.serviceSOf = new Float64Array(n);
+    this.cpuPerServiceS = new Float64Array(n);
+    this.memoryOf = new Float64Array(n);
+    this.watchEventsOf = new Float64Array(n);
+    this.cacheServedOf = new Uint8Array(n);
     this.desired = new Float64Array(n);
     this.allowed = new Float64Array(n);
-    this.svc = new Float64Array(n);
-    this.throughput = new Float64Array(n);
     this.levelDesiredSeats = new Float64Array(limits.length);
     this.levelWant = new Float64Array(limits.length);
     this.running = new Float64Array(n);
@@ -126,17 +201,22 @@ export class ControlPlane {
     this.cachedHold = new Float64Array(n);
     this.cachedAvgRunning = new Float64Array(n);
     this.cachedAvgStarted = new Float64Array(n);
-    this.avgExecuting = new Float64Array(n);
-    this.levelSeatUtilization = new Float64Array(limits.length);
-    this.levelQueued = new Float64Array(limits.length);
-    this.out = {
-      arrived: new Float64Array(n),
-      succeeded: new Float64Array(n),
-      rejected: new Float64Array(n),
-      timedOut: new Float64Array(n),
-      failedDown: new Float64Array(n),
-      queueWaitS: new Float64Array(n),
-    };
+    this.recosted();
+  }
+
+  /** Reads the classes' costs (and whether the watch cache serves them) again: call after changing any. */
+  recosted(): void {
+    const classes = this.classes;
+    for (let i = 0; i < this.n; i++) {
+      const cost = classes[i]?.cost;
+      if (!cost) continue;
+      this.seatsOf[i] = cost.seats;
+      this.serviceSOf[i] = cost.serviceS;
+      this.cpuPerServiceS[i] = cost.cpuCoreS / cost.serviceS;
+      this.memoryOf[i] = cost.memoryBytes;
+      this.watchEventsOf[i] = cost.watchEventsPerS;
+      this.cacheServedOf[i] = classes[i]?.cacheServed ? 1 : 0;
+    }
   }
 
   /** Number of API servers; added servers start up and ready, removed ones are the last listed. */
@@ -157,8 +237,9 @@ export class ControlPlane {
   /** API servers answering at `nowS`. */
   upCount(nowS: number): number {
     if (nowS === this.upCountAtS) return this.upCountCached;
+    const upAtS = this.upAtS;
     let up = 0;
-    for (const t of this.upAtS) if (t <= nowS) up++;
+    for (let i = 0; i < upAtS.length; i++) if ((upAtS[i] ?? 0) <= nowS) up++;
     this.upCountAtS = nowS;
     this.upCountCached = up;
     return up;
@@ -171,7 +252,9 @@ export class ControlPlane {
 
   /** True while some answering server still re-initialises its watch cache. */
   isInitializing(nowS: number): boolean {
-    return this.upAtS.some((t, i) => t <= nowS && (this.cacheReadyAtS[i] ?? 0) > nowS);
+    const upAtS = this.upAtS;
+    for (let i = 0; i < upAtS.length; i++) if ((upAtS[i] ?? 0) <= nowS && (this.cacheReadyAtS[i] ?? 0) > nowS) return true;
+    return false;
   }
 
   /** Share of answering servers whose watch cache is ready (the rest 429 cache-served requests). */
@@ -186,8 +269,10 @@ export class ControlPlane {
 
   /** Retries and relists still scheduled, and queued/executing requests: false means the model is at rest. */
   hasPendingWork(): boolean {
-    for (let i = 0; i < this.classes.length; i++) {
-      if ((this.retryLines[i]?.pending ?? 0) > 1e-9 || (this.queued[i] ?? 0) > 1e-9) return true;
+    const lines = this.retryLines;
+    const queued = this.queued;
+    for (let i = 0; i < this.n; i++) {
+      if (lines.pending(i) > 1e-9 || (queued[i] ?? 0) > 1e-9) return true;
     }
     return this.relistPending;
   }
@@ -196,12 +281,12 @@ export class ControlPlane {
   forget(classIndex: number): void {
     this.queued[classIndex] = 0;
     this.executing[classIndex] = 0;
-    this.retryLines[classIndex]?.clear();
+    this.retryLines.clear(classIndex);
   }
 
   /** Schedules informer relists spread over the reflector backoff (0.8–30 s, §2.4). */
   scheduleRelist(classIndex: number, watchers: number): void {
-    this.retryLines[classIndex]?.spread(watchers, clientDefaults.reflectorBackoffMinS, clientDefaults.reflectorBackoffMaxS);
+    this.retryLines.spread(classIndex, watchers, clientDefaults.reflectorBackoffMinS, clientDefaults.reflectorBackoffMaxS);
   }
 
   /**
@@ -210,12 +295,9 @@ export class ControlPlane {
    * `watchers[i]` is the number of open watches for watch classes (for event fan-out CPU).
    */
   step(nowS: number, newArrivals: Float64Array, blocked: Uint8Array, watchers: Float64Array): void {
-    const { classes, queued, out } = this;
-    const n = classes.length;
-    out.succeeded.fill(0);
-    out.rejected.fill(0);
-    out.timedOut.fill(0);
-    out.failedDown.fill(0);
+    const { queued, out, retryLines, retriesOf } = this;
+    const n = this.n;
+    this.stateBuf.fill(0, this.stepClear[0], this.stepClear[1]);
     const up = this.upCount(nowS);
     const down = up === 0;
     this.up = up;
@@ -224,33 +306,35 @@ export class ControlPlane {
     if (!down && this.relistPending) {
       // Back from a restart: every informer relists, spread over its backoff — the relist storm.
       this.relistPending = false;
-      for (let i = 0; i < n; i++) {
-        const c = classes[i];
-        if (c?.kind === 'relist' && c.relistOf !== null) this.scheduleRelist(i, watchers[c.relistOf] ?? 0);
+      for (let k = 0; k < this.relistClasses.length; k++) {
+        const i = this.relistClasses[k] ?? 0;
+        this.scheduleRelist(i, watchers[this.relistOf[i] ?? 0] ?? 0);
       }
     }
 
+    retryLines.advance();
+    const arrived = out.arrived;
+    const failedDown = out.failedDown;
     for (let i = 0; i < n; i++) {
-      const arrivals = (newArrivals[i] ?? 0) + (this.retryLines[i]?.pop() ?? 0);
-      out.arrived[i] = arrivals;
+      const arrivals = (newArrivals[i] ?? 0) + retryLines.take(i);
+      arrived[i] = arrivals;
       if (arrivals <= 0) continue;
       if (blocked[i]) {
-        out.failedDown[i] = (out.failedDown[i] ?? 0) + arrivals;
+        failedDown[i] = (failedDown[i] ?? 0) + arrivals;
         continue;
       }
       if (down) {
-        out.failedDown[i] = (out.failedDown[i] ?? 0) + arrivals;
+        failedDown[i] = (failedDown[i] ?? 0) + arrivals;
         // Transport errors count as Retry-After: 1 for client-go (§2.4).
-        if (classes[i]?.retries) this.retryLines[i]?.add(arrivals * retryShare, 1);
+        if (retriesOf[i]) retryLines.add(i, arrivals * retryShare, 1);
         continue;
       }
-      const c = classes[i];
-      if (c && c.cacheServed && cacheReady < 1 && c.kind !== 'watch') {
+      if (cacheReady < 1 && this.cacheServedOf[i] && this.kindOf[i] !== kindWatch) {
         // 1.31+: a server re-initialising its watch cache answers "storage is (re)initializing",
         // Retry-After 1 (§2.1); the load balancer spreads requests over every answering server.
         const refused = arrivals * (1 - cacheReady);
         out.rejected[i] = (out.rejected[i] ?? 0) + refused;
-        if (c.retries) this.retryLines[i]?.add(refused * retryShare, 1);
+        if (retriesOf[i]) retryLines.add(i, refused * retryShare, 1);
         queued[i] = (queued[i] ?? 0) + arrivals - refused;
         continue;
       }
@@ -260,9 +344,7 @@ export class ControlPlane {
       this.cpuUtilization = 0;
       this.memoryUtilization = 0;
       this.seatUtilization = 0;
-      this.levelSeatUtilization.fill(0);
-      this.levelQueued.fill(0);
-      out.queueWaitS.fill(0);
+      this.stateBuf.fill(0, this.downClear[0], this.downClear[1]);
       return;
     }
 
@@ -279,42 +361,43 @@ export class ControlPlane {
    */
   private serve(nowS: number, watchers: Float64Array): void {
     const dt = this.stepS;
-    const { classes, queued, executing, out, limits, calib } = this;
+    const { queued, executing, out, limits, calib, kindOf, levelOf, seatsOf, desired, running, allowed, throughput } = this;
+    const { cachedT, cachedDecay, cachedHold, cachedAvgRunning, cachedAvgStarted, cachedTimeoutShare, avgExecuting } = this;
+    const { memberStart, members, levelGroupStart, levelGroups } = this;
+    const succeeded = out.succeeded;
+    const timedOut = out.timedOut;
+    const queueWaitS = out.queueWaitS;
     const up = this.up;
     const tau = calib.requestTimeoutS;
     const slowdown = Math.max(1, this.cpuUtilization) * gcSlowdown(this.memoryUtilization);
     this.slowdown = slowdown;
-    const n = classes.length;
-    const desired = this.desired;
-    const svc = this.svc;
+    const n = this.n;
     const nLevels = limits.length;
     const levelDesiredSeats = this.levelDesiredSeats;
     levelDesiredSeats.fill(0);
-    const running = this.running;
     const levelRunningSeats = this.levelRunningSeats;
     levelRunningSeats.fill(0);
     for (let i = 0; i < n; i++) {
-      const c = classes[i];
       const e0 = executing[i] ?? 0;
       const q = queued[i] ?? 0;
-      if (!c || c.kind === 'watch' || (e0 === 0 && q === 0)) {
+      if (kindOf[i] === kindWatch || (e0 === 0 && q === 0)) {
         // Idle classes cost nothing: most classes are idle in most steps.
         running[i] = 0;
         desired[i] = 0;
         continue;
       }
-      const t = c.cost.serviceS * slowdown;
-      svc[i] = t;
-      if (this.cachedT[i] !== t) this.cacheTiming(i, t, dt, tau);
+      const t = (this.serviceSOf[i] ?? 0) * slowdown;
+      if (cachedT[i] !== t) this.cacheTiming(i, t, dt, tau);
       // Requests already running keep their seats until they finish (exponential service).
-      const r = e0 < 1e-12 ? 0 : e0 * (this.cachedDecay[i] ?? 0);
+      const r = e0 < 1e-12 ? 0 : e0 * (cachedDecay[i] ?? 0);
       running[i] = r;
       // Concurrency needed to start the whole backlog this step: short requests cycle a seat dt/T times.
-      const d = q === 0 ? 0 : q * Math.min(1, (this.cachedHold[i] ?? 0) / dt);
+      const d = q === 0 ? 0 : q * Math.min(1, (cachedHold[i] ?? 0) / dt);
       desired[i] = d;
-      const seats = c.cost.seats;
-      levelRunningSeats[c.levelIndex] = (levelRunningSeats[c.levelIndex] ?? 0) + r * seats;
-      levelDesiredSeats[c.levelIndex] = (levelDesiredSeats[c.levelIndex] ?? 0) + (d + r) * seats;
+      const seats = seatsOf[i] ?? 0;
+      const l = levelOf[i] ?? 0;
+      levelRunningSeats[l] = (levelRunningSeats[l] ?? 0) + r * seats;
+      levelDesiredSeats[l] = (levelDesiredSeats[l] ?? 0) + (d + r) * seats;
     }
     // Borrowing (§2.2): a level keeps its guaranteed seats and may take lendable seats others do not use.
     let held = 0;
@@ -331,71 +414,81 @@ export class ControlPlane {
     for (let l = 0; l < nLevels; l++) {
       const lim = limits[l];
       if (!lim) continue;
-      const groups = this.groupsByLevel[l] ?? [];
-      let capacity = Number.POSITIVE_INFINITY;
-      if (!lim.exempt) {
-        const others = held - (want[l] ?? 0);
-        capacity = Math.max(lim.guaranteedSeats, Math.min(lim.maxSeatsWithBorrowing, calib.seats - others)) * up;
-      }
+      const gFrom = levelGroupStart[l] ?? 0;
+      const gTo = levelGroupStart[l + 1] ?? 0;
       if ((levelDesiredSeats[l] ?? 0) === 0) {
         // Nothing queued or running in this level.
-        for (const g of groups) for (const i of this.groupMembers[g] ?? []) {
-          executing[i] = 0;
-          this.avgExecuting[i] = 0;
-          this.throughput[i] = 0;
-          out.queueWaitS[i] = 0;
+        for (let gk = gFrom; gk < gTo; gk++) {
+          const g = levelGroups[gk] ?? 0;
+          for (let m = memberStart[g] ?? 0, mTo = memberStart[g + 1] ?? 0; m < mTo; m++) {
+            const i = members[m] ?? 0;
+            executing[i] = 0;
+            avgExecuting[i] = 0;
+            throughput[i] = 0;
+            queueWaitS[i] = 0;
+          }
         }
         this.levelQueued[l] = 0;
         this.levelSeatUtilization[l] = 0;
         continue;
       }
-      this.fairShare(groups, Math.max(0, capacity - (levelRunningSeats[l] ?? 0)));
+      let capacity = Number.POSITIVE_INFINITY;
+      if (!lim.exempt) {
+        const others = held - (want[l] ?? 0);
+        capacity = Math.max(lim.guaranteedSeats, Math.min(lim.maxSeatsWithBorrowing, calib.seats - others)) * up;
+      }
+      this.fairShare(gFrom, gTo, Math.max(0, capacity - (levelRunningSeats[l] ?? 0)));
       let levelSeats = 0;
       let levelQueued = 0;
-      for (const g of groups) {
-        for (const i of this.groupMembers[g] ?? []) {
-          const c = classes[i];
-          if (!c || c.kind === 'watch') continue;
-          if ((desired[i] ?? 0) === 0 && (running[i] ?? 0) === 0) {
+      for (let gk = gFrom; gk < gTo; gk++) {
+        const g = levelGroups[gk] ?? 0;
+        const mFrom = memberStart[g] ?? 0;
+        const mTo = memberStart[g + 1] ?? 0;
+        for (let m = mFrom; m < mTo; m++) {
+          const i = members[m] ?? 0;
+          if (kindOf[i] === kindWatch) continue;
+          const ri = running[i] ?? 0;
+          if ((desired[i] ?? 0) === 0 && ri === 0) {
             executing[i] = 0;
-            this.avgExecuting[i] = 0;
-            this.throughput[i] = 0;
+            avgExecuting[i] = 0;
+            throughput[i] = 0;
             continue;
           }
-          const started = this.allowed[i] ?? 0;
-          const e = (running[i] ?? 0) + started;
-          executing[i] = e;
+          const started = allowed[i] ?? 0;
+          executing[i] = ri + started;
           // What the step holds on average (the end-of-step value overstates long requests started
           // during the step by half a step's arrivals, which would make results depend on the step).
-          const avg = (running[i] ?? 0) * (this.cachedAvgRunning[i] ?? 1) + started * (this.cachedAvgStarted[i] ?? 1);
-          this.avgExecuting[i] = avg;
-          const timeoutShare = this.cachedTimeoutShare[i] ?? 0;
-          const served = Math.min(queued[i] ?? 0, started * Math.max(1, dt / (this.cachedHold[i] ?? dt)));
-          queued[i] = (queued[i] ?? 0) - served;
-          out.succeeded[i] = (out.succeeded[i] ?? 0) + served * (1 - timeoutShare);
-          out.timedOut[i] = (out.timedOut[i] ?? 0) + served * timeoutShare;
-          this.throughput[i] = served / dt;
-          levelSeats += avg * c.cost.seats;
-          cpuDemand += avg * (c.cost.cpuCoreS / c.cost.serviceS);
+          const avg = ri * (cachedAvgRunning[i] ?? 1) + started * (cachedAvgStarted[i] ?? 1);
+          avgExecuting[i] = avg;
+          const timeoutShare = cachedTimeoutShare[i] ?? 0;
+          const qi = queued[i] ?? 0;
+          const served = Math.min(qi, started * Math.max(1, dt / (cachedHold[i] ?? dt)));
+          queued[i] = qi - served;
+          succeeded[i] = (succeeded[i] ?? 0) + served * (1 - timeoutShare);
+          timedOut[i] = (timedOut[i] ?? 0) + served * timeoutShare;
+          throughput[i] = served / dt;
+          levelSeats += avg * (seatsOf[i] ?? 0);
+          cpuDemand += avg * (this.cpuPerServiceS[i] ?? 0);
         }
-        this.enforceQueueLimits(g, lim, up, dt);
-        for (const i of this.groupMembers[g] ?? []) levelQueued += queued[i] ?? 0;
+        this.enforceQueueLimits(g, mFrom, mTo, lim, up, dt);
+        for (let m = mFrom; m < mTo; m++) levelQueued += queued[members[m] ?? 0] ?? 0;
       }
       this.levelQueued[l] = levelQueued;
       this.levelSeatUtilization[l] = lim.exempt ? 0 : levelSeats / capacity;
       if (!lim.exempt) usedSeats += levelSeats;
     }
-    for (let i = 0; i < n; i++) {
-      const c = classes[i];
-      if (c?.kind === 'watch') cpuDemand += (watchers[i] ?? 0) * c.cost.watchEventsPerS * calib.watchEventSeconds;
+    for (let k = 0; k < this.watchClasses.length; k++) {
+      const i = this.watchClasses[k] ?? 0;
+      cpuDemand += (watchers[i] ?? 0) * (this.watchEventsOf[i] ?? 0) * calib.watchEventSeconds;
     }
     this.seatUtilization = usedSeats / (calib.seats * up);
     this.cpuUtilization = cpuDemand / (calib.cores * up);
     const drops = this.levelDrops;
     drops.fill(0);
+    const rejected = out.rejected;
     for (let i = 0; i < n; i++) {
-      const c = classes[i];
-      if (c) drops[c.levelIndex] = (drops[c.levelIndex] ?? 0) + (out.rejected[i] ?? 0);
+      const l = levelOf[i] ?? 0;
+      drops[l] = (drops[l] ?? 0) + (rejected[i] ?? 0);
     }
     for (let l = 0; l < nLevels; l++) this.trackers[l]?.record((drops[l] ?? 0) / up, dt, nowS);
   }
@@ -403,67 +496,88 @@ export class ControlPlane {
   /** Caches the exponentials of a class's service time: they change only when CPU contention does. */
   private cacheTiming(i: number, t: number, dt: number, tau: number): void {
     this.cachedT[i] = t;
-    this.cachedDecay[i] = Math.exp(-dt / t);
-    this.cachedTimeoutShare[i] = Math.exp(-tau / t);
-    this.cachedHold[i] = holdTime(t, tau);
+    const stepDecay = Math.exp(-dt / t);
+    const timeoutShare = Math.exp(-tau / t);
+    this.cachedDecay[i] = stepDecay;
+    this.cachedTimeoutShare[i] = timeoutShare;
+    // Mean time a request holds its seats: exponential service with mean t, cut at the timeout τ.
+    this.cachedHold[i] = t * (1 - timeoutShare);
     // Mean share of the step a running request stays (T/dt·(1−e^{−dt/T})) and a newly started one
     // (all of it for requests that cycle within the step, half for ones that outlast it).
-    this.cachedAvgRunning[i] = (t / dt) * (1 - Math.exp(-dt / t));
+    this.cachedAvgRunning[i] = (t / dt) * (1 - stepDecay);
     this.cachedAvgStarted[i] = 1 - 0.5 * Math.min(1, t / dt);
   }
 
-  /** Max-min fair share of a level's seats among its groups by flow count; proportional within a group. */
-  private fairShare(groups: readonly number[], capacity: number): void {
-    const { classes, desired, wantSeats, grantSeats } = this;
+  /**
+   * Max-min fair share of a level's seats among its groups (levelGroups[gFrom .. gTo)) by flow count;
+   * proportional within a group.
+   */
+  private fairShare(gFrom: number, gTo: number, capacity: number): void {
+    const { desired, wantSeats, grantSeats, seatsOf, groupFlows, levelGroups, memberStart, members, allowed } = this;
     let activeFlows = 0;
-    for (const g of groups) {
+    for (let gk = gFrom; gk < gTo; gk++) {
+      const g = levelGroups[gk] ?? 0;
       let w = 0;
-      for (const i of this.groupMembers[g] ?? []) w += (desired[i] ?? 0) * (classes[i]?.cost.seats ?? 1);
+      for (let m = memberStart[g] ?? 0, mTo = memberStart[g + 1] ?? 0; m < mTo; m++) {
+        const i = members[m] ?? 0;
+        w += (desired[i] ?? 0) * (seatsOf[i] ?? 0);
+      }
       wantSeats[g] = w;
       grantSeats[g] = 0;
-      if (w > 0) activeFlows += this.groupFlows[g] ?? 1;
+      if (w > 0) activeFlows += groupFlows[g] ?? 1;
     }
     let remaining = capacity;
+    const nGroups = gTo - gFrom;
     // Water-filling: each round fully serves every group whose want fits its per-flow share.
-    for (let round = 0; round <= groups.length && activeFlows > 0 && remaining > 1e-12; round++) {
+    for (let round = 0; round <= nGroups && activeFlows > 0 && remaining > 1e-12; round++) {
       const perFlow = remaining / activeFlows;
       let satisfiedAny = false;
-      for (const g of groups) {
+      for (let gk = gFrom; gk < gTo; gk++) {
+        const g = levelGroups[gk] ?? 0;
         const need = (wantSeats[g] ?? 0) - (grantSeats[g] ?? 0);
         if (need <= 1e-12) continue;
-        if (need <= perFlow * (this.groupFlows[g] ?? 1)) {
+        if (need <= perFlow * (groupFlows[g] ?? 1)) {
           grantSeats[g] = wantSeats[g] ?? 0;
           remaining -= need;
-          activeFlows -= this.groupFlows[g] ?? 1;
+          activeFlows -= groupFlows[g] ?? 1;
           satisfiedAny = true;
         }
       }
       if (!satisfiedAny) {
-        for (const g of groups) {
-          if ((wantSeats[g] ?? 0) - (grantSeats[g] ?? 0) > 1e-12) grantSeats[g] = (grantSeats[g] ?? 0) + perFlow * (this.groupFlows[g] ?? 1);
+        for (let gk = gFrom; gk < gTo; gk++) {
+          const g = levelGroups[gk] ?? 0;
+          if ((wantSeats[g] ?? 0) - (grantSeats[g] ?? 0) > 1e-12) grantSeats[g] = (grantSeats[g] ?? 0) + perFlow * (groupFlows[g] ?? 1);
         }
         break;
       }
     }
-    for (const g of groups) {
+    for (let gk = gFrom; gk < gTo; gk++) {
+      const g = levelGroups[gk] ?? 0;
       const w = wantSeats[g] ?? 0;
       const share = w > 0 ? Math.min(1, (grantSeats[g] ?? 0) / w) : 1;
-      for (const i of this.groupMembers[g] ?? []) this.allowed[i] = (desired[i] ?? 0) * share;
+      for (let m = memberStart[g] ?? 0, mTo = memberStart[g + 1] ?? 0; m < mTo; m++) {
+        const i = members[m] ?? 0;
+        allowed[i] = (desired[i] ?? 0) * share;
+      }
     }
   }
 
-  /** Rejects what overflows the group's queues (queue-full) or would wait past the limit (time-out). */
-  private enforceQueueLimits(g: number, lim: LevelLimits, up: number, dt: number): void {
-    const { classes, queued, out, calib } = this;
-    const members = this.groupMembers[g] ?? [];
+  /**
+   * Rejects what overflows group g's queues (queue-full) or would wait past the limit (time-out); its
+   * members are members[mFrom .. mTo).
+   */
+  private enforceQueueLimits(g: number, mFrom: number, mTo: number, lim: LevelLimits, up: number, dt: number): void {
+    const { queued, out, calib, members, throughput } = this;
+    const queueWaitS = out.queueWaitS;
     let q = 0;
     let rate = 0;
-    for (const i of members) {
+    for (let m = mFrom; m < mTo; m++) {
+      const i = members[m] ?? 0;
       q += queued[i] ?? 0;
-      rate += this.throughput[i] ?? 0;
+      rate += throughput[i] ?? 0;
     }
     if (q <= 1e-12) {
-      for (const i of members) out.queueWaitS[i] = 0;
+      for (let m = mFrom; m < mTo; m++) queueWaitS[members[m] ?? 0] = 0;
       return;
     }
     const cap = lim.queueCapacity === 0 ? 0 : Math.min((this.groupFlows[g] ?? 1) * lim.perFlowQueueCapacity, lim.queueCapacity) * up;
@@ -473,31 +587,32 @@ export class ControlPlane {
     const keep = Math.min(q, cap, keepByWait);
     const share = keep / q;
     const waitS = rate > 1e-9 ? Math.min(limitS, keep / rate) : limitS;
-    for (const i of members) {
+    for (let m = mFrom; m < mTo; m++) {
+      const i = members[m] ?? 0;
       const qi = queued[i] ?? 0;
       const dropped = qi * (1 - share);
       queued[i] = qi - dropped;
-      out.queueWaitS[i] = waitS;
-      const c = classes[i];
-      if (dropped > 0 && c) {
+      queueWaitS[i] = waitS;
+      if (dropped > 0) {
         out.rejected[i] = (out.rejected[i] ?? 0) + dropped;
-        if (c.retries) this.retryLines[i]?.add(dropped * retryShare, this.trackers[c.levelIndex]?.retryAfterS ?? 1);
+        if (this.retriesOf[i]) this.retryLines.add(i, dropped * retryShare, this.trackers[this.levelOf[i] ?? 0]?.retryAfterS ?? 1);
       }
     }
   }
 
   /** Heap per server: resident + executing requests' memory; past the limit every server is OOM-killed. */
   private checkMemory(nowS: number): void {
-    const { classes, executing, calib } = this;
+    const { executing, calib, avgExecuting, memoryOf } = this;
+    const n = this.n;
     let bytes = 0;
-    for (let i = 0; i < classes.length; i++) bytes += (this.avgExecuting[i] ?? 0) * (classes[i]?.cost.memoryBytes ?? 0);
+    for (let i = 0; i < n; i++) bytes += (avgExecuting[i] ?? 0) * (memoryOf[i] ?? 0);
     const up = Math.max(1, this.up);
     const perServer = this.residentBytes + bytes / up;
     const limit = calib.memoryGiB * GiB;
     this.memoryUtilization = perServer / limit;
     if (perServer <= limit) return;
     this.oomKills += 1;
-    for (let i = 0; i < classes.length; i++) {
+    for (let i = 0; i < n; i++) {
       // The process died during this step: what it held (running, or answered this step — the responses
       // die with it; for long requests those are the same requests) and what waited in its queues.
       const answered = (this.out.succeeded[i] ?? 0) + (this.out.timedOut[i] ?? 0);
@@ -505,7 +620,7 @@ export class ControlPlane {
       this.out.succeeded[i] = 0;
       this.out.timedOut[i] = 0;
       this.out.failedDown[i] = (this.out.failedDown[i] ?? 0) + lost;
-      if (classes[i]?.retries && classes[i]?.kind !== 'relist') this.retryLines[i]?.add(lost * retryShare, calib.restartS);
+      if (this.retriesOf[i] && this.kindOf[i] !== kindRelist) this.retryLines.add(i, lost * retryShare, calib.restartS);
       executing[i] = 0;
       this.queued[i] = 0;
     }
@@ -521,15 +636,85 @@ export class ControlPlane {
     this.upCountAtS = Number.NaN;
   }
 
+  /**
+   * True when the step no longer depends on the time or on anything outside saveState's record: every
+   * server up with its watch cache ready, no relist storm due, and no drops in any level's Retry-After
+   * window (so the window's ring and last bump cannot matter while there are none). With isRetryRingEmpty,
+   * equal records then mean equal futures.
+   */
+  isSteady(nowS: number): boolean {
+    if (this.relistPending || this.upAtS.length === 0) return false;
+    for (let i = 0; i < this.upAtS.length; i++) if ((this.upAtS[i] ?? 0) > nowS || (this.cacheReadyAtS[i] ?? 0) > nowS) return false;
+    for (const t of this.trackers) if (!t.noDrops) return false;
+    return true;
+  }
+
+  /** True when no retry or relist is scheduled in any bucket. */
+  isRetryRingEmpty(): boolean {
+    return this.retryLines.isEmpty();
+  }
+
+  /** Length of the record saveState writes. */
+  get stateLength(): number {
+    return this.stateBuf.length + this.trackers.length + 4;
+  }
+
+  /**
+   * Writes the state a step evolves and what it shows (outcome, utilisation, per-level figures) at
+   * `into[at ..]`, for a steady control plane (isSteady, empty retry ring); returns the offset after it.
+   * (Servers up is left out: every step counts them afresh, and a steady control plane has them all.)
+   */
+  saveState(into: Float64Array, at: number): number {
+    let k = at;
+    into.set(this.stateBuf, k);
+    k += this.stateBuf.length;
+    for (const t of this.trackers) into[k++] = t.retryAfterS;
+    into[k++] = this.cpuUtilization;
+    into[k++] = this.memoryUtilization;
+    into[k++] = this.seatUtilization;
+    into[k++] = this.slowdown;
+    return k;
+  }
+
+  /**
+   * Where entry `j` of saveState's record lives: [array, index] for the entries kept in arrays (restored
+   * one by one, see Orbit), null for the scalars (restored by loadScalars).
+   */
+  stateSlot(j: number): [Float64Array, number] | null {
+    return j < this.stateBuf.length ? [this.stateBuf, j] : null;
+  }
+
+  /** Restores the scalars of a record saveState wrote at `from[at ..]`; returns the offset after it. */
+  loadScalars(from: Float64Array, at: number): number {
+    let k = at + this.stateBuf.length;
+    // Scalars are stored only when they differ: storing a double into a field that so far held small
+    // integers changes the objects' hidden class, and optimised code deoptimises on every cluster.
+    for (const t of this.trackers) {
+      const retryAfter = from[k++] ?? 1;
+      if (t.retryAfterS !== retryAfter) t.restoreRetryAfter(retryAfter);
+    }
+    this.cpuUtilization = from[k++] ?? 0;
+    this.memoryUtilization = from[k++] ?? 0;
+    this.seatUtilization = from[k++] ?? 0;
+    this.slowdown = from[k++] ?? 1;
+    return k;
+  }
+
   /** Retry-After currently returned by a level (s). */
   retryAfterS(levelIndex: number): number {
     return this.trackers[levelIndex]?.retryAfterS ?? 1;
   }
 }
 
-/** Mean time a request holds its seats: exponential service with mean t, cut at the timeout τ. */
-function holdTime(t: number, tau: number): number {
-  return t * (1 - Math.exp(-tau / t));
+/** Flattens lists of indices into (start offsets, items): list k is items[start[k] .. start[k + 1]). */
+function flatten(lists: readonly (readonly number[])[]): [Int32Array, Int32Array] {
+  const start = new Int32Array(lists.length + 1);
+  const items: number[] = [];
+  lists.forEach((l, k) => {
+    items.push(...l);
+    start[k + 1] = items.length;
+  });
+  return [start, Int32Array.from(items)];
 }
 
 /**

@@ -14,6 +14,15 @@ const requestsPerCommand = 4;
 /** DNS failure / error ratio below which a cluster counts as healthy. */
 export const healthyRatio = 0.001;
 
+const noEvents: readonly DetectedEvent[] = Object.freeze([]);
+
+/** `events` with `e` added (a new list when `events` is the shared empty one). */
+function withEvent(events: readonly DetectedEvent[], e: DetectedEvent): readonly DetectedEvent[] {
+  if (events === noEvents) return [e];
+  (events as DetectedEvent[]).push(e);
+  return events;
+}
+
 export interface DetectedEvent {
   readonly tS: number;
   readonly type: SimEventType;
@@ -39,15 +48,23 @@ export class ClusterDetector {
   private satOnsetS: number | null = null;
   private clearOnsetS: number | null = null;
   private healthyOnsetS: number | null = null;
-  private oncallOk = 1;
-  private oncallDone = 1;
+  // Fractions from the start (set to 1 in the constructor): V8 then keeps them as doubles instead of
+  // changing every detector's hidden class when on-call first sees a failure.
+  private oncallOk = Number.NaN;
+  private oncallDone = Number.NaN;
   private lockOnsetS: number | null = null;
   private restoreOnsetS: number | null = null;
 
+  constructor() {
+    this.oncallOk = 1;
+    this.oncallDone = 1;
+  }
+
   /** Feeds one step; returns the events it confirms. */
-  update(tS: number, dtS: number, r: ClusterReadings): DetectedEvent[] {
-    const events: DetectedEvent[] = [];
-    // 429s the rollout fence hands the change are the fence working, not the cluster overloaded.
+  update(tS: number, dtS: number, r: ClusterReadings): readonly DetectedEvent[] {
+    // Most steps confirm nothing: share one empty list rather than allocating one per cluster and step.
+    let events: readonly DetectedEvent[] = noEvents;
+    // 429s the rollout fence or a quarantine hands the change are them working, not the cluster overloaded.
     const rejected = r.rejected429 - r.containedRejected429;
     const arrived = r.othersArrived + rejected;
     const overloaded = r.down || r.cpuUtilization >= 1 || r.memoryUtilization >= 1 || (arrived > 0 && rejected / arrived >= 0.01);
@@ -61,28 +78,30 @@ export class ClusterDetector {
         this.recoveredAtS = null;
         if (!this.everSaturated) this.saturatedAtS = this.satOnsetS;
         this.everSaturated = true;
-        events.push({ tS: this.satOnsetS, type: 'apiserver.saturated', detail: cause(r) });
+        events = withEvent(events, { tS: this.satOnsetS, type: 'apiserver.saturated', detail: cause(r) });
       }
     } else {
       this.satOnsetS = null;
       this.clearOnsetS ??= tS;
       if (this.saturatedNow && tS - this.clearOnsetS >= recoveryHoldS) {
         this.saturatedNow = false;
-        events.push({ tS: this.clearOnsetS, type: 'apiserver.recovered' });
+        events = withEvent(events, { tS: this.clearOnsetS, type: 'apiserver.recovered' });
       }
     }
 
     if (r.dnsFailureRatio >= healthyRatio && this.dnsFailureStartS === null) {
       this.dnsFailureStartS = tS;
       this.impacted = true;
-      events.push({ tS, type: 'dns.failures.started', detail: `${pct(r.dnsFailureRatio)} of lookups failing` });
+      events = withEvent(events, { tS, type: 'dns.failures.started', detail: `${pct(r.dnsFailureRatio)} of lookups failing` });
     }
 
     // On-call kubectl: smoothed share of requests answered over about a minute.
     if (!Number.isNaN(r.oncallSuccess)) {
       const a = Math.min(1, dtS / lockoutWindowS);
+      const before = this.oncallOk;
       this.oncallOk += a * (r.oncallSuccess - this.oncallOk);
-      this.oncallDone = this.oncallOk ** requestsPerCommand;
+      // The power is costly and the share mostly sits at 1: recompute it only when the share moved.
+      if (this.oncallOk !== before) this.oncallDone = this.oncallOk ** requestsPerCommand;
     }
     this.lastS = tS;
     if (!this.lockedOut && this.oncallDone < 0.5) {
@@ -91,7 +110,7 @@ export class ClusterDetector {
         this.lockedOut = true;
         this.restoreOnsetS = null;
         this.lockStartS = this.lockOnsetS;
-        events.push({ tS: this.lockOnsetS, type: 'admin.lockedout', detail: `kubectl success ${pct(this.oncallDone)}` });
+        events = withEvent(events, { tS: this.lockOnsetS, type: 'admin.lockedout', detail: `kubectl success ${pct(this.oncallDone)}` });
       }
     } else if (!this.lockedOut) this.lockOnsetS = null;
     if (this.lockedOut && this.oncallDone >= 0.9) {
@@ -101,7 +120,7 @@ export class ClusterDetector {
         this.lockOnsetS = null;
         // Locked out from the onset until access came back (the hold only confirms it stayed back).
         this.closedLockoutS += this.restoreOnsetS - this.lockStartS;
-        events.push({ tS: this.restoreOnsetS, type: 'admin.access.restored' });
+        events = withEvent(events, { tS: this.restoreOnsetS, type: 'admin.access.restored' });
       }
     } else if (this.lockedOut) this.restoreOnsetS = null;
 
@@ -111,7 +130,7 @@ export class ClusterDetector {
         this.healthyOnsetS ??= tS;
         if (tS - this.healthyOnsetS >= recoveryHoldS && !this.saturatedNow) {
           this.recoveredAtS = this.healthyOnsetS;
-          events.push({ tS: this.healthyOnsetS, type: 'cluster.recovered' });
+          events = withEvent(events, { tS: this.healthyOnsetS, type: 'cluster.recovered' });
         }
       } else this.healthyOnsetS = null;
     }

@@ -25,6 +25,9 @@ export class ClusterDns {
   private readonly nodeCache: ExpiryCache | null;
   private readonly corednsCache: ExpiryCache;
   private corednsSuccess = 1;
+  /** Set by advanceNodeCaches: the node caches already took this step, missing this share. */
+  private nodeCacheAdvanced = false;
+  private advancedMissRatio = 1;
   reading: DnsReading;
 
   constructor(
@@ -35,7 +38,16 @@ export class ClusterDns {
   ) {
     this.nodeCache = dns.nodeCacheEnabled ? new ExpiryCache(stepS, dns.nodeCacheTtlS, dns.serveStaleS) : null;
     this.corednsCache = new ExpiryCache(stepS, dns.corednsCacheTtlS);
-    this.reading = { failureRatio: 0, nodeCacheMissRatio: 0, corednsServfailRatio: 0, corednsQps: 0, apiLookupsPerS: 0 };
+    // Built from fractions, then zeroed: V8 then keeps every field of the readings' shape a double
+    // instead of changing the shape (and deoptimising its readers) as each first turns fractional.
+    const n = Number.NaN;
+    const reading = { failureRatio: n, nodeCacheMissRatio: n, corednsServfailRatio: n, corednsQps: n, apiLookupsPerS: n };
+    reading.failureRatio = 0;
+    reading.nodeCacheMissRatio = 0;
+    reading.corednsServfailRatio = 0;
+    reading.corednsQps = 0;
+    reading.apiLookupsPerS = 0;
+    this.reading = reading;
   }
 
   /** Updates the number of service names (after a scale-down). */
@@ -50,12 +62,8 @@ export class ClusterDns {
   step(nodes: number, apiLookupSuccess: number): DnsReading {
     const dp = this.dataPlane;
     const lookupsPerS = nodes * dp.dnsLookupsPerSPerNode;
-    const upstreamOk = this.corednsSuccess;
-    let missRatio = 1;
-    if (this.nodeCache) {
-      this.nodeCache.step(upstreamOk, dp.dnsLookupsPerSPerNode / dp.namesPerNode);
-      missRatio = 1 - this.nodeCache.answeringShare;
-    }
+    const missRatio = this.nodeCacheAdvanced ? this.advancedMissRatio : this.stepNodeCaches();
+    this.nodeCacheAdvanced = false;
     // Misses fan out over the search path; expired entries refresh in the background as well.
     const refreshQps = this.nodeCache ? (nodes * dp.namesPerNode) / this.dns.nodeCacheTtlS : 0;
     const corednsQps = lookupsPerS * missRatio * this.dns.searchAmplification + refreshQps;
@@ -78,6 +86,66 @@ export class ClusterDns {
       apiLookupsPerS,
     };
     return this.reading;
+  }
+
+  /** Steps the node caches (upstream is CoreDNS as it answered last step); returns the share of lookups they miss. */
+  private stepNodeCaches(): number {
+    if (!this.nodeCache) return 1;
+    const dp = this.dataPlane;
+    this.nodeCache.step(this.corednsSuccess, dp.dnsLookupsPerSPerNode / dp.namesPerNode);
+    return 1 - this.nodeCache.answeringShare;
+  }
+
+  /**
+   * Steps the node caches ahead of the coming `step` (which then uses this result): they depend on nothing
+   * but CoreDNS's last answer, so a replay of the rest of the cluster can check that they still behave as
+   * recorded. Returns the miss share.
+   */
+  advanceNodeCaches(): number {
+    this.advancedMissRatio = this.stepNodeCaches();
+    this.nodeCacheAdvanced = true;
+    return this.advancedMissRatio;
+  }
+
+  /** True when the node caches are full (or there are none). */
+  get nodeCacheFull(): boolean {
+    return this.nodeCache?.full ?? true;
+  }
+
+  /** Length of the record saveState writes. */
+  get stateLength(): number {
+    return this.corednsCache.stateLength + 6;
+  }
+
+  /** Writes the state of everything but the node caches at `into[at ..]`; returns the offset after it. */
+  saveState(into: Float64Array, at: number): number {
+    let k = this.corednsCache.saveState(into, at);
+    const r = this.reading;
+    into[k++] = this.corednsSuccess;
+    into[k++] = r.failureRatio;
+    into[k++] = r.nodeCacheMissRatio;
+    into[k++] = r.corednsServfailRatio;
+    into[k++] = r.corednsQps;
+    into[k++] = r.apiLookupsPerS;
+    return k;
+  }
+
+  /** Where entry `j` of saveState's record lives (see ExpiryCache.stateSlot); null for scalars. */
+  stateSlot(j: number): [Float64Array, number] | null {
+    return j < this.corednsCache.stateLength ? this.corednsCache.stateSlot(j) : null;
+  }
+
+  /**
+   * Restores the scalars of a record saveState wrote at `from[at ..]`, with `reading` the reading it
+   * recorded; returns the offset after the record.
+   */
+  loadScalars(from: Float64Array, at: number, reading: DnsReading): number {
+    const k = this.corednsCache.loadScalars(from, at);
+    const success = from[k] ?? 0;
+    if (!Object.is(this.corednsSuccess, success)) this.corednsSuccess = success;
+    this.reading = reading;
+    this.nodeCacheAdvanced = false;
+    return k + 6;
   }
 
   /** True when every cache is full and CoreDNS answers everything: nothing changes until the API does. */

@@ -72,8 +72,8 @@ class SeriesRecorder {
   readonly tS: number[] = [];
   readonly fleetErrorRatio: number[] = [];
   readonly series: ClusterSeries[];
-  readonly peaks: { seat: number; p99: number; err: number; rejected: number; mem: number; cpu: number }[];
-  private readonly acc: { seat: number; rejected: number; err: number; cpu: number; mem: number; p99: number }[];
+  readonly peaks: Figures[];
+  private readonly acc: Figures[];
   private count = 0;
   private fleetErr = 0;
   private readonly p99Version: Float64Array;
@@ -83,9 +83,17 @@ class SeriesRecorder {
     private readonly fleet: FleetSim,
     private readonly sampleEvery: number,
   ) {
-    this.series = fleet.clusters.map(() => ({ seatUtilization: [], apiP99LatencyS: [], rejected429PerS: [], dnsFailureRatio: [], errorRatio: [], cpuUtilization: [], memoryUtilization: [] }));
-    this.peaks = fleet.clusters.map(() => ({ seat: 0, p99: 0, err: 0, rejected: 0, mem: 0, cpu: 0 }));
-    this.acc = fleet.clusters.map(() => ({ seat: 0, rejected: 0, err: 0, cpu: 0, mem: 0, p99: 0 }));
+    this.series = fleet.clusters.map(() => ({
+      seatUtilization: doubles(),
+      apiP99LatencyS: doubles(),
+      rejected429PerS: doubles(),
+      dnsFailureRatio: doubles(),
+      errorRatio: doubles(),
+      cpuUtilization: doubles(),
+      memoryUtilization: doubles(),
+    }));
+    this.peaks = fleet.clusters.map(zeroFigures);
+    this.acc = fleet.clusters.map(zeroFigures);
     this.p99Version = new Float64Array(fleet.clusters.length).fill(-1);
     this.p99Last = new Float64Array(fleet.clusters.length);
   }
@@ -129,10 +137,11 @@ class SeriesRecorder {
     const windowS = n * this.fleet.scenario.stepS;
     this.tS.push(tS);
     this.fleetErrorRatio.push(round(this.fleetErr / n));
-    fleet.clusters.forEach((c, i) => {
+    for (let i = 0; i < clusters.length; i++) {
+      const c = clusters[i];
       const a = this.acc[i];
       const s = this.series[i];
-      if (!a || !s) return;
+      if (!c || !a || !s) continue;
       s.seatUtilization.push(round(a.seat / n));
       s.apiP99LatencyS.push(round(a.p99));
       s.rejected429PerS.push(round(a.rejected / windowS));
@@ -140,11 +149,51 @@ class SeriesRecorder {
       s.errorRatio.push(round(a.err / n));
       s.cpuUtilization.push(round(a.cpu));
       s.memoryUtilization.push(round(a.mem));
-      Object.assign(a, { seat: 0, rejected: 0, err: 0, cpu: 0, mem: 0, p99: 0 });
-    });
+      a.seat = 0;
+      a.rejected = 0;
+      a.err = 0;
+      a.cpu = 0;
+      a.mem = 0;
+      a.p99 = 0;
+    }
     this.count = 0;
     this.fleetErr = 0;
   }
+}
+
+/** A cluster's peaks over the run, or its figures accumulated over a sampling window. */
+interface Figures {
+  seat: number;
+  p99: number;
+  err: number;
+  rejected: number;
+  mem: number;
+  cpu: number;
+}
+
+/**
+ * Zeroed figures, built from fractions first: V8 then keeps every field a double from the start instead
+ * of changing the objects' shape (and deoptimising the recorder) as each field first turns fractional.
+ */
+function zeroFigures(): Figures {
+  const f = { seat: Number.NaN, p99: Number.NaN, err: Number.NaN, rejected: Number.NaN, mem: Number.NaN, cpu: Number.NaN };
+  f.seat = 0;
+  f.p99 = 0;
+  f.err = 0;
+  f.rejected = 0;
+  f.mem = 0;
+  f.cpu = 0;
+  return f;
+}
+
+/**
+ * An empty array V8 stores as doubles from the start. A plain [] holds small integers until its first
+ * fraction, and thousands of series switching over at different times keep deoptimising the sampler.
+ */
+function doubles(): number[] {
+  const a = [0.5];
+  a.pop();
+  return a;
 }
 
 /** Rounds for stable, compact JSON (6 significant digits). */

@@ -15,6 +15,10 @@ export class ExpiryCache {
   private staleShare = 0;
   private readonly slots: number;
   private readonly staleSlots: number;
+  /** Inputs and result of the last refill chance computed. */
+  private refillSuccess = Number.NaN;
+  private refillLookups = Number.NaN;
+  private refillLast = 0;
 
   constructor(
     private readonly stepS: number,
@@ -49,7 +53,7 @@ export class ExpiryCache {
     // Empty before this step's expiries: those are refreshed (or not) below, not twice.
     const empty = Math.max(0, 1 - this.validShare - expired - this.staleShare);
     // An expired entry is refreshed by its next lookup; an empty or stale one refills when a lookup gets an answer.
-    const refillChance = upstreamSuccess <= 0 ? 0 : 1 - Math.exp(-lookupsPerEntryPerS * this.stepS * upstreamSuccess);
+    const refillChance = this.refillChance(upstreamSuccess, lookupsPerEntryPerS);
     const renewedExpired = expired * upstreamSuccess;
     const failedExpired = expired - renewedExpired;
     const refilledEmpty = empty * refillChance;
@@ -72,6 +76,17 @@ export class ExpiryCache {
     return expired;
   }
 
+  /** Chance an empty entry refills within a step; its inputs mostly stay put, so the exponential is reused. */
+  private refillChance(upstreamSuccess: number, lookupsPerEntryPerS: number): number {
+    if (upstreamSuccess <= 0) return 0;
+    if (upstreamSuccess !== this.refillSuccess || lookupsPerEntryPerS !== this.refillLookups) {
+      this.refillSuccess = upstreamSuccess;
+      this.refillLookups = lookupsPerEntryPerS;
+      this.refillLast = 1 - Math.exp(-lookupsPerEntryPerS * this.stepS * upstreamSuccess);
+    }
+    return this.refillLast;
+  }
+
   /** Share of entries that answer (fresh or stale). */
   get answeringShare(): number {
     return Math.min(1, this.validShare + this.staleShare);
@@ -86,4 +101,50 @@ export class ExpiryCache {
   get full(): boolean {
     return this.validShare > 1 - 1e-9;
   }
+
+  /** Length of the record saveState writes. */
+  get stateLength(): number {
+    return 2 + this.ring.length + (this.staleRing?.length ?? 0);
+  }
+
+  /**
+   * Writes the cache's whole state at `into[at ..]` and returns the offset after it. The rings are written
+   * from their cursors on: only positions relative to the cursor matter, so equal records mean caches
+   * that evolve alike.
+   */
+  saveState(into: Float64Array, at: number): number {
+    let k = at;
+    into[k++] = this.validShare;
+    into[k++] = this.staleShare;
+    k = saveRing(this.ring, this.cursor, into, k);
+    return this.staleRing ? saveRing(this.staleRing, this.staleCursor, into, k) : k;
+  }
+
+  /**
+   * Where entry `j` of saveState's record lives now: [ring, index] for ring entries (valid while the
+   * cache is not stepped), null for the two shares (restored by loadScalars).
+   */
+  stateSlot(j: number): [Float64Array, number] | null {
+    if (j < 2) return null;
+    const ring = this.ring;
+    if (j < 2 + ring.length) return [ring, (this.cursor + j - 2) % ring.length];
+    const stale = this.staleRing;
+    return stale ? [stale, (this.staleCursor + j - 2 - ring.length) % stale.length] : null;
+  }
+
+  /** Restores the shares of a record saveState wrote at `from[at ..]`; returns the offset after the record. */
+  loadScalars(from: Float64Array, at: number): number {
+    const valid = from[at] ?? 0;
+    const stale = from[at + 1] ?? 0;
+    // Only when they differ: a double stored into a field that so far held 0 changes the hidden class.
+    if (!Object.is(this.validShare, valid)) this.validShare = valid;
+    if (!Object.is(this.staleShare, stale)) this.staleShare = stale;
+    return at + this.stateLength;
+  }
+}
+
+function saveRing(ring: Float64Array, cursor: number, into: Float64Array, at: number): number {
+  into.set(ring.subarray(cursor), at);
+  into.set(ring.subarray(0, cursor), at + ring.length - cursor);
+  return at + ring.length;
 }

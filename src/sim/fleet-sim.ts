@@ -162,13 +162,19 @@ export class FleetSim {
       if (c.trafficShifted) shiftedWeight += c.config.trafficWeight;
       else receiverWeight += c.config.trafficWeight;
     }
-    this.clusters.forEach((c, i) => {
+    const clusters = this.clusters;
+    for (let i = 0; i < clusters.length; i++) {
+      const c = clusters[i];
       const det = this.detectors[i];
-      if (!det) return;
+      if (!c || !det) continue;
       // A skipped step left the readings as they were; a detector with nothing pending has nothing to do.
-      if (!c.steppedLast && det.idle) return;
-      for (const e of det.update(tS, dt, c.readings)) this.emit(e.tS, e.type, c.name, e.detail);
-    });
+      if (!c.steppedLast && det.idle) continue;
+      const events = det.update(tS, dt, c.readings);
+      for (let k = 0; k < events.length; k++) {
+        const e = events[k];
+        if (e) this.emit(e.tS, e.type, c.name, e.detail);
+      }
+    }
     // Shifted traffic lands on the clusters that kept theirs, as far as their spare capacity goes.
     const absorbed = Math.min(shiftedWeight, spareTrafficRatio * receiverWeight);
     const keepShare = shiftedWeight > 0 ? 1 - absorbed / shiftedWeight : 1;

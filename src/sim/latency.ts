@@ -1,5 +1,12 @@
 import type { ControlPlane } from './control-plane.js';
 
+/** What the tail sum needs of each class that finished something, gathered once per call (see p99LatencyS). */
+let waitS = new Float64Array(16);
+let ok = new Float64Array(16);
+let timedOut = new Float64Array(16);
+let rejected = new Float64Array(16);
+let serviceS = new Float64Array(16);
+
 /**
  * p99 latency of the requests a cluster's API servers finished in the last step (all non-watch requests,
  * as `apiserver_request_duration_seconds` records them, queue wait included, reference §3.1): each class's
@@ -16,26 +23,46 @@ export function p99LatencyS(cp: ControlPlane, slowdown: number): number {
   }
   if (total <= 1e-9) return 0;
   const target = 0.01 * total;
-  const tail = (x: number): number => {
-    let sum = 0;
-    for (let i = 0; i < classes.length; i++) {
-      const c = classes[i];
-      if (!c || c.kind === 'watch') continue;
-      const wait = out.queueWaitS[i] ?? 0;
-      const ok = out.succeeded[i] ?? 0;
-      if (ok > 0) sum += x < wait ? ok : ok * Math.exp(-(x - wait) / (c.cost.serviceS * slowdown));
-      if (x < wait + tau) sum += out.timedOut[i] ?? 0;
-      if (x < wait) sum += out.rejected[i] ?? 0;
-    }
-    return sum;
-  };
+  if (waitS.length < classes.length) {
+    const n = classes.length;
+    [waitS, ok, timedOut, rejected, serviceS] = [new Float64Array(n), new Float64Array(n), new Float64Array(n), new Float64Array(n), new Float64Array(n)];
+  }
+  // Classes that finished nothing add nothing to the tail at any latency: leave them out of the bisection.
+  let m = 0;
+  for (let i = 0; i < classes.length; i++) {
+    const c = classes[i];
+    if (!c || c.kind === 'watch') continue;
+    const o = out.succeeded[i] ?? 0;
+    const t = out.timedOut[i] ?? 0;
+    const r = out.rejected[i] ?? 0;
+    if (o === 0 && t === 0 && r === 0) continue;
+    waitS[m] = out.queueWaitS[i] ?? 0;
+    ok[m] = o;
+    timedOut[m] = t;
+    rejected[m] = r;
+    serviceS[m] = c.cost.serviceS * slowdown;
+    m++;
+  }
   let lo = 0;
   let hi = tau + calib.queueWaitLimitS;
-  if (tail(hi) > target) return hi;
+  if (tail(m, hi, tau) > target) return hi;
   for (let k = 0; k < 16; k++) {
     const mid = (lo + hi) / 2;
-    if (tail(mid) > target) lo = mid;
+    if (tail(m, mid, tau) > target) lo = mid;
     else hi = mid;
   }
   return hi;
+}
+
+/** Requests of the first `m` gathered classes that took longer than `x`. */
+function tail(m: number, x: number, tau: number): number {
+  let sum = 0;
+  for (let j = 0; j < m; j++) {
+    const wait = waitS[j] ?? 0;
+    const o = ok[j] ?? 0;
+    if (o > 0) sum += x < wait ? o : o * Math.exp(-(x - wait) / (serviceS[j] ?? 0));
+    if (x < wait + tau) sum += timedOut[j] ?? 0;
+    if (x < wait) sum += rejected[j] ?? 0;
+  }
+  return sum;
 }

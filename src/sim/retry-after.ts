@@ -11,6 +11,8 @@ export class RetryAfterTracker {
   private drops = new Float64Array(0);
   private stepS = 1;
   private cursor = 0;
+  /** Non-zero entries in the ring: with none, every window holds no drops (the usual case). */
+  private nonZero = 0;
 
   constructor(private readonly maxS = 32) {}
 
@@ -21,10 +23,13 @@ export class RetryAfterTracker {
       this.stepS = stepS;
       this.drops = new Float64Array(Math.ceil(this.maxS / stepS) + 1);
       this.cursor = 0;
+      this.nonZero = 0;
     }
     this.cursor = (this.cursor + 1) % this.drops.length;
+    if ((this.drops[this.cursor] ?? 0) !== 0) this.nonZero--;
+    if (drops !== 0) this.nonZero++;
     this.drops[this.cursor] = drops;
-    const inWindow = this.dropsInLast(this.retryAfter);
+    const inWindow = this.nonZero === 0 ? 0 : this.dropsInLast(this.retryAfter);
     if (inWindow >= 3 * this.retryAfter && nowS - this.lastBumpS >= this.retryAfter) {
       this.retryAfter = Math.min(this.maxS, this.retryAfter * 2);
       this.lastBumpS = nowS;
@@ -43,5 +48,15 @@ export class RetryAfterTracker {
 
   get retryAfterS(): number {
     return this.retryAfter;
+  }
+
+  /** True when the window ring holds no drops: then Retry-After alone decides what comes next. */
+  get noDrops(): boolean {
+    return this.nonZero === 0;
+  }
+
+  /** Restores Retry-After as it was when the ring held no drops (see noDrops). */
+  restoreRetryAfter(retryAfterS: number): void {
+    this.retryAfter = retryAfterS;
   }
 }
