@@ -160,6 +160,7 @@ export class ClusterSim {
   ) {
     this.change.nodeShare = 1;
     this.change.ready = 0;
+    this.daemonSet = changeSpec?.kind === 'DaemonSet';
     this.config = config;
     this.name = config.name;
     this.nodes = config.nodes;
@@ -214,6 +215,11 @@ export class ClusterSim {
     this.warmUp();
   }
 
+  /**
+   * Whether the change is a DaemonSet, decided once: every cluster asks for its desired replicas every
+   * step, and the scenario's kind string (not an interned one) compares by content.
+   */
+  private readonly daemonSet: boolean;
   private readonly changeIdentity: RequestIdentity | undefined;
   private readonly controllerIdentity: RequestIdentity | undefined;
   private readonly fenceIdentity: RequestIdentity | undefined;
@@ -319,9 +325,9 @@ export class ClusterSim {
   /** Desired replicas of the change right now. */
   desiredReplicas(): number {
     if (!this.changeSpec || !this.change.applied || this.change.deleting) return 0;
-    const full = replicasFor(this.changeSpec, this.nodes);
+    const full = this.daemonSet ? this.nodes : replicasFor(this.changeSpec, this.nodes);
     // A node-subset step labels ceil(share × nodes) nodes (the ClusterClient port's contract): never zero.
-    return this.changeSpec.kind === 'DaemonSet' ? Math.ceil(full * this.change.nodeShare - 1e-9) : full;
+    return this.daemonSet ? Math.ceil(full * this.change.nodeShare - 1e-9) : full;
   }
 
   /** Advances one step at `nowS`. */

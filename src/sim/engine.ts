@@ -78,6 +78,9 @@ class SeriesRecorder {
   private fleetErr = 0;
   private readonly p99Version: Float64Array;
   private readonly p99Last: Float64Array;
+  /** Last value rounded per cluster and series, and what it rounded to (see rounded). */
+  private readonly lastIn: Float64Array;
+  private readonly lastOut: Float64Array;
 
   constructor(
     private readonly fleet: FleetSim,
@@ -95,6 +98,9 @@ class SeriesRecorder {
     this.peaks = fleet.clusters.map(zeroFigures);
     this.acc = fleet.clusters.map(zeroFigures);
     this.p99Version = new Float64Array(fleet.clusters.length).fill(-1);
+    // NaN matches nothing, so every series' first sample is rounded afresh.
+    this.lastIn = new Float64Array(fleet.clusters.length * seriesCount).fill(Number.NaN);
+    this.lastOut = new Float64Array(fleet.clusters.length * seriesCount);
     this.p99Last = new Float64Array(fleet.clusters.length);
   }
 
@@ -125,7 +131,7 @@ class SeriesRecorder {
       if (sampleNow) {
         if (this.p99Version[i] !== c.version) {
           this.p99Version[i] = c.version;
-          this.p99Last[i] = r.down ? c.controlPlane.calibration.requestTimeoutS : p99LatencyS(c.cp, c.cp.slowdown);
+          this.p99Last[i] = r.down ? c.cp.requestTimeoutS : p99LatencyS(c.cp, c.cp.slowdown);
         }
         const lat = this.p99Last[i] ?? 0;
         a.p99 = Math.max(a.p99, lat);
@@ -142,13 +148,14 @@ class SeriesRecorder {
       const a = this.acc[i];
       const s = this.series[i];
       if (!c || !a || !s) continue;
-      s.seatUtilization.push(round(a.seat / n));
-      s.apiP99LatencyS.push(round(a.p99));
-      s.rejected429PerS.push(round(a.rejected / windowS));
-      s.dnsFailureRatio.push(round(c.readings.dnsFailureRatio));
-      s.errorRatio.push(round(a.err / n));
-      s.cpuUtilization.push(round(a.cpu));
-      s.memoryUtilization.push(round(a.mem));
+      const at = i * seriesCount;
+      s.seatUtilization.push(this.rounded(at, a.seat / n));
+      s.apiP99LatencyS.push(this.rounded(at + 1, a.p99));
+      s.rejected429PerS.push(this.rounded(at + 2, a.rejected / windowS));
+      s.dnsFailureRatio.push(this.rounded(at + 3, c.readings.dnsFailureRatio));
+      s.errorRatio.push(this.rounded(at + 4, a.err / n));
+      s.cpuUtilization.push(this.rounded(at + 5, a.cpu));
+      s.memoryUtilization.push(this.rounded(at + 6, a.mem));
       a.seat = 0;
       a.rejected = 0;
       a.err = 0;
@@ -159,7 +166,22 @@ class SeriesRecorder {
     this.count = 0;
     this.fleetErr = 0;
   }
+
+  /**
+   * round(x) for entry `at` (cluster × series): a series mostly repeats its last value (a settled cluster
+   * samples the same figures for hours), and round's logarithm and power cost more than the comparison.
+   */
+  private rounded(at: number, x: number): number {
+    if (x === this.lastIn[at]) return this.lastOut[at] ?? 0;
+    const r = round(x);
+    this.lastIn[at] = x;
+    this.lastOut[at] = r;
+    return r;
+  }
 }
+
+/** Series per cluster (the fields of ClusterSeries). */
+const seriesCount = 7;
 
 /** A cluster's peaks over the run, or its figures accumulated over a sampling window. */
 interface Figures {

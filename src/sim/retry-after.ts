@@ -40,9 +40,15 @@ export class RetryAfterTracker {
 
   /** Drops recorded in the last `windowS` seconds (whole steps, at least one). */
   private dropsInLast(windowS: number): number {
-    const steps = Math.min(this.drops.length, Math.max(1, Math.round(windowS / this.stepS)));
+    const drops = this.drops;
+    const steps = Math.min(drops.length, Math.max(1, Math.round(windowS / this.stepS)));
     let sum = 0;
-    for (let k = 0; k < steps; k++) sum += this.drops[(this.cursor - k + this.drops.length) % this.drops.length] ?? 0;
+    // Newest first, wrapping from the ring's start to its end (the same order as ever: the sum is exact).
+    let j = this.cursor;
+    for (let k = 0; k < steps; k++) {
+      sum += drops[j] ?? 0;
+      j = j === 0 ? drops.length - 1 : j - 1;
+    }
     return sum;
   }
 
