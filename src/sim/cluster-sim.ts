@@ -129,6 +129,12 @@ export class ClusterSim {
   trafficShifted = false;
   readings: ClusterReadings;
   private quietSteps = 0;
+  /**
+   * Set when a step found the cluster at rest with its pods as desired; until something outside wakes it
+   * (every change to the change's state, the nodes or the block goes through wake), each step would find
+   * the same, so it returns before touching anything else (most clusters rest most of the run).
+   */
+  private resting = false;
   /** Bumped on every simulated (non-quiet) step: readers cache what they derive from the state. */
   version = 0;
   /** False when the last step was skipped because nothing could change (readings are as before). */
@@ -314,6 +320,7 @@ export class ClusterSim {
   /** Something outside changed: simulate every step again until the cluster settles. */
   wake(): void {
     this.quietSteps = 0;
+    this.resting = false;
     this.orbit.reset();
   }
 
@@ -332,6 +339,7 @@ export class ClusterSim {
 
   /** Advances one step at `nowS`. */
   step(nowS: number): void {
+    if (this.resting) return;
     const dt = this.stepS;
     const change = this.change;
     const spec = this.changeSpec;
@@ -357,6 +365,7 @@ export class ClusterSim {
     // At rest (checked when the quiet streak began), nothing changes until something outside wakes it.
     if (this.quietSteps > 3 && !changing) {
       this.steppedLast = false;
+      this.resting = true;
       return;
     }
     this.steppedLast = true;
