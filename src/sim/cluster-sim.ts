@@ -562,7 +562,7 @@ export class ClusterSim {
     const ratio = this.successRatio(this.lookupIndex);
     if (Number.isNaN(ratio)) return ratio;
     const waitS = this.cp.out.queueWaitS[this.lookupIndex] ?? 0;
-    const serviceS = (this.classes[this.lookupIndex]?.cost.serviceS ?? 0) * this.cp.slowdown;
+    const serviceS = this.cp.serviceTimeS(this.lookupIndex) * this.cp.slowdown;
     const budgetS = dnsClientTimeoutS - waitS;
     if (budgetS <= 0) return 0;
     // Wait and service time mostly stay put from step to step: reuse the exponential.

@@ -259,6 +259,11 @@ export class ControlPlane {
     }
   }
 
+  /** Mean service time of class i at idle (its cost's, as of the last recosted()). */
+  serviceTimeS(i: number): number {
+    return this.serviceSOf[i] ?? 0;
+  }
+
   /** Number of API servers; added servers start up and ready, removed ones are the last listed. */
   get apiServers(): number {
     return this.upAtS.length;

@@ -40,7 +40,7 @@ export function p99LatencyS(cp: ControlPlane, slowdown: number): number {
     ok[m] = o;
     timedOut[m] = t;
     rejected[m] = r;
-    serviceS[m] = c.cost.serviceS * slowdown;
+    serviceS[m] = cp.serviceTimeS(i) * slowdown;
     m++;
   }
   let lo = 0;
