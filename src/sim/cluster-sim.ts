@@ -129,6 +129,12 @@ export class ClusterSim {
   trafficShifted = false;
   readings: ClusterReadings;
   private quietSteps = 0;
+  /**
+   * Set when a step found the cluster at rest with its pods as desired; until something outside wakes it
+   * (every change to the change's state, the nodes or the block goes through wake), each step would find
+   * the same, so it returns before touching anything else (most clusters rest most of the run).
+   */
+  private resting = false;
   /** Bumped on every simulated (non-quiet) step: readers cache what they derive from the state. */
   version = 0;
   /** False when the last step was skipped because nothing could change (readings are as before). */
@@ -160,6 +166,7 @@ export class ClusterSim {
   ) {
     this.change.nodeShare = 1;
     this.change.ready = 0;
+    this.daemonSet = changeSpec?.kind === 'DaemonSet';
     this.config = config;
     this.name = config.name;
     this.nodes = config.nodes;
@@ -214,6 +221,11 @@ export class ClusterSim {
     this.warmUp();
   }
 
+  /**
+   * Whether the change is a DaemonSet, decided once: every cluster asks for its desired replicas every
+   * step, and the scenario's kind string (not an interned one) compares by content.
+   */
+  private readonly daemonSet: boolean;
   private readonly changeIdentity: RequestIdentity | undefined;
   private readonly controllerIdentity: RequestIdentity | undefined;
   private readonly fenceIdentity: RequestIdentity | undefined;
@@ -308,6 +320,7 @@ export class ClusterSim {
   /** Something outside changed: simulate every step again until the cluster settles. */
   wake(): void {
     this.quietSteps = 0;
+    this.resting = false;
     this.orbit.reset();
   }
 
@@ -319,13 +332,14 @@ export class ClusterSim {
   /** Desired replicas of the change right now. */
   desiredReplicas(): number {
     if (!this.changeSpec || !this.change.applied || this.change.deleting) return 0;
-    const full = replicasFor(this.changeSpec, this.nodes);
+    const full = this.daemonSet ? this.nodes : replicasFor(this.changeSpec, this.nodes);
     // A node-subset step labels ceil(share × nodes) nodes (the ClusterClient port's contract): never zero.
-    return this.changeSpec.kind === 'DaemonSet' ? Math.ceil(full * this.change.nodeShare - 1e-9) : full;
+    return this.daemonSet ? Math.ceil(full * this.change.nodeShare - 1e-9) : full;
   }
 
   /** Advances one step at `nowS`. */
   step(nowS: number): void {
+    if (this.resting) return;
     const dt = this.stepS;
     const change = this.change;
     const spec = this.changeSpec;
@@ -351,6 +365,7 @@ export class ClusterSim {
     // At rest (checked when the quiet streak began), nothing changes until something outside wakes it.
     if (this.quietSteps > 3 && !changing) {
       this.steppedLast = false;
+      this.resting = true;
       return;
     }
     this.steppedLast = true;
@@ -547,7 +562,7 @@ export class ClusterSim {
     const ratio = this.successRatio(this.lookupIndex);
     if (Number.isNaN(ratio)) return ratio;
     const waitS = this.cp.out.queueWaitS[this.lookupIndex] ?? 0;
-    const serviceS = (this.classes[this.lookupIndex]?.cost.serviceS ?? 0) * this.cp.slowdown;
+    const serviceS = this.cp.serviceTimeS(this.lookupIndex) * this.cp.slowdown;
     const budgetS = dnsClientTimeoutS - waitS;
     if (budgetS <= 0) return 0;
     // Wait and service time mostly stay put from step to step: reuse the exponential.

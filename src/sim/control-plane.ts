@@ -106,16 +106,39 @@ export class ControlPlane {
   readonly levelSeatUtilization: Float64Array;
   readonly levelQueued: Float64Array;
   private relistPending = false;
+  private calibration: ApiServerCalibration;
+  /**
+   * Memory each server holds besides executing requests (bytes). Like the calibration figures below, a
+   * double from the start: recost() stores new values, and a field turning from small integer to double
+   * changes every control plane's hidden class mid-run.
+   */
+  residentBytes = Number.NaN;
+  /**
+   * The calibration's figures the step reads, copied out of it: a scaled control plane gets a calibration
+   * object of another shape (a spread copy), and reading it in the step would make those reads polymorphic
+   * and deoptimise the step for every cluster.
+   */
+  requestTimeoutS = Number.NaN;
+  queueWaitLimitS = Number.NaN;
+  private seatsPerServer = Number.NaN;
+  private coresPerServer = Number.NaN;
+  private watchEventSeconds = Number.NaN;
+  private memoryLimitBytes = Number.NaN;
+  private restartS = Number.NaN;
+  private watchCacheInitS = Number.NaN;
 
   constructor(
     readonly classes: readonly RequestClass[],
     private readonly limits: readonly LevelLimits[],
-    public calib: ApiServerCalibration,
+    calib: ApiServerCalibration,
     apiServers: number,
-    public residentBytes: number,
+    residentBytes: number,
     private readonly stepS: number,
     private readonly rng: Rng,
   ) {
+    this.calibration = calib;
+    this.calib = calib;
+    this.residentBytes = residentBytes;
     this.apiServers = apiServers;
     this.slowdown = 1;
 
@@ -204,6 +227,23 @@ export class ControlPlane {
     this.recosted();
   }
 
+  /** Calibration of the API servers; setting it (after scaling them) re-reads the figures the step uses. */
+  get calib(): ApiServerCalibration {
+    return this.calibration;
+  }
+
+  set calib(calib: ApiServerCalibration) {
+    this.calibration = calib;
+    this.requestTimeoutS = calib.requestTimeoutS;
+    this.queueWaitLimitS = calib.queueWaitLimitS;
+    this.seatsPerServer = calib.seats;
+    this.coresPerServer = calib.cores;
+    this.watchEventSeconds = calib.watchEventSeconds;
+    this.memoryLimitBytes = calib.memoryGiB * GiB;
+    this.restartS = calib.restartS;
+    this.watchCacheInitS = calib.watchCacheInitS;
+  }
+
   /** Reads the classes' costs (and whether the watch cache serves them) again: call after changing any. */
   recosted(): void {
     const classes = this.classes;
@@ -217,6 +257,11 @@ export class ControlPlane {
       this.watchEventsOf[i] = cost.watchEventsPerS;
       this.cacheServedOf[i] = classes[i]?.cacheServed ? 1 : 0;
     }
+  }
+
+  /** Mean service time of class i at idle (its cost's, as of the last recosted()). */
+  serviceTimeS(i: number): number {
+    return this.serviceSOf[i] ?? 0;
   }
 
   /** Number of API servers; added servers start up and ready, removed ones are the last listed. */
@@ -297,7 +342,9 @@ export class ControlPlane {
   step(nowS: number, newArrivals: Float64Array, blocked: Uint8Array, watchers: Float64Array): void {
     const { queued, out, retryLines, retriesOf } = this;
     const n = this.n;
-    this.stateBuf.fill(0, this.stepClear[0], this.stepClear[1]);
+    const stateBuf = this.stateBuf;
+    // Plain loops rather than fill(): a few dozen entries, where the builtin's call costs more than the stores.
+    for (let k = this.stepClear[0], to = this.stepClear[1]; k < to; k++) stateBuf[k] = 0;
     const up = this.upCount(nowS);
     const down = up === 0;
     this.up = up;
@@ -344,7 +391,7 @@ export class ControlPlane {
       this.cpuUtilization = 0;
       this.memoryUtilization = 0;
       this.seatUtilization = 0;
-      this.stateBuf.fill(0, this.downClear[0], this.downClear[1]);
+      for (let k = this.downClear[0], to = this.downClear[1]; k < to; k++) stateBuf[k] = 0;
       return;
     }
 
@@ -361,22 +408,24 @@ export class ControlPlane {
    */
   private serve(nowS: number, watchers: Float64Array): void {
     const dt = this.stepS;
-    const { queued, executing, out, limits, calib, kindOf, levelOf, seatsOf, desired, running, allowed, throughput } = this;
+    const { queued, executing, out, limits, kindOf, levelOf, seatsOf, desired, running, allowed, throughput } = this;
     const { cachedT, cachedDecay, cachedHold, cachedAvgRunning, cachedAvgStarted, cachedTimeoutShare, avgExecuting } = this;
     const { memberStart, members, levelGroupStart, levelGroups } = this;
     const succeeded = out.succeeded;
     const timedOut = out.timedOut;
     const queueWaitS = out.queueWaitS;
     const up = this.up;
-    const tau = calib.requestTimeoutS;
+    const tau = this.requestTimeoutS;
     const slowdown = Math.max(1, this.cpuUtilization) * gcSlowdown(this.memoryUtilization);
     this.slowdown = slowdown;
     const n = this.n;
     const nLevels = limits.length;
     const levelDesiredSeats = this.levelDesiredSeats;
-    levelDesiredSeats.fill(0);
     const levelRunningSeats = this.levelRunningSeats;
-    levelRunningSeats.fill(0);
+    for (let l = 0; l < nLevels; l++) {
+      levelDesiredSeats[l] = 0;
+      levelRunningSeats[l] = 0;
+    }
     for (let i = 0; i < n; i++) {
       const e0 = executing[i] ?? 0;
       const q = queued[i] ?? 0;
@@ -435,7 +484,7 @@ export class ControlPlane {
       let capacity = Number.POSITIVE_INFINITY;
       if (!lim.exempt) {
         const others = held - (want[l] ?? 0);
-        capacity = Math.max(lim.guaranteedSeats, Math.min(lim.maxSeatsWithBorrowing, calib.seats - others)) * up;
+        capacity = Math.max(lim.guaranteedSeats, Math.min(lim.maxSeatsWithBorrowing, this.seatsPerServer - others)) * up;
       }
       this.fairShare(gFrom, gTo, Math.max(0, capacity - (levelRunningSeats[l] ?? 0)));
       let levelSeats = 0;
@@ -479,12 +528,12 @@ export class ControlPlane {
     }
     for (let k = 0; k < this.watchClasses.length; k++) {
       const i = this.watchClasses[k] ?? 0;
-      cpuDemand += (watchers[i] ?? 0) * (this.watchEventsOf[i] ?? 0) * calib.watchEventSeconds;
+      cpuDemand += (watchers[i] ?? 0) * (this.watchEventsOf[i] ?? 0) * this.watchEventSeconds;
     }
-    this.seatUtilization = usedSeats / (calib.seats * up);
-    this.cpuUtilization = cpuDemand / (calib.cores * up);
+    this.seatUtilization = usedSeats / (this.seatsPerServer * up);
+    this.cpuUtilization = cpuDemand / (this.coresPerServer * up);
     const drops = this.levelDrops;
-    drops.fill(0);
+    for (let l = 0; l < nLevels; l++) drops[l] = 0;
     const rejected = out.rejected;
     for (let i = 0; i < n; i++) {
       const l = levelOf[i] ?? 0;
@@ -567,7 +616,7 @@ export class ControlPlane {
    * members are members[mFrom .. mTo).
    */
   private enforceQueueLimits(g: number, mFrom: number, mTo: number, lim: LevelLimits, up: number, dt: number): void {
-    const { queued, out, calib, members, throughput } = this;
+    const { queued, out, members, throughput } = this;
     const queueWaitS = out.queueWaitS;
     let q = 0;
     let rate = 0;
@@ -581,7 +630,7 @@ export class ControlPlane {
       return;
     }
     const cap = lim.queueCapacity === 0 ? 0 : Math.min((this.groupFlows[g] ?? 1) * lim.perFlowQueueCapacity, lim.queueCapacity) * up;
-    const limitS = calib.queueWaitLimitS;
+    const limitS = this.queueWaitLimitS;
     // FIFO: whatever would wait past the limit is rejected; with nothing being served the queue ages out.
     const keepByWait = rate > 1e-9 ? rate * limitS : q * Math.max(0, 1 - dt / limitS);
     const keep = Math.min(q, cap, keepByWait);
@@ -602,13 +651,13 @@ export class ControlPlane {
 
   /** Heap per server: resident + executing requests' memory; past the limit every server is OOM-killed. */
   private checkMemory(nowS: number): void {
-    const { executing, calib, avgExecuting, memoryOf } = this;
+    const { executing, avgExecuting, memoryOf } = this;
     const n = this.n;
     let bytes = 0;
     for (let i = 0; i < n; i++) bytes += (avgExecuting[i] ?? 0) * (memoryOf[i] ?? 0);
     const up = Math.max(1, this.up);
     const perServer = this.residentBytes + bytes / up;
-    const limit = calib.memoryGiB * GiB;
+    const limit = this.memoryLimitBytes;
     this.memoryUtilization = perServer / limit;
     if (perServer <= limit) return;
     this.oomKills += 1;
@@ -620,7 +669,7 @@ export class ControlPlane {
       this.out.succeeded[i] = 0;
       this.out.timedOut[i] = 0;
       this.out.failedDown[i] = (this.out.failedDown[i] ?? 0) + lost;
-      if (this.retriesOf[i] && this.kindOf[i] !== kindRelist) this.retryLines.add(i, lost * retryShare, calib.restartS);
+      if (this.retriesOf[i] && this.kindOf[i] !== kindRelist) this.retryLines.add(i, lost * retryShare, this.restartS);
       executing[i] = 0;
       this.queued[i] = 0;
     }
@@ -628,9 +677,9 @@ export class ControlPlane {
     // and the first one back takes the whole cluster's retries alone.
     this.upAtS.forEach((t, i) => {
       if (t > nowS) return;
-      const back = nowS + calib.restartS * (0.75 + 0.75 * this.rng.next());
+      const back = nowS + this.restartS * (0.75 + 0.75 * this.rng.next());
       this.upAtS[i] = back;
-      this.cacheReadyAtS[i] = back + calib.watchCacheInitS;
+      this.cacheReadyAtS[i] = back + this.watchCacheInitS;
     });
     this.relistPending = true;
     this.upCountAtS = Number.NaN;

@@ -67,17 +67,42 @@ export function pipelineActor(scenario: Scenario): FleetActor | undefined {
   };
 }
 
+/**
+ * Offsets in a cluster's row of SeriesRecorder.figures: the sampling window's accumulators, then the peaks
+ * over the run.
+ */
+const accSeat = 0;
+const accRejected = 1;
+const accErr = 2;
+const accCpu = 3;
+const accMem = 4;
+const accP99 = 5;
+const peakSeat = 6;
+const peakErr = 7;
+const peakRejected = 8;
+const peakMem = 9;
+const peakCpu = 10;
+const peakP99 = 11;
+const figureCount = 12;
+
 /** Per-cluster series at the sampling resolution, and per-cluster peaks at full resolution. */
 class SeriesRecorder {
   readonly tS: number[] = [];
   readonly fleetErrorRatio: number[] = [];
   readonly series: ClusterSeries[];
-  readonly peaks: Figures[];
-  private readonly acc: Figures[];
+  /**
+   * Every cluster's window figures and peaks, a row of figureCount per cluster: the recorder updates all
+   * of them for every cluster every step, and one row sits in two cache lines where objects per cluster
+   * were scattered over the heap.
+   */
+  private readonly figures: Float64Array;
   private count = 0;
   private fleetErr = 0;
   private readonly p99Version: Float64Array;
   private readonly p99Last: Float64Array;
+  /** Last value rounded per cluster and series, and what it rounded to (see rounded). */
+  private readonly lastIn: Float64Array;
+  private readonly lastOut: Float64Array;
 
   constructor(
     private readonly fleet: FleetSim,
@@ -92,10 +117,26 @@ class SeriesRecorder {
       cpuUtilization: doubles(),
       memoryUtilization: doubles(),
     }));
-    this.peaks = fleet.clusters.map(zeroFigures);
-    this.acc = fleet.clusters.map(zeroFigures);
+    this.figures = new Float64Array(fleet.clusters.length * figureCount);
     this.p99Version = new Float64Array(fleet.clusters.length).fill(-1);
+    // NaN matches nothing, so every series' first sample is rounded afresh.
+    this.lastIn = new Float64Array(fleet.clusters.length * seriesCount).fill(Number.NaN);
+    this.lastOut = new Float64Array(fleet.clusters.length * seriesCount);
     this.p99Last = new Float64Array(fleet.clusters.length);
+  }
+
+  /** Cluster i's peaks over the run. */
+  peak(i: number): Figures {
+    const f = this.figures;
+    const at = i * figureCount;
+    return {
+      seat: f[at + peakSeat] ?? 0,
+      p99: f[at + peakP99] ?? 0,
+      err: f[at + peakErr] ?? 0,
+      rejected: f[at + peakRejected] ?? 0,
+      mem: f[at + peakMem] ?? 0,
+      cpu: f[at + peakCpu] ?? 0,
+    };
   }
 
   step(tS: number): void {
@@ -104,32 +145,37 @@ class SeriesRecorder {
     this.fleetErr += fleet.fleetErrorRatio;
     const sampleNow = this.count === this.sampleEvery;
     const clusters = fleet.clusters;
+    const f = this.figures;
     for (let i = 0; i < clusters.length; i++) {
       const c = clusters[i];
-      const a = this.acc[i];
-      const p = this.peaks[i];
-      if (!c || !a || !p) continue;
+      if (!c) continue;
       const r = c.readings;
-      a.seat += r.seatUtilization;
-      a.rejected += r.rejected429;
-      a.err += r.errorRatio;
-      if (r.cpuUtilization > a.cpu) a.cpu = r.cpuUtilization;
-      if (r.memoryUtilization > a.mem) a.mem = r.memoryUtilization;
-      if (r.seatUtilization > p.seat) p.seat = r.seatUtilization;
-      if (r.errorRatio > p.err) p.err = r.errorRatio;
-      p.rejected += r.rejected429;
-      if (r.memoryUtilization > p.mem) p.mem = r.memoryUtilization;
-      if (r.cpuUtilization > p.cpu) p.cpu = r.cpuUtilization;
+      const at = i * figureCount;
+      const seat = r.seatUtilization;
+      const rejected = r.rejected429;
+      const err = r.errorRatio;
+      const cpu = r.cpuUtilization;
+      const mem = r.memoryUtilization;
+      f[at + accSeat] = (f[at + accSeat] ?? 0) + seat;
+      f[at + accRejected] = (f[at + accRejected] ?? 0) + rejected;
+      f[at + accErr] = (f[at + accErr] ?? 0) + err;
+      if (cpu > (f[at + accCpu] ?? 0)) f[at + accCpu] = cpu;
+      if (mem > (f[at + accMem] ?? 0)) f[at + accMem] = mem;
+      if (seat > (f[at + peakSeat] ?? 0)) f[at + peakSeat] = seat;
+      if (err > (f[at + peakErr] ?? 0)) f[at + peakErr] = err;
+      f[at + peakRejected] = (f[at + peakRejected] ?? 0) + rejected;
+      if (mem > (f[at + peakMem] ?? 0)) f[at + peakMem] = mem;
+      if (cpu > (f[at + peakCpu] ?? 0)) f[at + peakCpu] = cpu;
       // p99 is costly (a bisection over the classes' latency mixture): read at sample times, and only
       // recomputed when the cluster's state moved since the last reading.
       if (sampleNow) {
         if (this.p99Version[i] !== c.version) {
           this.p99Version[i] = c.version;
-          this.p99Last[i] = r.down ? c.controlPlane.calibration.requestTimeoutS : p99LatencyS(c.cp, c.cp.slowdown);
+          this.p99Last[i] = r.down ? c.cp.requestTimeoutS : p99LatencyS(c.cp, c.cp.slowdown);
         }
         const lat = this.p99Last[i] ?? 0;
-        a.p99 = Math.max(a.p99, lat);
-        p.p99 = Math.max(p.p99, lat);
+        f[at + accP99] = Math.max(f[at + accP99] ?? 0, lat);
+        f[at + peakP99] = Math.max(f[at + peakP99] ?? 0, lat);
       }
     }
     if (!sampleNow) return;
@@ -139,29 +185,40 @@ class SeriesRecorder {
     this.fleetErrorRatio.push(round(this.fleetErr / n));
     for (let i = 0; i < clusters.length; i++) {
       const c = clusters[i];
-      const a = this.acc[i];
       const s = this.series[i];
-      if (!c || !a || !s) continue;
-      s.seatUtilization.push(round(a.seat / n));
-      s.apiP99LatencyS.push(round(a.p99));
-      s.rejected429PerS.push(round(a.rejected / windowS));
-      s.dnsFailureRatio.push(round(c.readings.dnsFailureRatio));
-      s.errorRatio.push(round(a.err / n));
-      s.cpuUtilization.push(round(a.cpu));
-      s.memoryUtilization.push(round(a.mem));
-      a.seat = 0;
-      a.rejected = 0;
-      a.err = 0;
-      a.cpu = 0;
-      a.mem = 0;
-      a.p99 = 0;
+      if (!c || !s) continue;
+      const fa = i * figureCount;
+      const at = i * seriesCount;
+      s.seatUtilization.push(this.rounded(at, (f[fa + accSeat] ?? 0) / n));
+      s.apiP99LatencyS.push(this.rounded(at + 1, f[fa + accP99] ?? 0));
+      s.rejected429PerS.push(this.rounded(at + 2, (f[fa + accRejected] ?? 0) / windowS));
+      s.dnsFailureRatio.push(this.rounded(at + 3, c.readings.dnsFailureRatio));
+      s.errorRatio.push(this.rounded(at + 4, (f[fa + accErr] ?? 0) / n));
+      s.cpuUtilization.push(this.rounded(at + 5, f[fa + accCpu] ?? 0));
+      s.memoryUtilization.push(this.rounded(at + 6, f[fa + accMem] ?? 0));
+      for (let k = accSeat; k <= accP99; k++) f[fa + k] = 0;
     }
     this.count = 0;
     this.fleetErr = 0;
   }
+
+  /**
+   * round(x) for entry `at` (cluster × series): a series mostly repeats its last value (a settled cluster
+   * samples the same figures for hours), and round's logarithm and power cost more than the comparison.
+   */
+  private rounded(at: number, x: number): number {
+    if (x === this.lastIn[at]) return this.lastOut[at] ?? 0;
+    const r = round(x);
+    this.lastIn[at] = x;
+    this.lastOut[at] = r;
+    return r;
+  }
 }
 
-/** A cluster's peaks over the run, or its figures accumulated over a sampling window. */
+/** Series per cluster (the fields of ClusterSeries). */
+const seriesCount = 7;
+
+/** A cluster's peaks over the run. */
 interface Figures {
   seat: number;
   p99: number;
@@ -169,21 +226,6 @@ interface Figures {
   rejected: number;
   mem: number;
   cpu: number;
-}
-
-/**
- * Zeroed figures, built from fractions first: V8 then keeps every field a double from the start instead
- * of changing the objects' shape (and deoptimising the recorder) as each field first turns fractional.
- */
-function zeroFigures(): Figures {
-  const f = { seat: Number.NaN, p99: Number.NaN, err: Number.NaN, rejected: Number.NaN, mem: Number.NaN, cpu: Number.NaN };
-  f.seat = 0;
-  f.p99 = 0;
-  f.err = 0;
-  f.rejected = 0;
-  f.mem = 0;
-  f.cpu = 0;
-  return f;
 }
 
 /**
@@ -206,22 +248,22 @@ function round(x: number): number {
 function buildResult(scenario: Scenario, fleet: FleetSim, rec: SeriesRecorder, policy: string | null): SimResult {
   const clusters: ClusterSummary[] = fleet.clusters.map((c, i) => {
     const d = fleet.detectors[i];
-    const p = rec.peaks[i];
+    const p = rec.peak(i);
     return {
       name: c.name,
       nodes: c.initialNodes,
       saturated: d?.everSaturated ?? false,
-      peakSeatUtilization: round(p?.seat ?? 0),
-      peakApiP99LatencyS: round(p?.p99 ?? 0),
-      rejected429Total: Math.round(p?.rejected ?? 0),
+      peakSeatUtilization: round(p.seat),
+      peakApiP99LatencyS: round(p.p99),
+      rejected429Total: Math.round(p.rejected),
       saturatedAtS: d?.saturatedAtS ?? null,
       dnsFailureStartS: d?.dnsFailureStartS ?? null,
-      peakErrorRatio: round(p?.err ?? 0),
+      peakErrorRatio: round(p.err),
       adminLockedOutS: Math.round(d?.lockedOutTotalS ?? 0),
       recoveredAtS: d?.impacted ? (d.recoveredAtS ?? null) : null,
       oomKills: c.cp.oomKills,
-      peakMemoryUtilization: round(p?.mem ?? 0),
-      peakCpuUtilization: round(p?.cpu ?? 0),
+      peakMemoryUtilization: round(p.mem),
+      peakCpuUtilization: round(p.cpu),
     };
   });
   const saturated = clusters.filter((c) => c.saturated);

@@ -157,16 +157,15 @@ export class FleetSim {
     const dt = this.scenario.stepS;
     let shiftedWeight = 0;
     let receiverWeight = 0;
-    for (const c of this.clusters) {
-      c.step(tS);
-      if (c.trafficShifted) shiftedWeight += c.config.trafficWeight;
-      else receiverWeight += c.config.trafficWeight;
-    }
     const clusters = this.clusters;
+    // One pass: a cluster's detector reads only that cluster's readings.
     for (let i = 0; i < clusters.length; i++) {
       const c = clusters[i];
       const det = this.detectors[i];
       if (!c || !det) continue;
+      c.step(tS);
+      if (c.trafficShifted) shiftedWeight += c.config.trafficWeight;
+      else receiverWeight += c.config.trafficWeight;
       // A skipped step left the readings as they were; a detector with nothing pending has nothing to do.
       if (!c.steppedLast && det.idle) continue;
       const events = det.update(tS, dt, c.readings);

@@ -14,8 +14,8 @@ let serviceS = new Float64Array(16);
  * their wait. Solved by bisection on the mixture's tail.
  */
 export function p99LatencyS(cp: ControlPlane, slowdown: number): number {
-  const { classes, out, calib } = cp;
-  const tau = calib.requestTimeoutS;
+  const { classes, out } = cp;
+  const tau = cp.requestTimeoutS;
   let total = 0;
   for (let i = 0; i < classes.length; i++) {
     if (classes[i]?.kind === 'watch') continue;
@@ -40,22 +40,26 @@ export function p99LatencyS(cp: ControlPlane, slowdown: number): number {
     ok[m] = o;
     timedOut[m] = t;
     rejected[m] = r;
-    serviceS[m] = c.cost.serviceS * slowdown;
+    serviceS[m] = cp.serviceTimeS(i) * slowdown;
     m++;
   }
   let lo = 0;
-  let hi = tau + calib.queueWaitLimitS;
-  if (tail(m, hi, tau) > target) return hi;
+  let hi = tau + cp.queueWaitLimitS;
+  if (tailExceeds(m, hi, tau, target)) return hi;
   for (let k = 0; k < 16; k++) {
     const mid = (lo + hi) / 2;
-    if (tail(m, mid, tau) > target) lo = mid;
+    if (tailExceeds(m, mid, tau, target)) lo = mid;
     else hi = mid;
   }
   return hi;
 }
 
-/** Requests of the first `m` gathered classes that took longer than `x`. */
-function tail(m: number, x: number, tau: number): number {
+/**
+ * Whether more than `target` requests of the first `m` gathered classes took longer than `x`. Every term
+ * is non-negative, and adding a non-negative number never lowers a rounded sum: once the partial sum is
+ * past the target the whole one is too, so the rest (and its exponentials) need not be summed.
+ */
+function tailExceeds(m: number, x: number, tau: number, target: number): boolean {
   let sum = 0;
   for (let j = 0; j < m; j++) {
     const wait = waitS[j] ?? 0;
@@ -63,6 +67,7 @@ function tail(m: number, x: number, tau: number): number {
     if (o > 0) sum += x < wait ? o : o * Math.exp(-(x - wait) / (serviceS[j] ?? 0));
     if (x < wait + tau) sum += timedOut[j] ?? 0;
     if (x < wait) sum += rejected[j] ?? 0;
+    if (sum > target) return true;
   }
-  return sum;
+  return false;
 }

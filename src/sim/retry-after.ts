@@ -18,6 +18,9 @@ export class RetryAfterTracker {
 
   /** Records `drops` rejections during a step of `stepS` seconds ending at `nowS`. */
   record(drops: number, stepS: number, nowS: number): void {
+    // Nothing dropped now or in the ring, at the floor: the step would only turn the cursor of an all-zero
+    // ring (which makes no difference to any window) and leave Retry-After at 1. The usual case by far.
+    if (drops === 0 && this.nonZero === 0 && this.retryAfter === 1 && stepS === this.stepS && this.drops.length !== 0) return;
     if (this.drops.length === 0 || stepS !== this.stepS) {
       // The ring covers the longest window (maxS) in steps of the caller's size.
       this.stepS = stepS;
@@ -40,9 +43,15 @@ export class RetryAfterTracker {
 
   /** Drops recorded in the last `windowS` seconds (whole steps, at least one). */
   private dropsInLast(windowS: number): number {
-    const steps = Math.min(this.drops.length, Math.max(1, Math.round(windowS / this.stepS)));
+    const drops = this.drops;
+    const steps = Math.min(drops.length, Math.max(1, Math.round(windowS / this.stepS)));
     let sum = 0;
-    for (let k = 0; k < steps; k++) sum += this.drops[(this.cursor - k + this.drops.length) % this.drops.length] ?? 0;
+    // Newest first, wrapping from the ring's start to its end (the same order as ever: the sum is exact).
+    let j = this.cursor;
+    for (let k = 0; k < steps; k++) {
+      sum += drops[j] ?? 0;
+      j = j === 0 ? drops.length - 1 : j - 1;
+    }
     return sum;
   }
 
