@@ -16,8 +16,17 @@ import { loadScenario, type Scenario } from './scenario.js';
  */
 function smallIncident(): Scenario {
   const full = loadScenario(join(import.meta.dirname, '..', '..', 'scenarios', 'incident-2024-12-11.yaml'));
-  const keep = new Set(['staging-us-west', 'prod-us-east-01', 'prod-us-east-02', 'prod-us-east-03', 'prod-eu-01', 'prod-eu-02']);
-  const rollout = full.rollout ? { ...full.rollout, order: full.rollout.order.filter((n) => keep.has(n)) } : undefined;
+  const keep = new Set([
+    'staging-us-west',
+    'prod-us-east-01',
+    'prod-us-east-02',
+    'prod-us-east-03',
+    'prod-eu-01',
+    'prod-eu-02',
+  ]);
+  const rollout = full.rollout
+    ? { ...full.rollout, order: full.rollout.order.filter((n) => keep.has(n)) }
+    : undefined;
   const block = full.operator.find((a) => a.action === 'block-admin-api');
   const unblock = full.operator.find((a) => a.action === 'unblock-admin-api');
   assert.ok(block && unblock);
@@ -34,7 +43,10 @@ void describe('orbit replay', () => {
       orbitReplay.enabled = true;
       const before = orbitReplay.replayedSteps;
       const replayed = JSON.stringify(simulate(scenario));
-      assert.ok(orbitReplay.replayedSteps - before > 1000, `replayed ${orbitReplay.replayedSteps - before} steps`);
+      assert.ok(
+        orbitReplay.replayedSteps - before > 1000,
+        `replayed ${orbitReplay.replayedSteps - before} steps`,
+      );
       assert.equal(replayed, simulated);
     } finally {
       orbitReplay.enabled = true;

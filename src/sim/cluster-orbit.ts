@@ -141,10 +141,13 @@ export class Orbit {
   private compact(base: Float64Array): void {
     const phases = this.phases.slice(0, this.period);
     const varying: number[] = [];
-    for (let j = 0; j < base.length; j++) if (phases.some((p) => !Object.is(p.state[j], base[j]))) varying.push(j);
+    for (let j = 0; j < base.length; j++)
+      if (phases.some((p) => !Object.is(p.state[j], base[j]))) varying.push(j);
     this.varying = Int32Array.from(varying);
     this.varyingValues = new Float64Array(phases.length * varying.length);
-    phases.forEach((p, k) => varying.forEach((j, m) => (this.varyingValues[k * varying.length + m] = p.state[j] ?? 0)));
+    phases.forEach((p, k) =>
+      varying.forEach((j, m) => (this.varyingValues[k * varying.length + m] = p.state[j] ?? 0)),
+    );
   }
 
   /** Index of the phase the next replayed step restores. */
@@ -166,7 +169,13 @@ export class Orbit {
   private phaseBuffer(k: number): Float64Array {
     let p = this.phases[k];
     if (!p) {
-      p = { state: new Float64Array(this.stateLength), readings: null, dnsReading: null, missRatio: Number.NaN, nodeCacheFull: true };
+      p = {
+        state: new Float64Array(this.stateLength),
+        readings: null,
+        dnsReading: null,
+        missRatio: Number.NaN,
+        nodeCacheFull: true,
+      };
       this.phases[k] = p;
     }
     return p.state;

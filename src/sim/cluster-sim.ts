@@ -1,7 +1,12 @@
 import { levelLimits, type LevelLimits } from '../cost/apf-capacity.js';
 import { baselineFlows, changeFlows, type FlowSpec } from '../cost/flows.js';
 import { costFlows, residentMemoryBytes, type ControlPlaneSpec } from '../cost/steady-state.js';
-import { serviceAccountIdentity, type FlowSchema, type PriorityLevel, type RequestIdentity } from '../model/apf.js';
+import {
+  serviceAccountIdentity,
+  type FlowSchema,
+  type PriorityLevel,
+  type RequestIdentity,
+} from '../model/apf.js';
 import { findResource, objectCount, type ClusterShape } from '../model/resources.js';
 import { replicasFor } from '../model/api-profile.js';
 import { ControlPlane } from './control-plane.js';
@@ -67,7 +72,20 @@ export interface ClusterReadings {
  */
 function initialReadings(): ClusterReadings {
   const n = Number.NaN;
-  const r = { seatUtilization: n, cpuUtilization: n, memoryUtilization: n, rejected429: n, containedRejected429: n, timedOut: n, down: false, dnsFailureRatio: n, errorRatio: n, oncallSuccess: n, othersFailed: n, othersArrived: n };
+  const r = {
+    seatUtilization: n,
+    cpuUtilization: n,
+    memoryUtilization: n,
+    rejected429: n,
+    containedRejected429: n,
+    timedOut: n,
+    down: false,
+    dnsFailureRatio: n,
+    errorRatio: n,
+    oncallSuccess: n,
+    othersFailed: n,
+    othersArrived: n,
+  };
   r.seatUtilization = 0;
   r.cpuUtilization = 0;
   r.memoryUtilization = 0;
@@ -124,7 +142,14 @@ export class ClusterSim {
   private readonly lookupIndex: number;
   // Fractions from the start (set to their values in the constructor) so that V8 keeps them as doubles
   // rather than changing every cluster's hidden class when the first rollout step makes them fractional.
-  readonly change: ChangeState = { applied: false, nodeShare: Number.NaN, ready: Number.NaN, deleting: false, fenced: false, quarantined: false };
+  readonly change: ChangeState = {
+    applied: false,
+    nodeShare: Number.NaN,
+    ready: Number.NaN,
+    deleting: false,
+    fenced: false,
+    quarantined: false,
+  };
   adminApiBlocked = false;
   trafficShifted = false;
   readings: ClusterReadings;
@@ -182,7 +207,11 @@ export class ClusterSim {
     this.quarantineIdentity = extra.quarantineIdentity;
     const shape = this.shape();
     const costed = costFlows(this.flows(shape), shape, this.controlPlane);
-    this.limits = levelLimits(this.controlPlane.priorityLevels, this.controlPlane.calibration.seats, this.controlPlane.calibration.maxListSeats);
+    this.limits = levelLimits(
+      this.controlPlane.priorityLevels,
+      this.controlPlane.calibration.seats,
+      this.controlPlane.calibration.maxListSeats,
+    );
     this.classes = buildClasses(costed, this.limits);
     const n = this.classes.length;
     this.baseRate = new Float64Array(n);
@@ -196,7 +225,9 @@ export class ClusterSim {
     this.changeWatch = new Uint8Array(n);
     this.routeOf = new Uint8Array(n);
     this.blockableMask = new Uint8Array(n);
-    this.othersMask = Uint8Array.from(this.classes, (c) => (c.id.startsWith('change:') || c.kind === 'watch' ? 0 : 1));
+    this.othersMask = Uint8Array.from(this.classes, (c) =>
+      c.id.startsWith('change:') || c.kind === 'watch' ? 0 : 1,
+    );
     this.classes.forEach((c, i) => {
       // The block cuts the nodes' workloads (kubelets, DaemonSets) off the API; CoreDNS stays allow-listed.
       if (c.origin === 'node' || c.origin === 'change') this.blockableMask[i] = 1;
@@ -207,14 +238,26 @@ export class ClusterSim {
       if (c.kind === 'watch') this.changeWatch[i] = 1;
       if (c.kind === 'stream' && call?.everySeconds) this.changePerPodRate[i] = 1 / call.everySeconds;
     });
-    this.changeStreams = Int32Array.from(this.classes.flatMap((_, i) => (this.changePerPodRate[i] ? [i] : [])));
+    this.changeStreams = Int32Array.from(
+      this.classes.flatMap((_, i) => (this.changePerPodRate[i] ? [i] : [])),
+    );
     this.changeWatches = Int32Array.from(this.classes.flatMap((_, i) => (this.changeWatch[i] ? [i] : [])));
-    this.changeRelists = this.classes.flatMap((c, i) => (c.kind === 'relist' && c.relistOf !== null && this.changeClass[c.relistOf] ? [i] : []));
+    this.changeRelists = this.classes.flatMap((c, i) =>
+      c.kind === 'relist' && c.relistOf !== null && this.changeClass[c.relistOf] ? [i] : [],
+    );
     this.oncallIndex = this.classes.findIndex((c) => c.id === 'oncall');
     this.controllerIndex = this.classes.findIndex((c) => c.id === controllerFlowId);
     this.lookupIndex = this.classes.findIndex((c) => c.id === 'coredns-lookup');
     this.setBaseRates(costed.map((f) => f.spec));
-    this.cp = new ControlPlane(this.classes, this.limits, this.controlPlane.calibration, this.controlPlane.apiServers, residentMemoryBytes(shape, this.controlPlane.calibration), stepS, rng.fork('apiservers'));
+    this.cp = new ControlPlane(
+      this.classes,
+      this.limits,
+      this.controlPlane.calibration,
+      this.controlPlane.apiServers,
+      residentMemoryBytes(shape, this.controlPlane.calibration),
+      stepS,
+      rng.fork('apiservers'),
+    );
     this.dns = new ClusterDns(config.dns, config.dataPlane, stepS, this.serviceNames(shape));
     this.orbit = new Orbit(this.orbitStateLength());
     this.readings = initialReadings();
@@ -244,13 +287,22 @@ export class ClusterSim {
 
   /** Baseline flows, CoreDNS's API lookups, and the change's calls (at full size; rates scale with ready pods). */
   private flows(shape: ClusterShape): FlowSpec[] {
-    const flows = baselineFlows(shape, { corednsReplicas: this.config.dns.corednsReplicas, oncallUsers: this.config.oncallUsers });
+    const flows = baselineFlows(shape, {
+      corednsReplicas: this.config.dns.corednsReplicas,
+      oncallUsers: this.config.oncallUsers,
+    });
     flows.push({
       id: 'coredns-lookup',
       identity: serviceAccountIdentity('kube-system', 'coredns'),
       // A name lookup asks for the service's endpoint slices (a label-selected, namespaced LIST, consistent
       // read): cache-served, so it also gets "storage initializing" 429s after an API server restart.
-      call: { verb: 'list', resource: 'endpointslices', scope: 'namespace', resourceVersion: '', everySeconds: 1 },
+      call: {
+        verb: 'list',
+        resource: 'endpointslices',
+        scope: 'namespace',
+        resourceVersion: '',
+        everySeconds: 1,
+      },
       ratePerS: 0,
       flowCount: 1,
       origin: 'dns',
@@ -259,10 +311,12 @@ export class ClusterSim {
     if (this.changeSpec && this.fenceIdentity) {
       // The same calls once more under an identity only the fence's FlowSchema matches: the simulator's way
       // to switch the change's routing at run time (in a cluster, creating the FlowSchema does that).
-      for (const f of changeFlows(this.changeSpec, 1, this.fenceIdentity)) flows.push({ ...f, id: `${f.id}${fencedSuffix}` });
+      for (const f of changeFlows(this.changeSpec, 1, this.fenceIdentity))
+        flows.push({ ...f, id: `${f.id}${fencedSuffix}` });
     }
     if (this.changeSpec && this.quarantineIdentity) {
-      for (const f of changeFlows(this.changeSpec, 1, this.quarantineIdentity)) flows.push({ ...f, id: `${f.id}${quarantinedSuffix}` });
+      for (const f of changeFlows(this.changeSpec, 1, this.quarantineIdentity))
+        flows.push({ ...f, id: `${f.id}${quarantinedSuffix}` });
     }
     if (this.controllerIdentity) {
       // A rollout controller's own requests: it reads the change's status every few seconds [U: 0.2/s]. Its
@@ -288,7 +342,8 @@ export class ClusterSim {
       if (c?.kind === 'watch') this.watchers[i] = spec.ratePerS;
       else this.baseRate[i] = spec.ratePerS;
     }
-    for (let i = 0; i < this.classes.length; i++) this.baseArrivals[i] = this.changeClass[i] ? 0 : (this.baseRate[i] ?? 0) * this.stepS;
+    for (let i = 0; i < this.classes.length; i++)
+      this.baseArrivals[i] = this.changeClass[i] ? 0 : (this.baseRate[i] ?? 0) * this.stepS;
   }
 
   /** Re-costs every class for the current shape (after nodes or API servers change). */
@@ -454,12 +509,24 @@ export class ClusterSim {
   /** Looks for (and records) a periodic orbit after a simulated step; see Orbit. */
   private trackOrbit(nowS: number, changing: boolean): void {
     const r = this.readings;
-    if (!orbitReplay.enabled || changing || r.down || r.rejected429 !== 0 || this.quietSteps !== 0 || !this.cp.isSteady(nowS)) {
+    if (
+      !orbitReplay.enabled ||
+      changing ||
+      r.down ||
+      r.rejected429 !== 0 ||
+      this.quietSteps !== 0 ||
+      !this.cp.isSteady(nowS)
+    ) {
       this.orbit.reset();
       return;
     }
     const dnsReading = this.dns.reading;
-    const into = this.orbit.observe(r.cpuUtilization, r.memoryUtilization, r.othersArrived, dnsReading.apiLookupsPerS);
+    const into = this.orbit.observe(
+      r.cpuUtilization,
+      r.memoryUtilization,
+      r.othersArrived,
+      dnsReading.apiLookupsPerS,
+    );
     if (!into) return;
     if (!this.cp.isRetryRingEmpty()) {
       this.orbit.reset();
@@ -597,7 +664,15 @@ export class ClusterSim {
       if (Math.abs(now - before) > 1e-9 * Math.max(1, now)) stationary = false;
       this.lastExecuting[i] = now;
     }
-    return stationary && !r.down && r.rejected429 < 1e-9 && !this.cp.hasPendingWork() && this.dns.atRest && !this.cp.isDown(nowS) && !this.cp.isInitializing(nowS);
+    return (
+      stationary &&
+      !r.down &&
+      r.rejected429 < 1e-9 &&
+      !this.cp.hasPendingWork() &&
+      this.dns.atRest &&
+      !this.cp.isDown(nowS) &&
+      !this.cp.isInitializing(nowS)
+    );
   }
 
   /** Drops the change's queued work and scheduled retries: its pods are gone. */

@@ -174,7 +174,11 @@ export class ControlPlane {
     this.stepClear = [5 * n, 9 * n];
     this.downClear = [9 * n, 10 * n + 2 * L];
     // Long enough for the longest wait: a 429's Retry-After, a reflector backoff, or an API server restart.
-    const longestDelayS = Math.max(calib.maxRetryAfterS, clientDefaults.reflectorBackoffMaxS, 2 * calib.restartS);
+    const longestDelayS = Math.max(
+      calib.maxRetryAfterS,
+      clientDefaults.reflectorBackoffMaxS,
+      2 * calib.restartS,
+    );
     this.retryLines = new DelayLines(n, stepS, longestDelayS + 2 * stepS, pendingRetries);
     this.trackers = limits.map(() => new RetryAfterTracker(calib.maxRetryAfterS));
     const groupKeys: string[] = [];
@@ -199,12 +203,16 @@ export class ControlPlane {
     });
     [this.memberStart, this.members] = flatten(groupMembers);
     [this.levelGroupStart, this.levelGroups] = flatten(groupsByLevel);
-    this.kindOf = Uint8Array.from(classes, (c) => (c.kind === 'watch' ? kindWatch : c.kind === 'relist' ? kindRelist : kindStream));
+    this.kindOf = Uint8Array.from(classes, (c) =>
+      c.kind === 'watch' ? kindWatch : c.kind === 'relist' ? kindRelist : kindStream,
+    );
     this.levelOf = Int32Array.from(classes, (c) => c.levelIndex);
     this.retriesOf = Uint8Array.from(classes, (c) => (c.retries ? 1 : 0));
     this.relistOf = Int32Array.from(classes, (c) => c.relistOf ?? -1);
     this.watchClasses = Int32Array.from(classes.flatMap((c, i) => (c.kind === 'watch' ? [i] : [])));
-    this.relistClasses = Int32Array.from(classes.flatMap((c, i) => (c.kind === 'relist' && c.relistOf !== null ? [i] : [])));
+    this.relistClasses = Int32Array.from(
+      classes.flatMap((c, i) => (c.kind === 'relist' && c.relistOf !== null ? [i] : [])),
+    );
     this.seatsOf = new Float64Array(n);
     this.serviceSOf = new Float64Array(n);
     this.cpuPerServiceS = new Float64Array(n);
@@ -298,7 +306,8 @@ export class ControlPlane {
   /** True while some answering server still re-initialises its watch cache. */
   isInitializing(nowS: number): boolean {
     const upAtS = this.upAtS;
-    for (let i = 0; i < upAtS.length; i++) if ((upAtS[i] ?? 0) <= nowS && (this.cacheReadyAtS[i] ?? 0) > nowS) return true;
+    for (let i = 0; i < upAtS.length; i++)
+      if ((upAtS[i] ?? 0) <= nowS && (this.cacheReadyAtS[i] ?? 0) > nowS) return true;
     return false;
   }
 
@@ -331,7 +340,12 @@ export class ControlPlane {
 
   /** Schedules informer relists spread over the reflector backoff (0.8–30 s, §2.4). */
   scheduleRelist(classIndex: number, watchers: number): void {
-    this.retryLines.spread(classIndex, watchers, clientDefaults.reflectorBackoffMinS, clientDefaults.reflectorBackoffMaxS);
+    this.retryLines.spread(
+      classIndex,
+      watchers,
+      clientDefaults.reflectorBackoffMinS,
+      clientDefaults.reflectorBackoffMaxS,
+    );
   }
 
   /**
@@ -408,8 +422,28 @@ export class ControlPlane {
    */
   private serve(nowS: number, watchers: Float64Array): void {
     const dt = this.stepS;
-    const { queued, executing, out, limits, kindOf, levelOf, seatsOf, desired, running, allowed, throughput } = this;
-    const { cachedT, cachedDecay, cachedHold, cachedAvgRunning, cachedAvgStarted, cachedTimeoutShare, avgExecuting } = this;
+    const {
+      queued,
+      executing,
+      out,
+      limits,
+      kindOf,
+      levelOf,
+      seatsOf,
+      desired,
+      running,
+      allowed,
+      throughput,
+    } = this;
+    const {
+      cachedT,
+      cachedDecay,
+      cachedHold,
+      cachedAvgRunning,
+      cachedAvgStarted,
+      cachedTimeoutShare,
+      avgExecuting,
+    } = this;
     const { memberStart, members, levelGroupStart, levelGroups } = this;
     const succeeded = out.succeeded;
     const timedOut = out.timedOut;
@@ -484,7 +518,9 @@ export class ControlPlane {
       let capacity = Number.POSITIVE_INFINITY;
       if (!lim.exempt) {
         const others = held - (want[l] ?? 0);
-        capacity = Math.max(lim.guaranteedSeats, Math.min(lim.maxSeatsWithBorrowing, this.seatsPerServer - others)) * up;
+        capacity =
+          Math.max(lim.guaranteedSeats, Math.min(lim.maxSeatsWithBorrowing, this.seatsPerServer - others)) *
+          up;
       }
       this.fairShare(gFrom, gTo, Math.max(0, capacity - (levelRunningSeats[l] ?? 0)));
       let levelSeats = 0;
@@ -562,7 +598,17 @@ export class ControlPlane {
    * proportional within a group.
    */
   private fairShare(gFrom: number, gTo: number, capacity: number): void {
-    const { desired, wantSeats, grantSeats, seatsOf, groupFlows, levelGroups, memberStart, members, allowed } = this;
+    const {
+      desired,
+      wantSeats,
+      grantSeats,
+      seatsOf,
+      groupFlows,
+      levelGroups,
+      memberStart,
+      members,
+      allowed,
+    } = this;
     let activeFlows = 0;
     for (let gk = gFrom; gk < gTo; gk++) {
       const g = levelGroups[gk] ?? 0;
@@ -595,7 +641,8 @@ export class ControlPlane {
       if (!satisfiedAny) {
         for (let gk = gFrom; gk < gTo; gk++) {
           const g = levelGroups[gk] ?? 0;
-          if ((wantSeats[g] ?? 0) - (grantSeats[g] ?? 0) > 1e-12) grantSeats[g] = (grantSeats[g] ?? 0) + perFlow * (groupFlows[g] ?? 1);
+          if ((wantSeats[g] ?? 0) - (grantSeats[g] ?? 0) > 1e-12)
+            grantSeats[g] = (grantSeats[g] ?? 0) + perFlow * (groupFlows[g] ?? 1);
         }
         break;
       }
@@ -615,7 +662,14 @@ export class ControlPlane {
    * Rejects what overflows group g's queues (queue-full) or would wait past the limit (time-out); its
    * members are members[mFrom .. mTo).
    */
-  private enforceQueueLimits(g: number, mFrom: number, mTo: number, lim: LevelLimits, up: number, dt: number): void {
+  private enforceQueueLimits(
+    g: number,
+    mFrom: number,
+    mTo: number,
+    lim: LevelLimits,
+    up: number,
+    dt: number,
+  ): void {
     const { queued, out, members, throughput } = this;
     const queueWaitS = out.queueWaitS;
     let q = 0;
@@ -629,7 +683,10 @@ export class ControlPlane {
       for (let m = mFrom; m < mTo; m++) queueWaitS[members[m] ?? 0] = 0;
       return;
     }
-    const cap = lim.queueCapacity === 0 ? 0 : Math.min((this.groupFlows[g] ?? 1) * lim.perFlowQueueCapacity, lim.queueCapacity) * up;
+    const cap =
+      lim.queueCapacity === 0
+        ? 0
+        : Math.min((this.groupFlows[g] ?? 1) * lim.perFlowQueueCapacity, lim.queueCapacity) * up;
     const limitS = this.queueWaitLimitS;
     // FIFO: whatever would wait past the limit is rejected; with nothing being served the queue ages out.
     const keepByWait = rate > 1e-9 ? rate * limitS : q * Math.max(0, 1 - dt / limitS);
@@ -644,7 +701,8 @@ export class ControlPlane {
       queueWaitS[i] = waitS;
       if (dropped > 0) {
         out.rejected[i] = (out.rejected[i] ?? 0) + dropped;
-        if (this.retriesOf[i]) this.retryLines.add(i, dropped * retryShare, this.trackers[this.levelOf[i] ?? 0]?.retryAfterS ?? 1);
+        if (this.retriesOf[i])
+          this.retryLines.add(i, dropped * retryShare, this.trackers[this.levelOf[i] ?? 0]?.retryAfterS ?? 1);
       }
     }
   }
@@ -669,7 +727,8 @@ export class ControlPlane {
       this.out.succeeded[i] = 0;
       this.out.timedOut[i] = 0;
       this.out.failedDown[i] = (this.out.failedDown[i] ?? 0) + lost;
-      if (this.retriesOf[i] && this.kindOf[i] !== kindRelist) this.retryLines.add(i, lost * retryShare, this.restartS);
+      if (this.retriesOf[i] && this.kindOf[i] !== kindRelist)
+        this.retryLines.add(i, lost * retryShare, this.restartS);
       executing[i] = 0;
       this.queued[i] = 0;
     }
@@ -693,7 +752,8 @@ export class ControlPlane {
    */
   isSteady(nowS: number): boolean {
     if (this.relistPending || this.upAtS.length === 0) return false;
-    for (let i = 0; i < this.upAtS.length; i++) if ((this.upAtS[i] ?? 0) > nowS || (this.cacheReadyAtS[i] ?? 0) > nowS) return false;
+    for (let i = 0; i < this.upAtS.length; i++)
+      if ((this.upAtS[i] ?? 0) > nowS || (this.cacheReadyAtS[i] ?? 0) > nowS) return false;
     for (const t of this.trackers) if (!t.noDrops) return false;
     return true;
   }

@@ -67,7 +67,11 @@ export class ClusterDetector {
     // 429s the rollout fence or a quarantine hands the change are them working, not the cluster overloaded.
     const rejected = r.rejected429 - r.containedRejected429;
     const arrived = r.othersArrived + rejected;
-    const overloaded = r.down || r.cpuUtilization >= 1 || r.memoryUtilization >= 1 || (arrived > 0 && rejected / arrived >= 0.01);
+    const overloaded =
+      r.down ||
+      r.cpuUtilization >= 1 ||
+      r.memoryUtilization >= 1 ||
+      (arrived > 0 && rejected / arrived >= 0.01);
 
     if (overloaded) {
       this.clearOnsetS = null;
@@ -92,7 +96,11 @@ export class ClusterDetector {
     if (r.dnsFailureRatio >= healthyRatio && this.dnsFailureStartS === null) {
       this.dnsFailureStartS = tS;
       this.impacted = true;
-      events = withEvent(events, { tS, type: 'dns.failures.started', detail: `${pct(r.dnsFailureRatio)} of lookups failing` });
+      events = withEvent(events, {
+        tS,
+        type: 'dns.failures.started',
+        detail: `${pct(r.dnsFailureRatio)} of lookups failing`,
+      });
     }
 
     // On-call kubectl: smoothed share of requests answered over about a minute.
@@ -110,7 +118,11 @@ export class ClusterDetector {
         this.lockedOut = true;
         this.restoreOnsetS = null;
         this.lockStartS = this.lockOnsetS;
-        events = withEvent(events, { tS: this.lockOnsetS, type: 'admin.lockedout', detail: `kubectl success ${pct(this.oncallDone)}` });
+        events = withEvent(events, {
+          tS: this.lockOnsetS,
+          type: 'admin.lockedout',
+          detail: `kubectl success ${pct(this.oncallDone)}`,
+        });
       }
     } else if (!this.lockedOut) this.lockOnsetS = null;
     if (this.lockedOut && this.oncallDone >= 0.9) {
@@ -124,7 +136,8 @@ export class ClusterDetector {
       }
     } else if (this.lockedOut) this.restoreOnsetS = null;
 
-    const healthy = !overloaded && r.dnsFailureRatio < healthyRatio && r.errorRatio < healthyRatio && !this.lockedOut;
+    const healthy =
+      !overloaded && r.dnsFailureRatio < healthyRatio && r.errorRatio < healthyRatio && !this.lockedOut;
     if (this.impacted && this.recoveredAtS === null) {
       if (healthy) {
         this.healthyOnsetS ??= tS;

@@ -41,7 +41,13 @@ export class ClusterDns {
     // Built from fractions, then zeroed: V8 then keeps every field of the readings' shape a double
     // instead of changing the shape (and deoptimising its readers) as each first turns fractional.
     const n = Number.NaN;
-    const reading = { failureRatio: n, nodeCacheMissRatio: n, corednsServfailRatio: n, corednsQps: n, apiLookupsPerS: n };
+    const reading = {
+      failureRatio: n,
+      nodeCacheMissRatio: n,
+      corednsServfailRatio: n,
+      corednsQps: n,
+      apiLookupsPerS: n,
+    };
     reading.failureRatio = 0;
     reading.nodeCacheMissRatio = 0;
     reading.corednsServfailRatio = 0;
@@ -76,7 +82,9 @@ export class ClusterDns {
     const shed = corednsQps > capacity ? capacity / corednsQps : 1;
     this.corednsSuccess = (cached + (1 - cached) * apiOk) * shed;
     // Every miss asks the API, and so does every expiring name CoreDNS refreshes.
-    const apiLookupsPerS = needsApi ? (corednsQps * (1 - cached) + (expiredShare * this.serviceNames) / this.stepS) * shed : 0;
+    const apiLookupsPerS = needsApi
+      ? (corednsQps * (1 - cached) + (expiredShare * this.serviceNames) / this.stepS) * shed
+      : 0;
     const failureRatio = missRatio * (1 - this.corednsSuccess);
     this.reading = {
       failureRatio,

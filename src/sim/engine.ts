@@ -55,13 +55,25 @@ export function pipelineActor(scenario: Scenario): FleetActor | undefined {
   let next = 0;
   return {
     tick(fleet, tS) {
-      if (next === 0 && tS >= r.startS) fleet.emit(r.startS, 'rollout.started', undefined, `${r.order.length} clusters over ${Math.round(r.spanS / 60)} min, no gates`);
+      if (next === 0 && tS >= r.startS)
+        fleet.emit(
+          r.startS,
+          'rollout.started',
+          undefined,
+          `${r.order.length} clusters over ${Math.round(r.spanS / 60)} min, no gates`,
+        );
       while (next < r.order.length && tS >= r.startS + next * gapS) {
         const name = r.order[next] as string;
         fleet.applyChange(name);
-        fleet.emit(r.startS + next * gapS, 'rollout.cluster.applied', name, `${fleet.cluster(name)?.nodes ?? 0} nodes`);
+        fleet.emit(
+          r.startS + next * gapS,
+          'rollout.cluster.applied',
+          name,
+          `${fleet.cluster(name)?.nodes ?? 0} nodes`,
+        );
         next++;
-        if (next === r.order.length) fleet.emit(tS, 'rollout.completed', undefined, `${r.order.length} clusters`);
+        if (next === r.order.length)
+          fleet.emit(tS, 'rollout.completed', undefined, `${r.order.length} clusters`);
       }
     },
   };
@@ -245,7 +257,12 @@ function round(x: number): number {
   return Math.round(x * scale) / scale;
 }
 
-function buildResult(scenario: Scenario, fleet: FleetSim, rec: SeriesRecorder, policy: string | null): SimResult {
+function buildResult(
+  scenario: Scenario,
+  fleet: FleetSim,
+  rec: SeriesRecorder,
+  policy: string | null,
+): SimResult {
   const clusters: ClusterSummary[] = fleet.clusters.map((c, i) => {
     const d = fleet.detectors[i];
     const p = rec.peak(i);
@@ -275,11 +292,16 @@ function buildResult(scenario: Scenario, fleet: FleetSim, rec: SeriesRecorder, p
     fullRecoveryS: fleet.fullRecoveryS,
     clustersSaturated: saturated.length,
     customerErrorMinutes: round(fleet.customerErrorMinutes),
-    largestUnsaturatedNodes: unsaturatedWithChange.length ? Math.max(...unsaturatedWithChange.map((c) => c.nodes)) : null,
+    largestUnsaturatedNodes: unsaturatedWithChange.length
+      ? Math.max(...unsaturatedWithChange.map((c) => c.nodes))
+      : null,
     smallestSaturatedNodes: saturated.length ? Math.min(...saturated.map((c) => c.nodes)) : null,
     predictedBreakEvenNodes: predictedBreakEven(scenario),
   };
-  const events = [...fleet.events].sort((a, b) => a.tS - b.tS || order(a.type) - order(b.type) || (a.cluster ?? '').localeCompare(b.cluster ?? ''));
+  const events = [...fleet.events].sort(
+    (a, b) =>
+      a.tS - b.tS || order(a.type) - order(b.type) || (a.cluster ?? '').localeCompare(b.cluster ?? ''),
+  );
   const series: Record<string, ClusterSeries> = {};
   fleet.clusters.forEach((c, i) => {
     const s = rec.series[i];
@@ -321,7 +343,12 @@ function predictedBreakEven(scenario: Scenario): number | null {
   const largest = [...scenario.clusters].sort((a, b) => b.nodes - a.nodes)[0];
   if (!largest) return null;
   const be = breakEvenNodes(
-    { podsPerNode: largest.podsPerNode, controlPlane: largest.controlPlane, ...(largest.objects ? { objects: largest.objects } : {}), oncallUsers: largest.oncallUsers },
+    {
+      podsPerNode: largest.podsPerNode,
+      controlPlane: largest.controlPlane,
+      ...(largest.objects ? { objects: largest.objects } : {}),
+      oncallUsers: largest.oncallUsers,
+    },
     (nodes) => changeFlows(change, change.kind === 'DaemonSet' ? nodes : change.replicas),
   );
   return be.maxSafeNodes;

@@ -69,7 +69,10 @@ export class ExpiryCache {
       stale[si] = (stale[si] ?? 0) + failedExpired;
       this.staleShare += failedExpired;
     }
-    const renewed = Math.min(renewedExpired + refilledEmpty + refreshedStale, Math.max(0, 1 - this.validShare));
+    const renewed = Math.min(
+      renewedExpired + refilledEmpty + refreshedStale,
+      Math.max(0, 1 - this.validShare),
+    );
     const slot = (this.cursor + this.slots) % this.ring.length;
     this.ring[slot] = (this.ring[slot] ?? 0) + renewed;
     this.validShare += renewed;

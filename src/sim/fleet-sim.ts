@@ -1,9 +1,19 @@
 import { isoAt } from '../core/wall-clock.js';
 import type { Rng } from '../core/random.js';
 import { createRng } from '../core/random.js';
-import { serviceAccountIdentity, type FlowSchema, type PriorityLevel, type RequestIdentity } from '../model/apf.js';
+import {
+  serviceAccountIdentity,
+  type FlowSchema,
+  type PriorityLevel,
+  type RequestIdentity,
+} from '../model/apf.js';
 import { onCallIdentity } from '../cost/flows.js';
-import { breakGlassApf, quarantineApf, rampartServiceAccount, type ApfAddition } from '../rollout/breakglass.js';
+import {
+  breakGlassApf,
+  quarantineApf,
+  rampartServiceAccount,
+  type ApfAddition,
+} from '../rollout/breakglass.js';
 import { ClusterSim } from './cluster-sim.js';
 import { ClusterDetector, healthyRatio, pct } from './detectors.js';
 import type { SimEvent, SimEventType } from './result.js';
@@ -95,7 +105,9 @@ export class FleetSim {
     this.rng = createRng(scenario.seed).fork('operator');
     const clusterRng = createRng(scenario.seed);
     const all = scenarioApfExtras(scenario, extras);
-    this.clusters = scenario.clusters.map((c) => new ClusterSim(c, scenario.change, scenario.stepS, clusterRng.fork(`cluster/${c.name}`), all));
+    this.clusters = scenario.clusters.map(
+      (c) => new ClusterSim(c, scenario.change, scenario.stepS, clusterRng.fork(`cluster/${c.name}`), all),
+    );
     this.detectors = this.clusters.map(() => new ClusterDetector());
     this.clusters.forEach((c, i) => this.byName.set(c.name, i));
   }
@@ -113,7 +125,13 @@ export class FleetSim {
   /** Records an event (wall-clock time filled in from the scenario's start). */
   emit(tS: number, type: SimEventType, cluster?: string, detail?: string): void {
     const at = this.scenario.clock ? isoAt(this.scenario.clock, tS) : null;
-    const e: SimEvent = { tS, at, type, ...(cluster !== undefined ? { cluster } : {}), ...(detail !== undefined ? { detail } : {}) };
+    const e: SimEvent = {
+      tS,
+      at,
+      type,
+      ...(cluster !== undefined ? { cluster } : {}),
+      ...(detail !== undefined ? { detail } : {}),
+    };
     this.events.push(e);
   }
 
@@ -203,7 +221,8 @@ export class FleetSim {
   peakReachedAtS(): number | null {
     if (this.peakErrorRatio <= 0) return null;
     const h = this.errorHistory;
-    for (let i = 0; i < h.length; i += 2) if ((h[i + 1] ?? 0) >= 0.99 * this.peakErrorRatio) return h[i] ?? null;
+    for (let i = 0; i < h.length; i += 2)
+      if ((h[i + 1] ?? 0) >= 0.99 * this.peakErrorRatio) return h[i] ?? null;
     return null;
   }
 

@@ -25,7 +25,13 @@ export function p99LatencyS(cp: ControlPlane, slowdown: number): number {
   const target = 0.01 * total;
   if (waitS.length < classes.length) {
     const n = classes.length;
-    [waitS, ok, timedOut, rejected, serviceS] = [new Float64Array(n), new Float64Array(n), new Float64Array(n), new Float64Array(n), new Float64Array(n)];
+    [waitS, ok, timedOut, rejected, serviceS] = [
+      new Float64Array(n),
+      new Float64Array(n),
+      new Float64Array(n),
+      new Float64Array(n),
+      new Float64Array(n),
+    ];
   }
   // Classes that finished nothing add nothing to the tail at any latency: leave them out of the bisection.
   let m = 0;

@@ -20,7 +20,14 @@ export class RetryAfterTracker {
   record(drops: number, stepS: number, nowS: number): void {
     // Nothing dropped now or in the ring, at the floor: the step would only turn the cursor of an all-zero
     // ring (which makes no difference to any window) and leave Retry-After at 1. The usual case by far.
-    if (drops === 0 && this.nonZero === 0 && this.retryAfter === 1 && stepS === this.stepS && this.drops.length !== 0) return;
+    if (
+      drops === 0 &&
+      this.nonZero === 0 &&
+      this.retryAfter === 1 &&
+      stepS === this.stepS &&
+      this.drops.length !== 0
+    )
+      return;
     if (this.drops.length === 0 || stepS !== this.stepS) {
       // The ring covers the longest window (maxS) in steps of the caller's size.
       this.stepS = stepS;

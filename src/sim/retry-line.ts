@@ -82,7 +82,6 @@ export class DelayLines {
     for (const b of this.buckets) if (b !== 0) return false;
     return true;
   }
-
 }
 
 /** A single delay line (one lane of DelayLines). */
