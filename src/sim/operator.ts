@@ -1,4 +1,5 @@
 import { formatDurationS } from '../core/duration.js';
+import type { ClusterSim } from './cluster-sim.js';
 import type { FleetSim } from './fleet-sim.js';
 import { selectClusters, type OperatorAction } from './scenario.js';
 
@@ -107,41 +108,34 @@ export class OperatorRunner {
         );
         return;
       case 'delete-change':
-        for (const n of names) {
-          const c = fleet.cluster(n);
-          if (!c || (!c.change.applied && !c.change.deleting)) continue;
-          if (this.pending.some((p) => p.cluster === n && p.write === 'delete')) continue;
-          const p: PendingWrite = {
-            cluster: n,
-            write: 'delete',
-            nextAttemptS: tS,
-            retryEveryS: a.retryEvery,
-            failures: 0,
-          };
-          this.pending.push(p);
-          this.attemptWrite(p, tS);
-        }
+        // Nothing to delete where the change was never applied (or is already going).
+        this.startWrites(names, 'delete', a.retryEvery, tS, (c) => c.change.applied || c.change.deleting);
         return;
       case 'quarantine':
-        for (const n of names) {
-          const c = fleet.cluster(n);
-          if (!c || c.change.quarantined) continue;
-          if (this.pending.some((p) => p.cluster === n && p.write === 'quarantine')) continue;
-          const p: PendingWrite = {
-            cluster: n,
-            write: 'quarantine',
-            nextAttemptS: tS,
-            retryEveryS: a.retryEvery,
-            failures: 0,
-          };
-          this.pending.push(p);
-          this.attemptWrite(p, tS);
-        }
+        this.startWrites(names, 'quarantine', a.retryEvery, tS, (c) => !c.change.quarantined);
         return;
       default: {
         const never: never = a;
         return never;
       }
+    }
+  }
+
+  /** Starts an on-call write on each named cluster that needs it and has none of that kind pending. */
+  private startWrites(
+    names: readonly string[],
+    write: PendingWrite['write'],
+    retryEveryS: number,
+    tS: number,
+    needed: (c: ClusterSim) => boolean,
+  ): void {
+    for (const n of names) {
+      const c = this.fleet.cluster(n);
+      if (!c || !needed(c)) continue;
+      if (this.pending.some((p) => p.cluster === n && p.write === write)) continue;
+      const p: PendingWrite = { cluster: n, write, nextAttemptS: tS, retryEveryS, failures: 0 };
+      this.pending.push(p);
+      this.attemptWrite(p, tS);
     }
   }
 
