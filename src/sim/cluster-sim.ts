@@ -191,6 +191,14 @@ export class ClusterSim {
   ) {
     this.change.nodeShare = 1;
     this.change.ready = 0;
+    // Flags first set mid-run (by the rollout, an operator or a policy): V8 treats a field never stored
+    // since its initialiser as a constant, and the first store would deoptimise every optimised reader.
+    // Storing the other value once here makes them ordinary mutable fields before any code is optimised.
+    const c = this.change;
+    c.applied = c.deleting = c.fenced = c.quarantined = true;
+    c.applied = c.deleting = c.fenced = c.quarantined = false;
+    this.adminApiBlocked = this.trafficShifted = true;
+    this.adminApiBlocked = this.trafficShifted = false;
     this.daemonSet = changeSpec?.kind === 'DaemonSet';
     this.config = config;
     this.name = config.name;

@@ -141,6 +141,13 @@ export class ControlPlane {
     this.residentBytes = residentBytes;
     this.apiServers = apiServers;
     this.slowdown = 1;
+    // V8 treats a field never stored since its initialiser as a constant, and the first OOM kill mid-run
+    // would then deoptimise every optimised reader of these (step, isSteady, hasPendingWork, ...) at once:
+    // storing another value once here makes them ordinary mutable fields before any code is optimised.
+    this.relistPending = true;
+    this.relistPending = false;
+    this.oomKills = 1;
+    this.oomKills = 0;
 
     const n = classes.length;
     this.n = n;

@@ -58,6 +58,16 @@ export class ClusterDetector {
   constructor() {
     this.oncallOk = 1;
     this.oncallDone = 1;
+    // V8 treats a field never stored since its initialiser as a constant (and one that held only null as
+    // a null field): optimised update() and its inlined readers (get idle) then depend on that, and the
+    // first saturation or lock-out mid-run deoptimises them. Storing other values once here, before any
+    // code is optimised, makes the fields ordinary mutable ones from the start.
+    this.saturatedAtS = this.dnsFailureStartS = this.recoveredAtS = 0;
+    this.satOnsetS = this.clearOnsetS = this.healthyOnsetS = this.lockOnsetS = this.restoreOnsetS = 0;
+    this.saturatedAtS = this.dnsFailureStartS = this.recoveredAtS = null;
+    this.satOnsetS = this.clearOnsetS = this.healthyOnsetS = this.lockOnsetS = this.restoreOnsetS = null;
+    this.saturatedNow = this.everSaturated = this.lockedOut = this.impacted = true;
+    this.saturatedNow = this.everSaturated = this.lockedOut = this.impacted = false;
   }
 
   /** Feeds one step; returns the events it confirms. */
