@@ -16,18 +16,15 @@ export class RetryAfterTracker {
 
   constructor(private readonly maxS = 32) {}
 
-  /** Records `drops` rejections during a step of `stepS` seconds ending at `nowS`. */
+  /**
+   * Records `drops` rejections during a step of `stepS` seconds ending at `nowS`.
+   *
+   * Every step runs every load, compare and call below, and the branches only pick among values already
+   * computed: the step is inlined into the control plane's, and code that first runs mid-run (the first
+   * 429s) would find no type feedback there. V8 then deoptimises the control plane's step, and at times
+   * keeps re-entering the same optimised code and deoptimising at the same place hundreds of times.
+   */
   record(drops: number, stepS: number, nowS: number): void {
-    // Nothing dropped now or in the ring, at the floor: the step would only turn the cursor of an all-zero
-    // ring (which makes no difference to any window) and leave Retry-After at 1. The usual case by far.
-    if (
-      drops === 0 &&
-      this.nonZero === 0 &&
-      this.retryAfter === 1 &&
-      stepS === this.stepS &&
-      this.drops.length !== 0
-    )
-      return;
     if (this.drops.length === 0 || stepS !== this.stepS) {
       // The ring covers the longest window (maxS) in steps of the caller's size.
       this.stepS = stepS;
@@ -35,17 +32,21 @@ export class RetryAfterTracker {
       this.cursor = 0;
       this.nonZero = 0;
     }
-    this.cursor = (this.cursor + 1) % this.drops.length;
-    if ((this.drops[this.cursor] ?? 0) !== 0) this.nonZero--;
-    if (drops !== 0) this.nonZero++;
-    this.drops[this.cursor] = drops;
-    const inWindow = this.nonZero === 0 ? 0 : this.dropsInLast(this.retryAfter);
-    if (inWindow >= 3 * this.retryAfter && nowS - this.lastBumpS >= this.retryAfter) {
-      this.retryAfter = Math.min(this.maxS, this.retryAfter * 2);
-      this.lastBumpS = nowS;
-    } else if (inWindow < this.retryAfter) {
-      this.retryAfter = Math.max(1, this.retryAfter - this.stepS);
-    }
+    const ring = this.drops;
+    const cursor = (this.cursor + 1) % ring.length;
+    this.cursor = cursor;
+    // Counts the ring's non-zero entries: with none, every window holds no drops (the usual case).
+    this.nonZero += (drops !== 0 ? 1 : 0) - ((ring[cursor] ?? 0) !== 0 ? 1 : 0);
+    ring[cursor] = drops;
+    const retryAfter = this.retryAfter;
+    // A sum of zeros when the ring holds no drops: 0, as a window with none holds.
+    const inWindow = this.dropsInLast(retryAfter);
+    const sinceBumpS = nowS - this.lastBumpS;
+    const bumped = Math.min(this.maxS, retryAfter * 2);
+    const shrunk = Math.max(1, retryAfter - this.stepS);
+    const bump = (inWindow >= 3 * retryAfter ? 1 : 0) & (sinceBumpS >= retryAfter ? 1 : 0);
+    this.retryAfter = bump ? bumped : inWindow < retryAfter ? shrunk : retryAfter;
+    this.lastBumpS = bump ? nowS : this.lastBumpS;
   }
 
   /** Drops recorded in the last `windowS` seconds (whole steps, at least one). */
