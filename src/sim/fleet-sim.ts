@@ -96,6 +96,9 @@ export class FleetSim {
   peakErrorRatio = Number.NaN;
   fullRecoveryS: number | null = null;
   private readonly byName = new Map<string, number>();
+  /** Traffic weight of the clusters that shifted theirs away, and of those that kept it (last step). */
+  private shiftedWeight = Number.NaN;
+  private receiverWeight = Number.NaN;
   /** (tS, fleet error ratio) pairs of every step, for locating the peak once the run is over. */
   private readonly errorHistory: number[] = [];
 
@@ -204,12 +207,16 @@ export class FleetSim {
   /** Steps every cluster and its detector (one pass: a cluster's detector reads only its readings). */
   private stepClusters(tS: number): void {
     const dt = this.scenario.stepS;
+    let shiftedWeight = 0;
+    let receiverWeight = 0;
     const clusters = this.clusters;
     for (let i = 0; i < clusters.length; i++) {
       const c = clusters[i];
       const det = this.detectors[i];
       if (!c || !det) continue;
       c.step(tS);
+      if (c.trafficShifted) shiftedWeight += c.config.trafficWeight;
+      else receiverWeight += c.config.trafficWeight;
       // A skipped step left the readings as they were; a detector with nothing pending has nothing to do.
       if (!c.steppedLast && det.idle) continue;
       const events = det.update(tS, dt, c.readings);
@@ -218,16 +225,13 @@ export class FleetSim {
         if (e) this.emit(e.tS, e.type, c.name, e.detail);
       }
     }
+    this.shiftedWeight = shiftedWeight;
+    this.receiverWeight = receiverWeight;
   }
 
   /** Share of customer requests failing across the fleet after this step's cluster steps. */
   private errorRatioNow(): number {
-    let shiftedWeight = 0;
-    let receiverWeight = 0;
-    for (const c of this.clusters) {
-      if (c.trafficShifted) shiftedWeight += c.config.trafficWeight;
-      else receiverWeight += c.config.trafficWeight;
-    }
+    const { shiftedWeight, receiverWeight } = this;
     // Shifted traffic lands on the clusters that kept theirs, as far as their spare capacity goes.
     const absorbed = Math.min(shiftedWeight, spareTrafficRatio * receiverWeight);
     const keepShare = shiftedWeight > 0 ? 1 - absorbed / shiftedWeight : 1;

@@ -70,7 +70,12 @@ function tailExceeds(m: number, x: number, tau: number, target: number): boolean
   for (let j = 0; j < m; j++) {
     const wait = waitS[j] ?? 0;
     const o = ok[j] ?? 0;
-    if (o > 0) sum += x < wait ? o : o * Math.exp(-(x - wait) / (serviceS[j] ?? 0));
+    if (o > 0) {
+      const s = serviceS[j] ?? 0;
+      // Past 745 service times the exponential underflows to exactly 0 (and so does its term): skip it.
+      if (x < wait) sum += o;
+      else if (!(x - wait > 746 * s)) sum += o * Math.exp(-(x - wait) / s);
+    }
     if (x < wait + tau) sum += timedOut[j] ?? 0;
     if (x < wait) sum += rejected[j] ?? 0;
     if (sum > target) return true;
