@@ -1,19 +1,8 @@
 import { isoAt } from '../core/wall-clock.js';
 import type { Rng } from '../core/random.js';
 import { createRng } from '../core/random.js';
-import {
-  serviceAccountIdentity,
-  type FlowSchema,
-  type PriorityLevel,
-  type RequestIdentity,
-} from '../model/apf.js';
-import { onCallIdentity } from '../cost/flows.js';
-import {
-  breakGlassApf,
-  quarantineApf,
-  rampartServiceAccount,
-  type ApfAddition,
-} from '../rollout/breakglass.js';
+import type { FlowSchema, PriorityLevel, RequestIdentity } from '../model/apf.js';
+import { scenarioApfExtras } from './apf-extras.js';
 import { ClusterSim } from './cluster-sim.js';
 import { ClusterDetector, healthyRatio, pct } from './detectors.js';
 import type { SimEvent, SimEventType } from './result.js';
@@ -33,51 +22,6 @@ export interface ClusterApfExtras {
   readonly fenceIdentity?: RequestIdentity;
   /** Identity only the quarantine FlowSchema matches: adds quarantined copies of the change's classes. */
   readonly quarantineIdentity?: RequestIdentity;
-}
-
-/** Group only the simulator's quarantined copy of the change's requests carries. */
-const quarantinedGroup = 'rampart.dev:quarantined';
-
-/**
- * APF objects the scenario itself puts in every cluster: its break-glass level (`spec.breakGlass`), and the
- * quarantine level when an operator action may route the change there. Merged after a policy's own.
- */
-export function scenarioApfExtras(scenario: Scenario, extras: ClusterApfExtras = {}): ClusterApfExtras {
-  const levels: PriorityLevel[] = [...(extras.priorityLevels ?? [])];
-  const schemas: FlowSchema[] = [...(extras.flowSchemas ?? [])];
-  const add = (a: ApfAddition): void => {
-    if (levels.some((l) => l.name === a.priorityLevel.name)) return;
-    levels.push(a.priorityLevel);
-    schemas.push(a.flowSchema);
-  };
-  if (scenario.breakGlassSeats !== null) {
-    add(
-      breakGlassApf({
-        groups: onCallIdentity.groups.filter((g) => !g.startsWith('system:')),
-        serviceAccounts: [rampartServiceAccount],
-        seats: scenario.breakGlassSeats,
-      }),
-    );
-  }
-  let quarantineIdentity: RequestIdentity | undefined;
-  const quarantine = scenario.operator.find((a) => a.action === 'quarantine');
-  const change = scenario.change;
-  if (quarantine?.action === 'quarantine' && change) {
-    const q = quarantineApf({
-      serviceAccount: { namespace: change.namespace, name: change.serviceAccount },
-      reject: quarantine.reject,
-    });
-    // As with the fence: the schema matches a group only the quarantined copy carries, so the routing can
-    // switch when the operator's write gets through.
-    add({ ...q, flowSchema: { ...q.flowSchema, subjects: [{ kind: 'Group', name: quarantinedGroup }] } });
-    const sa = serviceAccountIdentity(change.namespace, change.serviceAccount);
-    quarantineIdentity = { ...sa, groups: [...sa.groups, quarantinedGroup] };
-  }
-  return {
-    ...extras,
-    ...(levels.length > 0 ? { priorityLevels: levels, flowSchemas: schemas } : {}),
-    ...(quarantineIdentity ? { quarantineIdentity } : {}),
-  };
 }
 
 /**

@@ -1,18 +1,7 @@
 import type { Rng } from '../core/random.js';
-import { onCallIdentity } from '../cost/flows.js';
-import {
-  breakGlassApf,
-  fenceApf,
-  fenceLevelName,
-  rampartIdentity,
-  rampartServiceAccount,
-} from '../rollout/breakglass.js';
-import {
-  serviceAccountIdentity,
-  type FlowSchema,
-  type PriorityLevel,
-  type RequestIdentity,
-} from '../model/apf.js';
+import { fenceApf, fenceLevelName, rampartIdentity } from '../rollout/breakglass.js';
+import type { FlowSchema, PriorityLevel, RequestIdentity } from '../model/apf.js';
+import { simBreakGlass, switchableRoute } from './apf-extras.js';
 import type { RolloutPolicyFile } from '../rollout/policy-schema.js';
 import type {
   ActionOutcome,
@@ -68,9 +57,6 @@ export function simFleetSupplier(scenario: Scenario): FleetSupplier {
   return { listClusters: () => list };
 }
 
-/** Group only the simulator's fenced copy of the change's requests carries (see ClusterSim's flows). */
-const fencedGroup = 'rampart.dev:fenced';
-
 /**
  * APF objects a policy adds to every cluster: Rampart's own request class always (its success decides
  * whether a rollback gets through), with `breakGlass` the reserved level for on-call and Rampart, and with
@@ -85,26 +71,20 @@ export function policyApfExtras(
   const schemas: FlowSchema[] = [];
   let fenceIdentity: RequestIdentity | undefined;
   if (policy.spec.breakGlass) {
-    const oncallGroups = onCallIdentity.groups.filter((g) => !g.startsWith('system:'));
-    const add = breakGlassApf({
-      groups: oncallGroups,
-      serviceAccounts: [rampartServiceAccount],
-      seats: simBreakGlassSeats,
-    });
+    const add = simBreakGlass(simBreakGlassSeats);
     levels.push(add.priorityLevel);
     schemas.push(add.flowSchema);
   }
   if (policy.spec.fence && change) {
-    const add = fenceApf({
-      serviceAccount: { namespace: change.namespace, name: change.serviceAccount },
-      seats: policy.spec.fence.seats,
-    });
-    levels.push(add.priorityLevel);
-    // In a cluster the schema matches the service account and exists only while fenced; here it matches a
-    // group only the fenced copy of the change's classes carries, so routing can switch mid-run.
-    schemas.push({ ...add.flowSchema, subjects: [{ kind: 'Group', name: fencedGroup }] });
-    const sa = serviceAccountIdentity(change.namespace, change.serviceAccount);
-    fenceIdentity = { ...sa, groups: [...sa.groups, fencedGroup] };
+    const sa = { namespace: change.namespace, name: change.serviceAccount };
+    const route = switchableRoute(
+      fenceApf({ serviceAccount: sa, seats: policy.spec.fence.seats }),
+      change,
+      'rampart.dev:fenced',
+    );
+    levels.push(route.addition.priorityLevel);
+    schemas.push(route.addition.flowSchema);
+    fenceIdentity = route.identity;
   }
   return {
     controllerIdentity: rampartIdentity,
