@@ -49,7 +49,8 @@ export function changeSeats(
     const k = classes[i];
     if (!k || k.kind === 'watch') continue;
     const d = ((cp.avgExecuting[i] ?? 0) + (cp.queued[i] ?? 0)) * k.cost.seats;
-    const twin = classes[(plan.twinOf[i] ?? 0) - 1];
+    const twinIndex = (plan.twinOf[i] ?? 0) - 1;
+    const twin = twinIndex >= 0 ? classes[twinIndex] : undefined;
     if (twin) {
       // The fence caps what the change holds (and its small level caps each request at fewer seats), so
       // judge what it asks for: arrivals (retries included, which errs towards halting) × service time ×
