@@ -1,12 +1,7 @@
 import { levelLimits, type LevelLimits } from '../cost/apf-capacity.js';
 import { baselineFlows, changeFlows, type FlowSpec } from '../cost/flows.js';
 import { costFlows, residentMemoryBytes, type ControlPlaneSpec } from '../cost/steady-state.js';
-import {
-  serviceAccountIdentity,
-  type FlowSchema,
-  type PriorityLevel,
-  type RequestIdentity,
-} from '../model/apf.js';
+import { serviceAccountIdentity, type RequestIdentity } from '../model/apf.js';
 import { findResource, objectCount, type ClusterShape } from '../model/resources.js';
 import { replicasFor } from '../model/api-profile.js';
 import { ControlPlane } from './control-plane.js';
@@ -15,6 +10,7 @@ import { ClusterDns, type DnsReading } from './dns.js';
 import { Orbit, orbitReplay } from './cluster-orbit.js';
 import { buildClasses, isCacheServed, type RequestClass } from './request-class.js';
 import type { ClusterConfig, SimChange } from './scenario.js';
+import type { ClusterApfExtras } from './fleet-sim.js';
 
 /** How long a resolver waits for an answer (glibc `timeout:5`, reference §3.7). */
 const dnsClientTimeoutS = 5;
@@ -180,14 +176,7 @@ export class ClusterSim {
     private readonly changeSpec: SimChange | undefined,
     readonly stepS: number,
     rng: Rng,
-    extra: {
-      priorityLevels?: readonly PriorityLevel[];
-      flowSchemas?: readonly FlowSchema[];
-      changeIdentity?: RequestIdentity;
-      controllerIdentity?: RequestIdentity;
-      fenceIdentity?: RequestIdentity;
-      quarantineIdentity?: RequestIdentity;
-    } = {},
+    extra: ClusterApfExtras = {},
   ) {
     this.change.nodeShare = 1;
     this.change.ready = 0;
@@ -209,7 +198,6 @@ export class ClusterSim {
       priorityLevels: [...config.controlPlane.priorityLevels, ...(extra.priorityLevels ?? [])],
       flowSchemas: [...config.controlPlane.flowSchemas, ...(extra.flowSchemas ?? [])],
     };
-    this.changeIdentity = extra.changeIdentity;
     this.controllerIdentity = extra.controllerIdentity;
     this.fenceIdentity = extra.fenceIdentity;
     this.quarantineIdentity = extra.quarantineIdentity;
@@ -277,7 +265,6 @@ export class ClusterSim {
    * step, and the scenario's kind string (not an interned one) compares by content.
    */
   private readonly daemonSet: boolean;
-  private readonly changeIdentity: RequestIdentity | undefined;
   private readonly controllerIdentity: RequestIdentity | undefined;
   private readonly fenceIdentity: RequestIdentity | undefined;
   private readonly quarantineIdentity: RequestIdentity | undefined;
@@ -315,7 +302,7 @@ export class ClusterSim {
       flowCount: 1,
       origin: 'dns',
     });
-    if (this.changeSpec) flows.push(...changeFlows(this.changeSpec, 1, this.changeIdentity));
+    if (this.changeSpec) flows.push(...changeFlows(this.changeSpec, 1));
     if (this.changeSpec && this.fenceIdentity) {
       // The same calls once more under an identity only the fence's FlowSchema matches: the simulator's way
       // to switch the change's routing at run time (in a cluster, creating the FlowSchema does that).

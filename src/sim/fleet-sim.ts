@@ -11,11 +11,10 @@ import type { Scenario } from './scenario.js';
 /** Share of its own traffic a healthy cluster can take on from clusters that shifted theirs away [U]. */
 const spareTrafficRatio = 0.5;
 
-/** Per-cluster APF additions (break-glass, quarantine) a policy installs before the run. */
+/** Per-cluster APF additions (break-glass, fence, quarantine) installed before the run. */
 export interface ClusterApfExtras {
   readonly priorityLevels?: readonly PriorityLevel[];
   readonly flowSchemas?: readonly FlowSchema[];
-  readonly changeIdentity?: RequestIdentity;
   /** Identity of a rollout controller acting on the fleet: adds its request class to every cluster. */
   readonly controllerIdentity?: RequestIdentity;
   /** Identity only the rollout fence's FlowSchema matches: adds fenced copies of the change's classes. */
