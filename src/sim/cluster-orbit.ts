@@ -137,6 +137,8 @@ export class Orbit {
    */
   varying = new Int32Array(0);
   varyingValues = new Float64Array(0);
+  /** p99 latency after each phase (NaN until first asked for): the same state gives the same latency. */
+  private readonly phaseP99 = new Float64Array(maxPeriod);
 
   private compact(base: Float64Array): void {
     const phases = this.phases.slice(0, this.period);
@@ -144,10 +146,24 @@ export class Orbit {
     for (let j = 0; j < base.length; j++)
       if (phases.some((p) => !Object.is(p.state[j], base[j]))) varying.push(j);
     this.varying = Int32Array.from(varying);
+    this.phaseP99.fill(Number.NaN);
     this.varyingValues = new Float64Array(phases.length * varying.length);
     phases.forEach((p, k) =>
       varying.forEach((j, m) => (this.varyingValues[k * varying.length + m] = p.state[j] ?? 0)),
     );
+  }
+
+  /**
+   * p99 latency after the step last replayed, computed by `measure` the first time that phase is asked
+   * for and remembered for the rest of the replay.
+   */
+  lastPhaseP99(measure: () => number): number {
+    const k = (this.phase + this.period - 1) % this.period;
+    const known = this.phaseP99[k] ?? Number.NaN;
+    if (!Number.isNaN(known)) return known;
+    const p99 = measure();
+    this.phaseP99[k] = p99;
+    return p99;
   }
 
   /** Index of the phase the next replayed step restores. */

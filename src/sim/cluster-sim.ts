@@ -8,6 +8,7 @@ import { ControlPlane } from './control-plane.js';
 import type { Rng } from '../core/random.js';
 import { ClusterDns, type DnsReading } from './dns.js';
 import { Orbit, orbitReplay } from './cluster-orbit.js';
+import { p99LatencyS } from './latency.js';
 import { buildClasses, isCacheServed, type RequestClass } from './request-class.js';
 import type { ClusterConfig, SimChange } from './scenario.js';
 import type { ClusterApfExtras } from './fleet-sim.js';
@@ -500,6 +501,18 @@ export class ClusterSim {
     this.version++;
     this.trackOrbit(nowS, changing);
   }
+
+  /**
+   * p99 latency of the requests the last step finished (see latency.ts); the timeout while no server
+   * answered. A replayed step's is its phase's, measured once per orbit.
+   */
+  p99LatencyS(): number {
+    if (this.readings.down) return this.cp.requestTimeoutS;
+    if (this.orbit.replaying && this.steppedLast) return this.orbit.lastPhaseP99(this.measureP99);
+    return this.measureP99();
+  }
+
+  private readonly measureP99 = (): number => p99LatencyS(this.cp, this.cp.slowdown);
 
   /** Looks for (and records) a periodic orbit after a simulated step; see Orbit. */
   private trackOrbit(nowS: number, changing: boolean): void {

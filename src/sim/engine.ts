@@ -1,7 +1,7 @@
 import { breakEvenNodes } from '../cost/break-even.js';
 import { changeFlows } from '../cost/flows.js';
+import type { ClusterReadings } from './cluster-sim.js';
 import { FleetSim, type ClusterApfExtras } from './fleet-sim.js';
-import { p99LatencyS } from './latency.js';
 import { OperatorRunner } from './operator.js';
 import type { ClusterSeries, ClusterSummary, FleetSummary, SimResult } from './result.js';
 import type { Scenario } from './scenario.js';
@@ -115,6 +115,19 @@ class SeriesRecorder {
   /** Last value rounded per cluster and series, and what it rounded to (see rounded). */
   private readonly lastIn: Float64Array;
   private readonly lastOut: Float64Array;
+  /**
+   * Windows of clusters at rest. A cluster whose state did not move for a whole window (its version the
+   * same from the window's start to its end) adds the same readings in the same order over the next
+   * window while it stays put, and so samples the same values: such a cluster is frozen, its steps only
+   * counted; if it moves mid-window, the counted steps are added then, one by one (thaw).
+   */
+  private readonly frozen: Uint8Array;
+  private readonly frozenVersion: Float64Array;
+  private readonly frozenSteps: Float64Array;
+  private readonly frozenReadings: (ClusterReadings | null)[];
+  /** Version each cluster had when its current window began (or last moved), and whether it stayed put. */
+  private readonly windowVersion: Float64Array;
+  private readonly windowSteady: Uint8Array;
 
   constructor(
     private readonly fleet: FleetSim,
@@ -135,6 +148,13 @@ class SeriesRecorder {
     this.lastIn = new Float64Array(fleet.clusters.length * seriesCount).fill(Number.NaN);
     this.lastOut = new Float64Array(fleet.clusters.length * seriesCount);
     this.p99Last = new Float64Array(fleet.clusters.length);
+    const n = fleet.clusters.length;
+    this.frozen = new Uint8Array(n);
+    this.frozenVersion = new Float64Array(n);
+    this.frozenSteps = new Float64Array(n);
+    this.frozenReadings = fleet.clusters.map(() => null);
+    this.windowVersion = new Float64Array(n).fill(-1);
+    this.windowSteady = new Uint8Array(n);
   }
 
   /** Cluster i's peaks over the run. */
@@ -157,50 +177,102 @@ class SeriesRecorder {
     this.fleetErr += fleet.fleetErrorRatio;
     const sampleNow = this.count === this.sampleEvery;
     const clusters = fleet.clusters;
-    const f = this.figures;
+    const frozen = this.frozen;
     for (let i = 0; i < clusters.length; i++) {
       const c = clusters[i];
       if (!c) continue;
-      const r = c.readings;
-      const at = i * figureCount;
-      const seat = r.seatUtilization;
-      const rejected = r.rejected429;
-      const err = r.errorRatio;
-      const cpu = r.cpuUtilization;
-      const mem = r.memoryUtilization;
-      f[at + accSeat] = (f[at + accSeat] ?? 0) + seat;
-      f[at + accRejected] = (f[at + accRejected] ?? 0) + rejected;
-      f[at + accErr] = (f[at + accErr] ?? 0) + err;
-      if (cpu > (f[at + accCpu] ?? 0)) f[at + accCpu] = cpu;
-      if (mem > (f[at + accMem] ?? 0)) f[at + accMem] = mem;
-      if (seat > (f[at + peakSeat] ?? 0)) f[at + peakSeat] = seat;
-      if (err > (f[at + peakErr] ?? 0)) f[at + peakErr] = err;
-      f[at + peakRejected] = (f[at + peakRejected] ?? 0) + rejected;
-      if (mem > (f[at + peakMem] ?? 0)) f[at + peakMem] = mem;
-      if (cpu > (f[at + peakCpu] ?? 0)) f[at + peakCpu] = cpu;
+      if (frozen[i]) {
+        // Still at rest: this window repeats the last one step for step (see sample).
+        if (c.version === this.frozenVersion[i]) {
+          this.frozenSteps[i] = (this.frozenSteps[i] ?? 0) + 1;
+          continue;
+        }
+        this.thaw(i);
+      }
+      this.accumulate(i, c.readings);
+      if (c.version !== this.windowVersion[i]) {
+        this.windowVersion[i] = c.version;
+        this.windowSteady[i] = 0;
+      }
       // p99 is costly (a bisection over the classes' latency mixture): read at sample times, and only
       // recomputed when the cluster's state moved since the last reading.
       if (sampleNow) {
         if (this.p99Version[i] !== c.version) {
           this.p99Version[i] = c.version;
-          this.p99Last[i] = r.down ? c.cp.requestTimeoutS : p99LatencyS(c.cp, c.cp.slowdown);
+          this.p99Last[i] = c.p99LatencyS();
         }
+        const f = this.figures;
+        const at = i * figureCount;
         const lat = this.p99Last[i] ?? 0;
         f[at + accP99] = Math.max(f[at + accP99] ?? 0, lat);
         f[at + peakP99] = Math.max(f[at + peakP99] ?? 0, lat);
       }
     }
-    if (!sampleNow) return;
+    if (sampleNow) this.sample(tS);
+  }
+
+  /** Adds one step's readings of cluster i to its window and peaks. */
+  private accumulate(i: number, r: ClusterReadings): void {
+    const f = this.figures;
+    const at = i * figureCount;
+    const seat = r.seatUtilization;
+    const rejected = r.rejected429;
+    const err = r.errorRatio;
+    const cpu = r.cpuUtilization;
+    const mem = r.memoryUtilization;
+    f[at + accSeat] = (f[at + accSeat] ?? 0) + seat;
+    f[at + accRejected] = (f[at + accRejected] ?? 0) + rejected;
+    f[at + accErr] = (f[at + accErr] ?? 0) + err;
+    if (cpu > (f[at + accCpu] ?? 0)) f[at + accCpu] = cpu;
+    if (mem > (f[at + accMem] ?? 0)) f[at + accMem] = mem;
+    if (seat > (f[at + peakSeat] ?? 0)) f[at + peakSeat] = seat;
+    if (err > (f[at + peakErr] ?? 0)) f[at + peakErr] = err;
+    f[at + peakRejected] = (f[at + peakRejected] ?? 0) + rejected;
+    if (mem > (f[at + peakMem] ?? 0)) f[at + peakMem] = mem;
+    if (cpu > (f[at + peakCpu] ?? 0)) f[at + peakCpu] = cpu;
+  }
+
+  /**
+   * Cluster i moved while its window was frozen: adds the steps skipped so far (each with the readings
+   * it rested at, one by one, as they would have been added) and records from here on.
+   */
+  private thaw(i: number): void {
+    const skipped = this.frozenSteps[i] ?? 0;
+    const readings = this.frozenReadings[i];
+    if (readings) for (let k = 0; k < skipped; k++) this.accumulate(i, readings);
+    this.frozenReadings[i] = null;
+    this.frozen[i] = 0;
+    this.frozenSteps[i] = 0;
+    this.windowSteady[i] = 0;
+  }
+
+  /** Closes the window: pushes every cluster's samples and starts the next window. */
+  private sample(tS: number): void {
     const n = this.count;
     const windowS = n * this.fleet.scenario.stepS;
+    const clusters = this.fleet.clusters;
+    const f = this.figures;
     this.tS.push(tS);
     this.fleetErrorRatio.push(round(this.fleetErr / n));
     for (let i = 0; i < clusters.length; i++) {
       const c = clusters[i];
       const s = this.series[i];
       if (!c || !s) continue;
-      const fa = i * figureCount;
       const at = i * seriesCount;
+      if (this.frozen[i]) {
+        // A whole window at rest after a whole window at rest at the same state: the same sums in the same
+        // order, so the same samples.
+        this.frozenSteps[i] = 0;
+        s.seatUtilization.push(this.lastOut[at] ?? 0);
+        s.apiP99LatencyS.push(this.lastOut[at + 1] ?? 0);
+        s.rejected429PerS.push(this.lastOut[at + 2] ?? 0);
+        s.dnsFailureRatio.push(this.lastOut[at + 3] ?? 0);
+        s.errorRatio.push(this.lastOut[at + 4] ?? 0);
+        s.cpuUtilization.push(this.lastOut[at + 5] ?? 0);
+        s.memoryUtilization.push(this.lastOut[at + 6] ?? 0);
+        continue;
+      }
+      const fa = i * figureCount;
       s.seatUtilization.push(this.rounded(at, (f[fa + accSeat] ?? 0) / n));
       s.apiP99LatencyS.push(this.rounded(at + 1, f[fa + accP99] ?? 0));
       s.rejected429PerS.push(this.rounded(at + 2, (f[fa + accRejected] ?? 0) / windowS));
@@ -209,6 +281,21 @@ class SeriesRecorder {
       s.cpuUtilization.push(this.rounded(at + 5, f[fa + accCpu] ?? 0));
       s.memoryUtilization.push(this.rounded(at + 6, f[fa + accMem] ?? 0));
       for (let k = accSeat; k <= accP99; k++) f[fa + k] = 0;
+      // The cluster's state stayed put over the whole window (no step moved it, from its start): the next
+      // window adds the same readings as often, unless it moves, so it need not be summed step by step.
+      // (Not with 429s, however few: their running total is summed every step.)
+      if (
+        this.windowSteady[i] &&
+        c.version === this.windowVersion[i] &&
+        c.version === this.p99Version[i] &&
+        c.readings.rejected429 === 0
+      ) {
+        this.frozen[i] = 1;
+        this.frozenReadings[i] = c.readings;
+        this.frozenVersion[i] = c.version;
+        this.frozenSteps[i] = 0;
+      }
+      this.windowSteady[i] = 1;
     }
     this.count = 0;
     this.fleetErr = 0;

@@ -6,6 +6,12 @@
  * In steady state entries' ages are uniform, so when upstream stops answering the valid share drains
  * linearly over one lifetime: that is the masking the incident saw.
  */
+/**
+ * Shares below this are rounding residue of sums near 1, not entries (a trillionth of a cache: no cluster
+ * has that many names).
+ */
+const noiseShare = 1e-12;
+
 export class ExpiryCache {
   private readonly ring: Float64Array;
   private readonly staleRing: Float64Array | null;
@@ -50,8 +56,11 @@ export class ExpiryCache {
       stale[this.staleCursor] = 0;
     }
 
-    // Empty before this step's expiries: those are refreshed (or not) below, not twice.
-    const empty = Math.max(0, 1 - this.validShare - expired - this.staleShare);
+    // Empty before this step's expiries: those are refreshed (or not) below, not twice. A full cache
+    // leaves a rounding residue here (1 − shares that sum to 1, ±a few 1e-16); refilling it would feed that
+    // noise into the ring every step, so a cache that is full stays bit-for-bit as it was.
+    const gap = 1 - this.validShare - expired - this.staleShare;
+    const empty = gap < noiseShare ? 0 : gap;
     // An expired entry is refreshed by its next lookup; an empty or stale one refills when a lookup gets an answer.
     const refillChance = this.refillChance(upstreamSuccess, lookupsPerEntryPerS);
     const renewedExpired = expired * upstreamSuccess;

@@ -2,7 +2,6 @@ import type { SignalName } from '../rollout/signals.js';
 import { changeSeats, clusterPlan, type ClusterPlan } from './change-seats.js';
 import type { ClusterSim } from './cluster-sim.js';
 import type { FleetSim } from './fleet-sim.js';
-import { p99LatencyS } from './latency.js';
 
 /**
  * Per-cluster history of the rollout signals, the simulator's stand-in for Prometheus. Every step's
@@ -216,7 +215,7 @@ export class SignalRecorder {
       if (this.want.apiserver_p99_latency_s && !c.readings.down) {
         if (this.p99Version[i] !== c.version) {
           this.p99Version[i] = c.version;
-          this.p99Last[i] = p99LatencyS(c.cp, c.cp.slowdown);
+          this.p99Last[i] = c.p99LatencyS();
         }
         row[base + slot.p99] = this.p99Last[i] ?? Number.NaN;
       }
