@@ -166,6 +166,25 @@ export class Orbit {
     return p99;
   }
 
+  /** Steps per period of the orbit found (0 while none). */
+  get periodSteps(): number {
+    return this.period;
+  }
+
+  /** True when `test` holds for the readings of every phase of the orbit being replayed. */
+  everyPhase(test: (r: ClusterReadings) => boolean): boolean {
+    for (let k = 0; k < this.period; k++) {
+      const r = this.phases[k]?.readings;
+      if (!r || !test(r)) return false;
+    }
+    return this.period > 0;
+  }
+
+  /** Readings of the phase `k` replayed steps from now (k = 0: the next). */
+  readingsAhead(k: number): ClusterReadings | null {
+    return this.phases[(this.phase + k) % this.period]?.readings ?? null;
+  }
+
   /** Index of the phase the next replayed step restores. */
   get phaseIndex(): number {
     return this.phase;

@@ -9,6 +9,7 @@ import type { Rng } from '../core/random.js';
 import { ClusterDns, type DnsReading } from './dns.js';
 import { Orbit, orbitReplay } from './cluster-orbit.js';
 import { p99LatencyS } from './latency.js';
+import { healthyRatio } from './detectors.js';
 import { buildClasses, isCacheServed, type RequestClass } from './request-class.js';
 import type { ClusterConfig, SimChange } from './scenario.js';
 import type { ClusterApfExtras } from './fleet-sim.js';
@@ -96,6 +97,19 @@ function initialReadings(): ClusterReadings {
   return r;
 }
 
+/** Readings an idle detector takes in without changing (see ClusterSim.quietOrbit). */
+function quietReadings(r: ClusterReadings): boolean {
+  return (
+    !r.down &&
+    r.cpuUtilization < 1 &&
+    r.memoryUtilization < 1 &&
+    r.rejected429 === 0 &&
+    r.dnsFailureRatio < healthyRatio &&
+    r.errorRatio < healthyRatio &&
+    (Number.isNaN(r.oncallSuccess) || r.oncallSuccess === 1)
+  );
+}
+
 /**
  * One cluster: its API servers (ControlPlane), its DNS (ClusterDns), the data plane's errors and the
  * change's pods. Load from the change and from DNS misses enters the control plane as request classes;
@@ -161,6 +175,16 @@ export class ClusterSim {
   version = 0;
   /** False when the last step was skipped because nothing could change (readings are as before). */
   steppedLast = true;
+  /** True when the last step replayed a phase of a periodic orbit (see Orbit). */
+  replayedLast = false;
+  /** Bumped each time a replay begins: steps replayed with the same number follow one orbit. */
+  orbitRun = 0;
+  /**
+   * True when every phase of the orbit being replayed is quiet: nothing overloaded, rejected or failing,
+   * and on-call's requests (if any) all answered. An idle detector that is fed only such readings stays
+   * as it is.
+   */
+  quietOrbit = false;
   private lastLookupSuccess = 1;
   /** Last inputs and result of the lookups' in-time share (see lookupAnsweredInTime). */
   private inTimeBudgetS = Number.NaN;
@@ -416,17 +440,20 @@ export class ClusterSim {
     // At rest (checked when the quiet streak began), nothing changes until something outside wakes it.
     if (this.quietSteps > 3 && !changing) {
       this.steppedLast = false;
+      this.replayedLast = false;
       this.resting = true;
       return;
     }
     this.steppedLast = true;
     if (this.orbit.replaying) {
       if (!changing && this.replayStep()) {
+        this.replayedLast = true;
         this.version++;
         return;
       }
       this.orbit.reset();
     }
+    this.replayedLast = false;
 
     const { classes, arrivals, blockedMask } = this;
     arrivals.set(this.baseArrivals);
@@ -502,6 +529,16 @@ export class ClusterSim {
     this.trackOrbit(nowS, changing);
   }
 
+  /** Period of the orbit being replayed (0 when none). */
+  get orbitPeriod(): number {
+    return this.orbit.replaying ? this.orbit.periodSteps : 0;
+  }
+
+  /** Readings of the `k`-th step from now on along the orbit being replayed (null when not replaying). */
+  orbitReadingsAhead(k: number): ClusterReadings | null {
+    return this.orbit.replaying ? this.orbit.readingsAhead(k) : null;
+  }
+
   /**
    * p99 latency of the requests the last step finished (see latency.ts); the timeout while no server
    * answered. A replayed step's is its phase's, measured once per orbit.
@@ -547,6 +584,8 @@ export class ClusterSim {
 
   /** Finds where each varying entry of the orbit's record lives (scalars are restored separately). */
   private bindOrbit(): void {
+    this.orbitRun++;
+    this.quietOrbit = this.orbit.everyPhase(quietReadings);
     const varying = this.orbit.varying;
     this.orbitArrays = [];
     this.orbitIndex = new Int32Array(varying.length);

@@ -184,6 +184,14 @@ export class ClusterDetector {
     );
   }
 
+  /**
+   * True when idle with on-call's smoothed success at exactly 1: then readings that are quiet (see
+   * ClusterSim.quietOrbit) leave every field that matters as it is, so they need not be fed.
+   */
+  get settled(): boolean {
+    return this.oncallOk === 1 && this.idle;
+  }
+
   /** Share of on-call kubectl commands that work: every request a command makes must get through. */
   get oncallSuccess(): number {
     return this.oncallDone;

@@ -1,6 +1,6 @@
 import { breakEvenNodes } from '../cost/break-even.js';
 import { changeFlows } from '../cost/flows.js';
-import type { ClusterReadings } from './cluster-sim.js';
+import type { ClusterReadings, ClusterSim } from './cluster-sim.js';
 import { FleetSim, type ClusterApfExtras } from './fleet-sim.js';
 import { OperatorRunner } from './operator.js';
 import type { ClusterSeries, ClusterSummary, FleetSummary, SimResult } from './result.js';
@@ -116,18 +116,22 @@ class SeriesRecorder {
   private readonly lastIn: Float64Array;
   private readonly lastOut: Float64Array;
   /**
-   * Windows of clusters at rest. A cluster whose state did not move for a whole window (its version the
-   * same from the window's start to its end) adds the same readings in the same order over the next
-   * window while it stays put, and so samples the same values: such a cluster is frozen, its steps only
-   * counted; if it moves mid-window, the counted steps are added then, one by one (thaw).
+   * Windows that repeat the last one. A cluster whose whole window was at rest (its version the same
+   * from step to step) or replayed one periodic orbit whose period divides the window adds the same
+   * readings in the same order over the next window while it stays on that course, and so samples the
+   * same values: such a cluster is frozen, its steps only counted. If it leaves the course mid-window, the
+   * counted steps are added then, one by one, from the readings the course had in store (thaw).
    */
   private readonly frozen: Uint8Array;
-  private readonly frozenVersion: Float64Array;
+  /** The version a cluster frozen at rest keeps, or the orbit run a frozen orbit stays in. */
+  private readonly frozenOn: Float64Array;
   private readonly frozenSteps: Float64Array;
-  private readonly frozenReadings: (ClusterReadings | null)[];
-  /** Version each cluster had when its current window began (or last moved), and whether it stayed put. */
-  private readonly windowVersion: Float64Array;
-  private readonly windowSteady: Uint8Array;
+  /** Readings a frozen window adds: step j adds frozenAhead[i][j mod length]. */
+  private readonly frozenAhead: (readonly ClusterReadings[])[];
+  /** Course of each cluster's current window so far (see courseStart), its orbit run and last version. */
+  private readonly course: Uint8Array;
+  private readonly courseRun: Float64Array;
+  private readonly lastVersion: Float64Array;
 
   constructor(
     private readonly fleet: FleetSim,
@@ -150,11 +154,12 @@ class SeriesRecorder {
     this.p99Last = new Float64Array(fleet.clusters.length);
     const n = fleet.clusters.length;
     this.frozen = new Uint8Array(n);
-    this.frozenVersion = new Float64Array(n);
+    this.frozenOn = new Float64Array(n);
     this.frozenSteps = new Float64Array(n);
-    this.frozenReadings = fleet.clusters.map(() => null);
-    this.windowVersion = new Float64Array(n).fill(-1);
-    this.windowSteady = new Uint8Array(n);
+    this.frozenAhead = fleet.clusters.map(() => []);
+    this.course = new Uint8Array(n);
+    this.courseRun = new Float64Array(n);
+    this.lastVersion = new Float64Array(n).fill(-1);
   }
 
   /** Cluster i's peaks over the run. */
@@ -181,19 +186,21 @@ class SeriesRecorder {
     for (let i = 0; i < clusters.length; i++) {
       const c = clusters[i];
       if (!c) continue;
-      if (frozen[i]) {
-        // Still at rest: this window repeats the last one step for step (see sample).
-        if (c.version === this.frozenVersion[i]) {
+      const kind = frozen[i];
+      if (kind) {
+        // Still on course: this window repeats the last one step for step (see sample).
+        if (
+          kind === frozenRest
+            ? c.version === this.frozenOn[i]
+            : c.replayedLast && c.orbitRun === this.frozenOn[i]
+        ) {
           this.frozenSteps[i] = (this.frozenSteps[i] ?? 0) + 1;
           continue;
         }
         this.thaw(i);
       }
       this.accumulate(i, c.readings);
-      if (c.version !== this.windowVersion[i]) {
-        this.windowVersion[i] = c.version;
-        this.windowSteady[i] = 0;
-      }
+      this.followCourse(i, c);
       // p99 is costly (a bisection over the classes' latency mixture): read at sample times, and only
       // recomputed when the cluster's state moved since the last reading.
       if (sampleNow) {
@@ -232,18 +239,65 @@ class SeriesRecorder {
     if (cpu > (f[at + peakCpu] ?? 0)) f[at + peakCpu] = cpu;
   }
 
+  /** Tracks whether cluster i's window so far stayed at rest, or in one orbit (see frozen). */
+  private followCourse(i: number, c: ClusterSim): void {
+    const v = c.version;
+    const course = this.course[i];
+    if (course === courseStart) {
+      if (v === this.lastVersion[i]) this.course[i] = frozenRest;
+      else if (c.replayedLast) {
+        this.course[i] = frozenOrbit;
+        this.courseRun[i] = c.orbitRun;
+      } else this.course[i] = courseOff;
+    } else if (course === frozenRest) {
+      if (v !== this.lastVersion[i]) this.course[i] = courseOff;
+    } else if (course === frozenOrbit) {
+      if (!c.replayedLast || c.orbitRun !== this.courseRun[i]) this.course[i] = courseOff;
+    }
+    this.lastVersion[i] = v;
+  }
+
   /**
-   * Cluster i moved while its window was frozen: adds the steps skipped so far (each with the readings
-   * it rested at, one by one, as they would have been added) and records from here on.
+   * Cluster i left its course while its window was frozen: adds the steps skipped so far (the readings
+   * the course had in store for them, one by one, as they would have been added) and records from here on.
    */
   private thaw(i: number): void {
     const skipped = this.frozenSteps[i] ?? 0;
-    const readings = this.frozenReadings[i];
-    if (readings) for (let k = 0; k < skipped; k++) this.accumulate(i, readings);
-    this.frozenReadings[i] = null;
+    const ahead = this.frozenAhead[i] ?? [];
+    for (let k = 0; k < skipped; k++) {
+      const r = ahead[k % ahead.length];
+      if (r) this.accumulate(i, r);
+    }
     this.frozen[i] = 0;
     this.frozenSteps[i] = 0;
-    this.windowSteady[i] = 0;
+    this.frozenAhead[i] = [];
+    this.course[i] = courseOff;
+  }
+
+  /**
+   * Freezes cluster i for the coming window when the one just closed was on a course that repeats: at
+   * rest, or in an orbit whose period divides the window (so the next window starts at the same phase).
+   * Not with 429s, however few: their running total is summed every step.
+   */
+  private freezeIfRepeating(i: number, c: ClusterSim, n: number): void {
+    const course = this.course[i];
+    if (c.version !== this.p99Version[i]) return;
+    if (course === frozenRest && c.readings.rejected429 === 0) {
+      this.frozen[i] = frozenRest;
+      this.frozenOn[i] = c.version;
+      this.frozenAhead[i] = [c.readings];
+    } else if (course === frozenOrbit && c.orbitPeriod > 0 && n % c.orbitPeriod === 0) {
+      const ahead: ClusterReadings[] = [];
+      for (let k = 0; k < c.orbitPeriod; k++) {
+        const r = c.orbitReadingsAhead(k);
+        if (!r || r.rejected429 !== 0) return;
+        ahead.push(r);
+      }
+      this.frozen[i] = frozenOrbit;
+      this.frozenOn[i] = c.orbitRun;
+      this.frozenAhead[i] = ahead;
+    }
+    this.frozenSteps[i] = 0;
   }
 
   /** Closes the window: pushes every cluster's samples and starts the next window. */
@@ -281,21 +335,8 @@ class SeriesRecorder {
       s.cpuUtilization.push(this.rounded(at + 5, f[fa + accCpu] ?? 0));
       s.memoryUtilization.push(this.rounded(at + 6, f[fa + accMem] ?? 0));
       for (let k = accSeat; k <= accP99; k++) f[fa + k] = 0;
-      // The cluster's state stayed put over the whole window (no step moved it, from its start): the next
-      // window adds the same readings as often, unless it moves, so it need not be summed step by step.
-      // (Not with 429s, however few: their running total is summed every step.)
-      if (
-        this.windowSteady[i] &&
-        c.version === this.windowVersion[i] &&
-        c.version === this.p99Version[i] &&
-        c.readings.rejected429 === 0
-      ) {
-        this.frozen[i] = 1;
-        this.frozenReadings[i] = c.readings;
-        this.frozenVersion[i] = c.version;
-        this.frozenSteps[i] = 0;
-      }
-      this.windowSteady[i] = 1;
+      this.freezeIfRepeating(i, c, n);
+      this.course[i] = courseStart;
     }
     this.count = 0;
     this.fleetErr = 0;
@@ -313,6 +354,12 @@ class SeriesRecorder {
     return r;
   }
 }
+
+/** Courses of a window (SeriesRecorder.course): not yet known, none, at rest, in one orbit. */
+const courseStart = 0;
+const courseOff = 3;
+const frozenRest = 1;
+const frozenOrbit = 2;
 
 /** Series per cluster (the fields of ClusterSeries). */
 const seriesCount = 7;

@@ -177,7 +177,11 @@ export class FleetSim {
       // A skipped step left the readings as they were; a detector with nothing pending has nothing to do.
       if (!c.steppedLast) {
         if (det.idle) continue;
-      } else errorOf[i] = c.readings.errorRatio;
+      } else {
+        errorOf[i] = c.readings.errorRatio;
+        // A quiet orbit's readings change nothing in a settled detector (see ClusterDetector.settled).
+        if (c.replayedLast && c.quietOrbit && det.settled) continue;
+      }
       const events = det.update(tS, dt, c.readings);
       for (let k = 0; k < events.length; k++) {
         const e = events[k];
