@@ -158,7 +158,7 @@ export class Orbit {
    * for and remembered for the rest of the replay.
    */
   lastPhaseP99(measure: () => number): number {
-    const k = (this.phase + this.period - 1) % this.period;
+    const k = this.lastPhaseIndex;
     const known = this.phaseP99[k] ?? Number.NaN;
     if (!Number.isNaN(known)) return known;
     const p99 = measure();
@@ -183,6 +183,16 @@ export class Orbit {
   /** Readings of the phase `k` replayed steps from now (k = 0: the next). */
   readingsAhead(k: number): ClusterReadings | null {
     return this.phases[(this.phase + k) % this.period]?.readings ?? null;
+  }
+
+  /** Index of the phase the last replayed step restored. */
+  get lastPhaseIndex(): number {
+    return (this.phase + this.period - 1) % this.period;
+  }
+
+  /** Phase `k` of the orbit. */
+  phaseAt(k: number): OrbitPhase | undefined {
+    return this.phases[k];
   }
 
   /** Index of the phase the next replayed step restores. */

@@ -121,8 +121,12 @@ export class ClusterSim {
   readonly initialNodes: number;
   readonly config: ClusterConfig;
   controlPlane: ControlPlaneSpec;
-  readonly cp: ControlPlane;
-  readonly dns: ClusterDns;
+  /**
+   * The API servers and DNS. Outside readers go through `cp` and `dns`, which first bring the state up
+   * to date when an orbit replay left it behind (see materialize).
+   */
+  private readonly servers: ControlPlane;
+  private readonly clusterDns: ClusterDns;
   readonly classes: readonly RequestClass[];
   readonly limits: readonly LevelLimits[];
   private readonly baseRate: Float64Array;
@@ -175,6 +179,8 @@ export class ClusterSim {
   version = 0;
   /** False when the last step was skipped because nothing could change (readings are as before). */
   steppedLast = true;
+  /** True when replayed steps left the state behind the readings (see materialize). */
+  private behind = false;
   /** True when the last step replayed a phase of a periodic orbit (see Orbit). */
   replayedLast = false;
   /** Bumped each time a replay begins: steps replayed with the same number follow one orbit. */
@@ -270,7 +276,7 @@ export class ClusterSim {
     this.controllerIndex = this.classes.findIndex((c) => c.id === controllerFlowId);
     this.lookupIndex = this.classes.findIndex((c) => c.id === 'coredns-lookup');
     this.setBaseRates(costed.map((f) => f.spec));
-    this.cp = new ControlPlane(
+    this.servers = new ControlPlane(
       this.classes,
       this.limits,
       this.controlPlane.calibration,
@@ -279,7 +285,7 @@ export class ClusterSim {
       stepS,
       rng.fork('apiservers'),
     );
-    this.dns = new ClusterDns(config.dns, config.dataPlane, stepS, this.serviceNames(shape));
+    this.clusterDns = new ClusterDns(config.dns, config.dataPlane, stepS, this.serviceNames(shape));
     this.orbit = new Orbit(this.orbitStateLength());
     this.readings = initialReadings();
     this.warmUp();
@@ -368,6 +374,7 @@ export class ClusterSim {
 
   /** Re-costs every class for the current shape (after nodes or API servers change). */
   recost(): void {
+    this.materialize();
     const shape = this.shape();
     const costed = costFlows(this.flows(shape), shape, this.controlPlane);
     for (const f of costed) {
@@ -381,19 +388,20 @@ export class ClusterSim {
         if (r && r.kind === 'relist') r.cost = f.relistCost;
       }
     }
-    this.cp.recosted();
+    this.servers.recosted();
     this.baseRate.fill(0);
     this.watchers.fill(0);
     this.setBaseRates(costed.map((f) => f.spec));
-    this.cp.residentBytes = residentMemoryBytes(shape, this.controlPlane.calibration);
-    this.cp.calib = this.controlPlane.calibration;
-    this.cp.apiServers = this.controlPlane.apiServers;
-    this.dns.setServiceNames(this.serviceNames(shape));
+    this.servers.residentBytes = residentMemoryBytes(shape, this.controlPlane.calibration);
+    this.servers.calib = this.controlPlane.calibration;
+    this.servers.apiServers = this.controlPlane.apiServers;
+    this.clusterDns.setServiceNames(this.serviceNames(shape));
     this.wake();
   }
 
   /** Something outside changed: simulate every step again until the cluster settles. */
   wake(): void {
+    this.materialize();
     this.quietSteps = 0;
     this.resting = false;
     this.orbit.reset();
@@ -451,6 +459,7 @@ export class ClusterSim {
         this.version++;
         return;
       }
+      this.materialize();
       this.orbit.reset();
     }
     this.replayedLast = false;
@@ -473,7 +482,7 @@ export class ClusterSim {
       if (this.adminApiBlocked) blockedMask.set(this.blockableMask);
       else blockedMask.fill(0);
     }
-    if (this.lookupIndex >= 0) this.arrivals[this.lookupIndex] = this.dns.reading.apiLookupsPerS * dt;
+    if (this.lookupIndex >= 0) this.arrivals[this.lookupIndex] = this.clusterDns.reading.apiLookupsPerS * dt;
     if (started > 0) {
       // A new pod's informers start with a LIST.
       for (const i of this.changeRelists) {
@@ -481,9 +490,9 @@ export class ClusterSim {
       }
     }
 
-    const wasDown = this.cp.isDown(nowS);
-    this.cp.step(nowS, this.arrivals, this.blockedMask, this.watchers);
-    const out = this.cp.out;
+    const wasDown = this.servers.isDown(nowS);
+    this.servers.step(nowS, this.arrivals, this.blockedMask, this.watchers);
+    const out = this.servers.out;
     const outRejected = out.rejected;
     const outTimedOut = out.timedOut;
     const othersMask = this.othersMask;
@@ -507,17 +516,17 @@ export class ClusterSim {
     // With no lookup answered or refused this step, CoreDNS keeps its last experience of the API.
     const lookupSuccess = this.lookupAnsweredInTime();
     if (!Number.isNaN(lookupSuccess)) this.lastLookupSuccess = lookupSuccess;
-    else if (this.cp.isDown(nowS)) this.lastLookupSuccess = 0;
-    const dnsReading = this.dns.step(this.nodes, this.lastLookupSuccess);
+    else if (this.servers.isDown(nowS)) this.lastLookupSuccess = 0;
+    const dnsReading = this.clusterDns.step(this.nodes, this.lastLookupSuccess);
     const errorRatio = this.config.dataPlane.dnsDependentRatio * dnsReading.failureRatio;
     this.readings = {
-      seatUtilization: this.cp.seatUtilization,
-      cpuUtilization: this.cp.cpuUtilization,
-      memoryUtilization: this.cp.memoryUtilization,
+      seatUtilization: this.servers.seatUtilization,
+      cpuUtilization: this.servers.cpuUtilization,
+      memoryUtilization: this.servers.memoryUtilization,
       rejected429: rejected,
       containedRejected429: containedRejected,
       timedOut,
-      down: wasDown || this.cp.isDown(nowS),
+      down: wasDown || this.servers.isDown(nowS),
       dnsFailureRatio: dnsReading.failureRatio,
       errorRatio,
       oncallSuccess: this.successRatio(this.oncallIndex),
@@ -527,6 +536,41 @@ export class ClusterSim {
     this.quietSteps = this.isSettled(nowS) ? this.quietSteps + 1 : 0;
     this.version++;
     this.trackOrbit(nowS, changing);
+  }
+
+  /** The cluster's API servers (brought up to date first, see materialize). */
+  get cp(): ControlPlane {
+    this.materialize();
+    return this.servers;
+  }
+
+  /** The cluster's DNS (brought up to date first, see materialize). */
+  get dns(): ClusterDns {
+    this.materialize();
+    return this.clusterDns;
+  }
+
+  /**
+   * Writes the state of the phase last replayed into the control plane, DNS and the cluster's own fields.
+   * A replayed step only hands on the phase's readings and leaves the state where the replay began (the
+   * orbit's base): nothing in the cluster reads it until a step is simulated again, something outside
+   * changes the cluster, or a reader outside looks at it, and each of those brings it up to date first.
+   */
+  materialize(): void {
+    if (!this.behind) return;
+    this.behind = false;
+    const k = this.orbit.lastPhaseIndex;
+    const p = this.orbit.phaseAt(k);
+    if (!p?.readings || !p.dnsReading) return;
+    const arrays = this.orbitArrays;
+    const index = this.orbitIndex;
+    const values = this.orbit.varyingValues;
+    const at = k * arrays.length;
+    for (let m = 0; m < arrays.length; m++) {
+      const a = arrays[m];
+      if (a) a[index[m] ?? 0] = values[at + m] ?? 0;
+    }
+    this.loadOrbitScalars(p.state, p.readings, p.dnsReading);
   }
 
   /** Period of the orbit being replayed (0 when none). */
@@ -544,12 +588,15 @@ export class ClusterSim {
    * answered. A replayed step's is its phase's, measured once per orbit.
    */
   p99LatencyS(): number {
-    if (this.readings.down) return this.cp.requestTimeoutS;
+    if (this.readings.down) return this.servers.requestTimeoutS;
     if (this.orbit.replaying && this.steppedLast) return this.orbit.lastPhaseP99(this.measureP99);
     return this.measureP99();
   }
 
-  private readonly measureP99 = (): number => p99LatencyS(this.cp, this.cp.slowdown);
+  private readonly measureP99 = (): number => {
+    this.materialize();
+    return p99LatencyS(this.servers, this.servers.slowdown);
+  };
 
   /** Looks for (and records) a periodic orbit after a simulated step; see Orbit. */
   private trackOrbit(nowS: number, changing: boolean): void {
@@ -560,12 +607,12 @@ export class ClusterSim {
       r.down ||
       r.rejected429 !== 0 ||
       this.quietSteps !== 0 ||
-      !this.cp.isSteady(nowS)
+      !this.servers.isSteady(nowS)
     ) {
       this.orbit.reset();
       return;
     }
-    const dnsReading = this.dns.reading;
+    const dnsReading = this.clusterDns.reading;
     const into = this.orbit.observe(
       r.cpuUtilization,
       r.memoryUtilization,
@@ -573,12 +620,12 @@ export class ClusterSim {
       dnsReading.apiLookupsPerS,
     );
     if (!into) return;
-    if (!this.cp.isRetryRingEmpty()) {
+    if (!this.servers.isRetryRingEmpty()) {
       this.orbit.reset();
       return;
     }
     this.saveOrbitState(into);
-    this.orbit.saved(r, dnsReading, dnsReading.nodeCacheMissRatio, this.dns.nodeCacheFull);
+    this.orbit.saved(r, dnsReading, dnsReading.nodeCacheMissRatio, this.clusterDns.nodeCacheFull);
     if (this.orbit.replaying) this.bindOrbit();
   }
 
@@ -589,12 +636,12 @@ export class ClusterSim {
     const varying = this.orbit.varying;
     this.orbitArrays = [];
     this.orbitIndex = new Int32Array(varying.length);
-    const cpLength = this.cp.stateLength;
-    const dnsLength = this.dns.stateLength;
+    const cpLength = this.servers.stateLength;
+    const dnsLength = this.clusterDns.stateLength;
     varying.forEach((j, m) => {
       let slot: [Float64Array, number] | null = null;
-      if (j < cpLength) slot = this.cp.stateSlot(j);
-      else if (j < cpLength + dnsLength) slot = this.dns.stateSlot(j - cpLength);
+      if (j < cpLength) slot = this.servers.stateSlot(j);
+      else if (j < cpLength + dnsLength) slot = this.clusterDns.stateSlot(j - cpLength);
       else {
         const e = j - cpLength - dnsLength - 1;
         if (e >= 0 && e < this.lastExecuting.length) slot = [this.lastExecuting, e];
@@ -611,30 +658,25 @@ export class ClusterSim {
   private replayStep(): boolean {
     const p = this.orbit.nextPhase;
     if (!p?.readings || !p.dnsReading) return false;
-    const missRatio = this.dns.advanceNodeCaches();
-    if (!Object.is(missRatio, p.missRatio) || this.dns.nodeCacheFull !== p.nodeCacheFull) return false;
-    const arrays = this.orbitArrays;
-    const index = this.orbitIndex;
-    const values = this.orbit.varyingValues;
-    const at = this.orbit.phaseIndex * arrays.length;
-    for (let m = 0; m < arrays.length; m++) {
-      const a = arrays[m];
-      if (a) a[index[m] ?? 0] = values[at + m] ?? 0;
-    }
-    this.loadOrbitScalars(p.state, p.readings, p.dnsReading);
+    const missRatio = this.clusterDns.advanceNodeCaches();
+    if (!Object.is(missRatio, p.missRatio) || this.clusterDns.nodeCacheFull !== p.nodeCacheFull) return false;
+    // The phase's state is written only when something needs it (see materialize).
+    this.readings = p.readings;
+    this.clusterDns.replayed(p.dnsReading);
+    this.behind = true;
     this.orbit.advance();
     return true;
   }
 
   /** Length of the orbit state: the control plane's, DNS's (but its node caches), and the cluster's own. */
   private orbitStateLength(): number {
-    return this.cp.stateLength + this.dns.stateLength + 1 + this.lastExecuting.length + 12;
+    return this.servers.stateLength + this.clusterDns.stateLength + 1 + this.lastExecuting.length + 12;
   }
 
   /** Writes everything a steady step evolves or shows, but the node caches (see Orbit). */
   private saveOrbitState(into: Float64Array): void {
-    let k = this.cp.saveState(into, 0);
-    k = this.dns.saveState(into, k);
+    let k = this.servers.saveState(into, 0);
+    k = this.clusterDns.saveState(into, k);
     into[k++] = this.lastLookupSuccess;
     into.set(this.lastExecuting, k);
     k += this.lastExecuting.length;
@@ -658,8 +700,8 @@ export class ClusterSim {
    * entries kept in arrays are restored by replayStep).
    */
   private loadOrbitScalars(from: Float64Array, readings: ClusterReadings, dnsReading: DnsReading): void {
-    let k = this.cp.loadScalars(from, 0);
-    k = this.dns.loadScalars(from, k, dnsReading);
+    let k = this.servers.loadScalars(from, 0);
+    k = this.clusterDns.loadScalars(from, k, dnsReading);
     const lastLookupSuccess = from[k++] ?? 0;
     if (!Object.is(this.lastLookupSuccess, lastLookupSuccess)) this.lastLookupSuccess = lastLookupSuccess;
     k += this.lastExecuting.length;
@@ -675,8 +717,8 @@ export class ClusterSim {
   private lookupAnsweredInTime(): number {
     const ratio = this.successRatio(this.lookupIndex);
     if (Number.isNaN(ratio)) return ratio;
-    const waitS = this.cp.out.queueWaitS[this.lookupIndex] ?? 0;
-    const serviceS = this.cp.serviceTimeS(this.lookupIndex) * this.cp.slowdown;
+    const waitS = this.servers.out.queueWaitS[this.lookupIndex] ?? 0;
+    const serviceS = this.servers.serviceTimeS(this.lookupIndex) * this.servers.slowdown;
     const budgetS = dnsClientTimeoutS - waitS;
     if (budgetS <= 0) return 0;
     // Wait and service time mostly stay put from step to step: reuse the exponential.
@@ -691,7 +733,8 @@ export class ClusterSim {
   /** Share of a class's requests answered this step; NaN when none arrived. */
   successRatio(i: number): number {
     if (i < 0) return Number.NaN;
-    const o = this.cp.out;
+    this.materialize();
+    const o = this.servers.out;
     const done = (o.succeeded[i] ?? 0) + (o.rejected[i] ?? 0) + (o.timedOut[i] ?? 0) + (o.failedDown[i] ?? 0);
     return done > 1e-9 ? (o.succeeded[i] ?? 0) / done : Number.NaN;
   }
@@ -703,7 +746,7 @@ export class ClusterSim {
    */
   private isSettled(nowS: number): boolean {
     const r = this.readings;
-    const exec = this.cp.executing;
+    const exec = this.servers.executing;
     let stationary = true;
     for (let i = 0; i < exec.length; i++) {
       const now = exec[i] ?? 0;
@@ -715,18 +758,19 @@ export class ClusterSim {
       stationary &&
       !r.down &&
       r.rejected429 < 1e-9 &&
-      !this.cp.hasPendingWork() &&
-      this.dns.atRest &&
-      !this.cp.isDown(nowS) &&
-      !this.cp.isInitializing(nowS)
+      !this.servers.hasPendingWork() &&
+      this.clusterDns.atRest &&
+      !this.servers.isDown(nowS) &&
+      !this.servers.isInitializing(nowS)
     );
   }
 
   /** Drops the change's queued work and scheduled retries: its pods are gone. */
   private forgetChange(): void {
+    this.materialize();
     this.classes.forEach((_, i) => {
       if (this.changeClass[i]) {
-        this.cp.forget(i);
+        this.servers.forget(i);
         this.watchers[i] = 0;
       }
     });

@@ -115,6 +115,15 @@ export class ClusterDns {
     return this.advancedMissRatio;
   }
 
+  /**
+   * A replayed step took the node caches' step (advanceNodeCaches) and showed `reading`; the rest of the
+   * state is restored later, by loadScalars, when needed.
+   */
+  replayed(reading: DnsReading): void {
+    this.reading = reading;
+    this.nodeCacheAdvanced = false;
+  }
+
   /** True when the node caches are full (or there are none). */
   get nodeCacheFull(): boolean {
     return this.nodeCache?.full ?? true;
@@ -152,7 +161,6 @@ export class ClusterDns {
     const success = from[k] ?? 0;
     if (!Object.is(this.corednsSuccess, success)) this.corednsSuccess = success;
     this.reading = reading;
-    this.nodeCacheAdvanced = false;
     return k + 6;
   }
 
