@@ -6,7 +6,7 @@ import { findResource, objectCount, type ClusterShape } from '../model/resources
 import { replicasFor } from '../model/api-profile.js';
 import { ControlPlane } from './control-plane.js';
 import type { Rng } from '../core/random.js';
-import { ClusterDns, type DnsReading } from './dns.js';
+import { ClusterDns, copyDnsReading, type DnsReading } from './dns.js';
 import { Orbit, orbitReplay } from './cluster-orbit.js';
 import { p99LatencyS } from './latency.js';
 import { healthyRatio } from './detectors.js';
@@ -64,11 +64,13 @@ export interface ClusterReadings {
   readonly othersArrived: number;
 }
 
+type MutableReadings = { -readonly [K in keyof ClusterReadings]: ClusterReadings[K] };
+
 /**
  * Zeroed readings, built from fractions first: V8 then keeps every field of the readings' shape a double,
  * instead of changing the shape (and deoptimising every reader) as each field first turns fractional.
  */
-function initialReadings(): ClusterReadings {
+function initialReadings(): MutableReadings {
   const n = Number.NaN;
   const r = {
     seatUtilization: n,
@@ -95,6 +97,27 @@ function initialReadings(): ClusterReadings {
   r.othersFailed = 0;
   r.othersArrived = 0;
   return r;
+}
+
+/**
+ * A copy of `r` that later steps leave alone: a cluster writes each step's readings into the same object
+ * (see ClusterSim.readings), so whoever keeps a step's readings keeps a copy.
+ */
+export function copyReadings(r: ClusterReadings): ClusterReadings {
+  const c = initialReadings();
+  c.seatUtilization = r.seatUtilization;
+  c.cpuUtilization = r.cpuUtilization;
+  c.memoryUtilization = r.memoryUtilization;
+  c.rejected429 = r.rejected429;
+  c.containedRejected429 = r.containedRejected429;
+  c.timedOut = r.timedOut;
+  c.down = r.down;
+  c.dnsFailureRatio = r.dnsFailureRatio;
+  c.errorRatio = r.errorRatio;
+  c.oncallSuccess = r.oncallSuccess;
+  c.othersFailed = r.othersFailed;
+  c.othersArrived = r.othersArrived;
+  return c;
 }
 
 /** Readings an idle detector takes in without changing (see ClusterSim.quietOrbit). */
@@ -167,7 +190,12 @@ export class ClusterSim {
   };
   adminApiBlocked = false;
   trafficShifted = false;
+  /**
+   * The last step's readings: valid until the next step, which overwrites them (keep a copyReadings).
+   * During an orbit replay, the recorded phase's (its own copy).
+   */
   readings: ClusterReadings;
+  private readonly ownReadings: MutableReadings;
   private quietSteps = 0;
   /**
    * Set when a step found the cluster at rest with its pods as desired; until something outside wakes it
@@ -287,7 +315,8 @@ export class ClusterSim {
     );
     this.clusterDns = new ClusterDns(config.dns, config.dataPlane, stepS, this.serviceNames(shape));
     this.orbit = new Orbit(this.orbitStateLength());
-    this.readings = initialReadings();
+    this.ownReadings = initialReadings();
+    this.readings = this.ownReadings;
     this.warmUp();
   }
 
@@ -519,20 +548,21 @@ export class ClusterSim {
     else if (this.servers.isDown(nowS)) this.lastLookupSuccess = 0;
     const dnsReading = this.clusterDns.step(this.nodes, this.lastLookupSuccess);
     const errorRatio = this.config.dataPlane.dnsDependentRatio * dnsReading.failureRatio;
-    this.readings = {
-      seatUtilization: this.servers.seatUtilization,
-      cpuUtilization: this.servers.cpuUtilization,
-      memoryUtilization: this.servers.memoryUtilization,
-      rejected429: rejected,
-      containedRejected429: containedRejected,
-      timedOut,
-      down: wasDown || this.servers.isDown(nowS),
-      dnsFailureRatio: dnsReading.failureRatio,
-      errorRatio,
-      oncallSuccess: this.successRatio(this.oncallIndex),
-      othersFailed,
-      othersArrived,
-    };
+    // Written in place: a step's readings are read before the next step, and kept only as copies.
+    const r = this.ownReadings;
+    r.seatUtilization = this.servers.seatUtilization;
+    r.cpuUtilization = this.servers.cpuUtilization;
+    r.memoryUtilization = this.servers.memoryUtilization;
+    r.rejected429 = rejected;
+    r.containedRejected429 = containedRejected;
+    r.timedOut = timedOut;
+    r.down = wasDown || this.servers.isDown(nowS);
+    r.dnsFailureRatio = dnsReading.failureRatio;
+    r.errorRatio = errorRatio;
+    r.oncallSuccess = this.successRatio(this.oncallIndex);
+    r.othersFailed = othersFailed;
+    r.othersArrived = othersArrived;
+    this.readings = r;
     this.quietSteps = this.isSettled(nowS) ? this.quietSteps + 1 : 0;
     this.version++;
     this.trackOrbit(nowS, changing);
@@ -625,7 +655,12 @@ export class ClusterSim {
       return;
     }
     this.saveOrbitState(into);
-    this.orbit.saved(r, dnsReading, dnsReading.nodeCacheMissRatio, this.clusterDns.nodeCacheFull);
+    this.orbit.saved(
+      copyReadings(r),
+      copyDnsReading(dnsReading),
+      dnsReading.nodeCacheMissRatio,
+      this.clusterDns.nodeCacheFull,
+    );
     if (this.orbit.replaying) this.bindOrbit();
   }
 

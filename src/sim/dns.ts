@@ -15,6 +15,40 @@ export interface DnsReading {
   readonly apiLookupsPerS: number;
 }
 
+type MutableDnsReading = { -readonly [K in keyof DnsReading]: DnsReading[K] };
+
+/**
+ * A zeroed reading, built from fractions first: V8 then keeps every field of the shape a double instead of
+ * changing the shape (and deoptimising its readers) as each first turns fractional.
+ */
+function zeroReading(): MutableDnsReading {
+  const n = Number.NaN;
+  const reading = {
+    failureRatio: n,
+    nodeCacheMissRatio: n,
+    corednsServfailRatio: n,
+    corednsQps: n,
+    apiLookupsPerS: n,
+  };
+  reading.failureRatio = 0;
+  reading.nodeCacheMissRatio = 0;
+  reading.corednsServfailRatio = 0;
+  reading.corednsQps = 0;
+  reading.apiLookupsPerS = 0;
+  return reading;
+}
+
+/** A copy of `r` that later steps leave alone (ClusterDns writes each step's reading into one object). */
+export function copyDnsReading(r: DnsReading): DnsReading {
+  const c = zeroReading();
+  c.failureRatio = r.failureRatio;
+  c.nodeCacheMissRatio = r.nodeCacheMissRatio;
+  c.corednsServfailRatio = r.corednsServfailRatio;
+  c.corednsQps = r.corednsQps;
+  c.apiLookupsPerS = r.apiLookupsPerS;
+  return c;
+}
+
 /**
  * Cluster DNS as the incident had it (reference §1.2, §3.5–3.7): per-node caches that keep answers for a
  * long lifetime, CoreDNS with its own short cache, and — when `serviceNamesNeedControlPlane` — an API call
@@ -28,7 +62,9 @@ export class ClusterDns {
   /** Set by advanceNodeCaches: the node caches already took this step, missing this share. */
   private nodeCacheAdvanced = false;
   private advancedMissRatio = 1;
+  /** The last step's reading: overwritten by the next step (keep a copyDnsReading); a replayed phase's own. */
   reading: DnsReading;
+  private readonly ownReading: MutableDnsReading;
 
   constructor(
     private readonly dns: DnsConfig,
@@ -38,22 +74,8 @@ export class ClusterDns {
   ) {
     this.nodeCache = dns.nodeCacheEnabled ? new ExpiryCache(stepS, dns.nodeCacheTtlS, dns.serveStaleS) : null;
     this.corednsCache = new ExpiryCache(stepS, dns.corednsCacheTtlS);
-    // Built from fractions, then zeroed: V8 then keeps every field of the readings' shape a double
-    // instead of changing the shape (and deoptimising its readers) as each first turns fractional.
-    const n = Number.NaN;
-    const reading = {
-      failureRatio: n,
-      nodeCacheMissRatio: n,
-      corednsServfailRatio: n,
-      corednsQps: n,
-      apiLookupsPerS: n,
-    };
-    reading.failureRatio = 0;
-    reading.nodeCacheMissRatio = 0;
-    reading.corednsServfailRatio = 0;
-    reading.corednsQps = 0;
-    reading.apiLookupsPerS = 0;
-    this.reading = reading;
+    this.ownReading = zeroReading();
+    this.reading = this.ownReading;
   }
 
   /** Updates the number of service names (after a scale-down). */
@@ -86,14 +108,14 @@ export class ClusterDns {
       ? (corednsQps * (1 - cached) + (expiredShare * this.serviceNames) / this.stepS) * shed
       : 0;
     const failureRatio = missRatio * (1 - this.corednsSuccess);
-    this.reading = {
-      failureRatio,
-      nodeCacheMissRatio: missRatio,
-      corednsServfailRatio: 1 - this.corednsSuccess,
-      corednsQps,
-      apiLookupsPerS,
-    };
-    return this.reading;
+    const reading = this.ownReading;
+    reading.failureRatio = failureRatio;
+    reading.nodeCacheMissRatio = missRatio;
+    reading.corednsServfailRatio = 1 - this.corednsSuccess;
+    reading.corednsQps = corednsQps;
+    reading.apiLookupsPerS = apiLookupsPerS;
+    this.reading = reading;
+    return reading;
   }
 
   /** Steps the node caches (upstream is CoreDNS as it answered last step); returns the share of lookups they miss. */

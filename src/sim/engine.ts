@@ -1,6 +1,6 @@
 import { breakEvenNodes } from '../cost/break-even.js';
 import { changeFlows } from '../cost/flows.js';
-import type { ClusterReadings, ClusterSim } from './cluster-sim.js';
+import { copyReadings, type ClusterReadings, type ClusterSim } from './cluster-sim.js';
 import { FleetSim, type ClusterApfExtras } from './fleet-sim.js';
 import { OperatorRunner } from './operator.js';
 import type { ClusterSeries, ClusterSummary, FleetSummary, SimResult } from './result.js';
@@ -285,7 +285,7 @@ class SeriesRecorder {
     if (course === frozenRest && c.readings.rejected429 === 0) {
       this.frozen[i] = frozenRest;
       this.frozenOn[i] = c.version;
-      this.frozenAhead[i] = [c.readings];
+      this.frozenAhead[i] = [copyReadings(c.readings)];
     } else if (course === frozenOrbit && c.orbitPeriod > 0 && n % c.orbitPeriod === 0) {
       const ahead: ClusterReadings[] = [];
       for (let k = 0; k < c.orbitPeriod; k++) {
