@@ -202,7 +202,7 @@ export class ClusterSim {
    * (every change to the change's state, the nodes or the block goes through wake), each step would find
    * the same, so it returns before touching anything else (most clusters rest most of the run).
    */
-  private resting = false;
+  private restingNow = false;
   /** Bumped on every simulated (non-quiet) step: readers cache what they derive from the state. */
   version = 0;
   /** False when the last step was skipped because nothing could change (readings are as before). */
@@ -432,7 +432,7 @@ export class ClusterSim {
   wake(): void {
     this.materialize();
     this.quietSteps = 0;
-    this.resting = false;
+    this.restingNow = false;
     this.orbit.reset();
   }
 
@@ -451,7 +451,7 @@ export class ClusterSim {
 
   /** Advances one step at `nowS`. */
   step(nowS: number): void {
-    if (this.resting) return;
+    if (this.restingNow) return;
     const dt = this.stepS;
     const change = this.change;
     const spec = this.changeSpec;
@@ -478,7 +478,7 @@ export class ClusterSim {
     if (this.quietSteps > 3 && !changing) {
       this.steppedLast = false;
       this.replayedLast = false;
-      this.resting = true;
+      this.restingNow = true;
       return;
     }
     this.steppedLast = true;
@@ -493,14 +493,18 @@ export class ClusterSim {
     }
     this.replayedLast = false;
 
-    const { classes, arrivals, blockedMask } = this;
-    arrivals.set(this.baseArrivals);
+    const { classes, arrivals, blockedMask, routeOf } = this;
+    // A loop rather than set(): for a few dozen entries the builtin's call costs more than the stores.
+    const baseArrivals = this.baseArrivals;
+    for (let i = 0; i < baseArrivals.length; i++) arrivals[i] = baseArrivals[i] ?? 0;
     // A change stream's rate follows its ready pods: ready / everySeconds (precomputed per class), on the
     // copy of the class its current routing (own level, fenced or quarantined) sends it to.
     const route = change.quarantined ? 2 : change.fenced ? 1 : 0;
-    for (let k = 0; k < this.changeStreams.length; k++) {
-      const i = this.changeStreams[k] ?? 0;
-      arrivals[i] = this.routeOf[i] === route ? change.ready * (this.changePerPodRate[i] ?? 0) * dt : 0;
+    const streams = this.changeStreams;
+    const perPod = this.changePerPodRate;
+    for (let k = 0; k < streams.length; k++) {
+      const i = streams[k] ?? 0;
+      arrivals[i] = routeOf[i] === route ? change.ready * (perPod[i] ?? 0) * dt : 0;
     }
     for (let k = 0; k < this.changeWatches.length; k++) {
       const i = this.changeWatches[k] ?? 0;
@@ -525,7 +529,6 @@ export class ClusterSim {
     const outRejected = out.rejected;
     const outTimedOut = out.timedOut;
     const othersMask = this.othersMask;
-    const routeOf = this.routeOf;
     let rejected = 0;
     let timedOut = 0;
     let othersFailed = 0;
@@ -566,6 +569,11 @@ export class ClusterSim {
     this.quietSteps = this.isSettled(nowS) ? this.quietSteps + 1 : 0;
     this.version++;
     this.trackOrbit(nowS, changing);
+  }
+
+  /** True while at rest: a step would return at once, changing nothing (steppedLast stays false). */
+  get resting(): boolean {
+    return this.restingNow;
   }
 
   /** The cluster's API servers (brought up to date first, see materialize). */

@@ -66,8 +66,9 @@ export class ClusterDetector {
     this.satOnsetS = this.clearOnsetS = this.healthyOnsetS = this.lockOnsetS = this.restoreOnsetS = 0;
     this.saturatedAtS = this.dnsFailureStartS = this.recoveredAtS = null;
     this.satOnsetS = this.clearOnsetS = this.healthyOnsetS = this.lockOnsetS = this.restoreOnsetS = null;
-    this.saturatedNow = this.everSaturated = this.lockedOut = this.impacted = true;
+    this.saturatedNow = this.everSaturated = this.lockedOut = this.impacted = this.idle = false;
     this.saturatedNow = this.everSaturated = this.lockedOut = this.impacted = false;
+    this.idle = true;
   }
 
   /** Feeds one step; returns the events it confirms. */
@@ -162,6 +163,7 @@ export class ClusterDetector {
       this.recoveredAtS = null;
       this.healthyOnsetS = null;
     }
+    this.idle = this.isIdle();
     return events;
   }
 
@@ -171,8 +173,13 @@ export class ClusterDetector {
     return this.closedLockoutS + (this.restoreOnsetS ?? this.lastS) - this.lockStartS;
   }
 
-  /** True when no condition is building up, so unchanged readings cannot produce an event. */
-  get idle(): boolean {
+  /**
+   * True when no condition is building up, so unchanged readings cannot produce an event. Kept up to date
+   * by update (the only place its inputs change): the fleet asks for every cluster at rest every step.
+   */
+  idle = true;
+
+  private isIdle(): boolean {
     return (
       !this.saturatedNow &&
       this.satOnsetS === null &&

@@ -169,7 +169,8 @@ export class FleetSim {
       const c = clusters[i];
       const det = this.detectors[i];
       if (!c || !det) continue;
-      c.step(tS);
+      // A cluster at rest would return at once (and its readings stay as they were).
+      if (!c.resting) c.step(tS);
       const shifted = c.trafficShifted;
       shiftedOf[i] = shifted ? 1 : 0;
       if (shifted) shiftedWeight += weightOf[i] ?? 0;
