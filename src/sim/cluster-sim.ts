@@ -189,7 +189,9 @@ export class ClusterSim {
     quarantined: false,
   };
   adminApiBlocked = false;
-  trafficShifted = false;
+  private shiftedAway = false;
+  /** Called whenever something outside changes the cluster (see wake) or shifts its traffic. */
+  onChange: (() => void) | null = null;
   /**
    * The last step's readings: valid until the next step, which overwrites them (keep a copyReadings).
    * During an orbit replay, the recorded phase's (its own copy).
@@ -245,8 +247,8 @@ export class ClusterSim {
     const c = this.change;
     c.applied = c.deleting = c.fenced = c.quarantined = true;
     c.applied = c.deleting = c.fenced = c.quarantined = false;
-    this.adminApiBlocked = this.trafficShifted = true;
-    this.adminApiBlocked = this.trafficShifted = false;
+    this.adminApiBlocked = this.shiftedAway = true;
+    this.adminApiBlocked = this.shiftedAway = false;
     this.daemonSet = changeSpec?.kind === 'DaemonSet';
     this.config = config;
     this.name = config.name;
@@ -430,6 +432,7 @@ export class ClusterSim {
 
   /** Something outside changed: simulate every step again until the cluster settles. */
   wake(): void {
+    this.onChange?.();
     this.materialize();
     this.quietSteps = 0;
     this.restingNow = false;
@@ -569,6 +572,16 @@ export class ClusterSim {
     this.quietSteps = this.isSettled(nowS) ? this.quietSteps + 1 : 0;
     this.version++;
     this.trackOrbit(nowS, changing);
+  }
+
+  /** True while the cluster's customer traffic is shifted to other clusters (an operator action). */
+  get trafficShifted(): boolean {
+    return this.shiftedAway;
+  }
+
+  set trafficShifted(on: boolean) {
+    this.shiftedAway = on;
+    this.onChange?.();
   }
 
   /** True while at rest: a step would return at once, changing nothing (steppedLast stays false). */

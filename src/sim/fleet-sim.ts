@@ -39,9 +39,6 @@ export class FleetSim {
   peakErrorRatio = Number.NaN;
   fullRecoveryS: number | null = null;
   private readonly byName = new Map<string, number>();
-  /** Traffic weight of the clusters that shifted theirs away, and of those that kept it (last step). */
-  private shiftedWeight = Number.NaN;
-  private receiverWeight = Number.NaN;
   /** (tS, fleet error ratio) pairs of every step, for locating the peak once the run is over. */
   private readonly errorHistory: number[] = [];
   /**
@@ -52,6 +49,11 @@ export class FleetSim {
   private readonly weightOf: Float64Array;
   private readonly shiftedOf: Uint8Array;
   private readonly errorOf: Float64Array;
+  /**
+   * Clusters at rest whose detectors are idle: stepping either would change nothing until something
+   * outside changes the cluster (ClusterSim.onChange clears the mark), so the fleet's step skips them.
+   */
+  private readonly dormant: Uint8Array;
 
   constructor(
     readonly scenario: Scenario,
@@ -75,6 +77,12 @@ export class FleetSim {
     this.weightOf = Float64Array.from(this.clusters, (c) => c.config.trafficWeight);
     this.shiftedOf = new Uint8Array(this.clusters.length);
     this.errorOf = Float64Array.from(this.clusters, (c) => c.readings.errorRatio);
+    this.dormant = new Uint8Array(this.clusters.length);
+    this.clusters.forEach((c, i) => {
+      c.onChange = () => {
+        this.dormant[i] = 0;
+      };
+    });
     this.clusters.forEach((c, i) => this.byName.set(c.name, i));
   }
 
@@ -161,23 +169,22 @@ export class FleetSim {
   /** Steps every cluster and its detector (one pass: a cluster's detector reads only its readings). */
   private stepClusters(tS: number): void {
     const dt = this.scenario.stepS;
-    let shiftedWeight = 0;
-    let receiverWeight = 0;
     const clusters = this.clusters;
-    const { weightOf, shiftedOf, errorOf } = this;
+    const { shiftedOf, errorOf, dormant } = this;
     for (let i = 0; i < clusters.length; i++) {
+      if (dormant[i]) continue;
       const c = clusters[i];
       const det = this.detectors[i];
       if (!c || !det) continue;
       // A cluster at rest would return at once (and its readings stay as they were).
       if (!c.resting) c.step(tS);
-      const shifted = c.trafficShifted;
-      shiftedOf[i] = shifted ? 1 : 0;
-      if (shifted) shiftedWeight += weightOf[i] ?? 0;
-      else receiverWeight += weightOf[i] ?? 0;
+      shiftedOf[i] = c.trafficShifted ? 1 : 0;
       // A skipped step left the readings as they were; a detector with nothing pending has nothing to do.
       if (!c.steppedLast) {
-        if (det.idle) continue;
+        if (det.idle) {
+          if (c.resting) dormant[i] = 1;
+          continue;
+        }
       } else {
         errorOf[i] = c.readings.errorRatio;
         // A quiet orbit's readings change nothing in a settled detector (see ClusterDetector.settled).
@@ -189,20 +196,25 @@ export class FleetSim {
         if (e) this.emit(e.tS, e.type, c.name, e.detail);
       }
     }
-    this.shiftedWeight = shiftedWeight;
-    this.receiverWeight = receiverWeight;
   }
 
   /** Share of customer requests failing across the fleet after this step's cluster steps. */
   private errorRatioNow(): number {
-    const { shiftedWeight, receiverWeight } = this;
+    const { weightOf, shiftedOf, errorOf } = this;
+    // Weights of the clusters that shifted their traffic away and of those that kept it, summed in
+    // cluster order.
+    let shiftedWeight = 0;
+    let receiverWeight = 0;
+    for (let i = 0; i < weightOf.length; i++) {
+      if (shiftedOf[i]) shiftedWeight += weightOf[i] ?? 0;
+      else receiverWeight += weightOf[i] ?? 0;
+    }
     // Shifted traffic lands on the clusters that kept theirs, as far as their spare capacity goes.
     const absorbed = Math.min(shiftedWeight, spareTrafficRatio * receiverWeight);
     const keepShare = shiftedWeight > 0 ? 1 - absorbed / shiftedWeight : 1;
     const boost = receiverWeight > 0 ? 1 + absorbed / receiverWeight : 1;
     let served = 0;
     let failed = 0;
-    const { weightOf, shiftedOf, errorOf } = this;
     for (let i = 0; i < weightOf.length; i++) {
       const w = (weightOf[i] ?? 0) * (shiftedOf[i] ? keepShare : boost);
       served += w;
