@@ -184,9 +184,14 @@ class SeriesRecorder {
     const clusters = fleet.clusters;
     const frozen = this.frozen;
     for (let i = 0; i < clusters.length; i++) {
+      const kind = frozen[i];
+      // A dormant cluster cannot have moved: a window frozen at rest stays frozen (no need to look).
+      if (kind === frozenRest && fleet.isDormant(i)) {
+        this.frozenSteps[i] = (this.frozenSteps[i] ?? 0) + 1;
+        continue;
+      }
       const c = clusters[i];
       if (!c) continue;
-      const kind = frozen[i];
       if (kind) {
         // Still on course: this window repeats the last one step for step (see sample).
         if (

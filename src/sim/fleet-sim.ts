@@ -96,6 +96,11 @@ export class FleetSim {
     return i === undefined ? undefined : this.detectors[i];
   }
 
+  /** True when cluster i is at rest with an idle detector (see dormant): it did not step. */
+  isDormant(i: number): boolean {
+    return this.dormant[i] === 1;
+  }
+
   /** Records an event (wall-clock time filled in from the scenario's start). */
   emit(tS: number, type: SimEventType, cluster?: string, detail?: string): void {
     const at = this.scenario.clock ? isoAt(this.scenario.clock, tS) : null;

@@ -9,7 +9,7 @@ export class RetryAfterTracker {
   private retryAfter = 1;
   private lastBumpS = Number.NEGATIVE_INFINITY;
   private drops = new Float64Array(0);
-  private stepS = Number.NaN;
+  private stepS = 1;
   private cursor = 0;
   /** Non-zero entries in the ring: with none, every window holds no drops (the usual case). */
   private nonZero = 0;
@@ -25,10 +25,6 @@ export class RetryAfterTracker {
    * keeps re-entering the same optimised code and deoptimising at the same place hundreds of times.
    */
   record(drops: number, stepS: number, nowS: number): void {
-    // Nothing dropped now or in the ring, and Retry-After at its floor: the step changes nothing that
-    // matters (the ring holds only zeros, so where its cursor stands makes no difference). Most levels
-    // spend most steps here.
-    if (drops === 0 && this.nonZero === 0 && this.retryAfter === 1 && stepS === this.stepS) return;
     if (this.drops.length === 0 || stepS !== this.stepS) {
       // The ring covers the longest window (maxS) in steps of the caller's size.
       this.stepS = stepS;
