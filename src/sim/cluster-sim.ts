@@ -803,6 +803,12 @@ export class ClusterSim {
   private isSettled(nowS: number): boolean {
     const r = this.readings;
     const exec = this.servers.executing;
+    if (r.down || !(r.rejected429 < 1e-9)) {
+      // Not settled whatever moved (most steps of an overloaded cluster): only remember what ran.
+      const last = this.lastExecuting;
+      for (let i = 0; i < exec.length; i++) last[i] = exec[i] ?? 0;
+      return false;
+    }
     let stationary = true;
     for (let i = 0; i < exec.length; i++) {
       const now = exec[i] ?? 0;
