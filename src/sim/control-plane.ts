@@ -51,7 +51,9 @@ export class ControlPlane {
   private readonly cachedT: Float64Array;
   private readonly cachedDecay: Float64Array;
   private readonly cachedTimeoutShare: Float64Array;
-  private readonly cachedHold: Float64Array;
+  /** min(1, hold / step) and max(1, step / hold): a class's seat share of a step, and its cycles per seat. */
+  private readonly cachedHoldShare: Float64Array;
+  private readonly cachedCycles: Float64Array;
   private readonly cachedAvgRunning: Float64Array;
   private readonly cachedAvgStarted: Float64Array;
   /** Requests executing on average over the last step (what memory and CPU are charged for). */
@@ -236,7 +238,8 @@ export class ControlPlane {
     this.cachedT = new Float64Array(n).fill(-1);
     this.cachedDecay = new Float64Array(n);
     this.cachedTimeoutShare = new Float64Array(n);
-    this.cachedHold = new Float64Array(n);
+    this.cachedHoldShare = new Float64Array(n);
+    this.cachedCycles = new Float64Array(n);
     this.cachedAvgRunning = new Float64Array(n);
     this.cachedAvgStarted = new Float64Array(n);
     this.recosted();
@@ -445,7 +448,8 @@ export class ControlPlane {
     const {
       cachedT,
       cachedDecay,
-      cachedHold,
+      cachedHoldShare,
+      cachedCycles,
       cachedAvgRunning,
       cachedAvgStarted,
       cachedTimeoutShare,
@@ -482,7 +486,7 @@ export class ControlPlane {
       const r = e0 < 1e-12 ? 0 : e0 * (cachedDecay[i] ?? 0);
       running[i] = r;
       // Concurrency needed to start the whole backlog this step: short requests cycle a seat dt/T times.
-      const d = q === 0 ? 0 : q * Math.min(1, (cachedHold[i] ?? 0) / dt);
+      const d = q === 0 ? 0 : q * (cachedHoldShare[i] ?? 0);
       desired[i] = d;
       const seats = seatsOf[i] ?? 0;
       const l = levelOf[i] ?? 0;
@@ -554,7 +558,7 @@ export class ControlPlane {
           avgExecuting[i] = avg;
           const timeoutShare = cachedTimeoutShare[i] ?? 0;
           const qi = queued[i] ?? 0;
-          const served = Math.min(qi, started * Math.max(1, dt / (cachedHold[i] ?? dt)));
+          const served = Math.min(qi, started * (cachedCycles[i] ?? 1));
           queued[i] = qi - served;
           succeeded[i] = (succeeded[i] ?? 0) + served * (1 - timeoutShare);
           timedOut[i] = (timedOut[i] ?? 0) + served * timeoutShare;
@@ -593,7 +597,9 @@ export class ControlPlane {
     this.cachedDecay[i] = stepDecay;
     this.cachedTimeoutShare[i] = timeoutShare;
     // Mean time a request holds its seats: exponential service with mean t, cut at the timeout τ.
-    this.cachedHold[i] = t * (1 - timeoutShare);
+    const hold = t * (1 - timeoutShare);
+    this.cachedHoldShare[i] = Math.min(1, hold / dt);
+    this.cachedCycles[i] = Math.max(1, dt / hold);
     // Mean share of the step a running request stays (T/dt·(1−e^{−dt/T})) and a newly started one
     // (all of it for requests that cycle within the step, half for ones that outlast it).
     this.cachedAvgRunning[i] = (t / dt) * (1 - stepDecay);
