@@ -215,6 +215,13 @@ export class ClusterSim {
   replayedLast = false;
   /** Bumped each time a replay begins: steps replayed with the same number follow one orbit. */
   orbitRun = 0;
+  /** True when the last step replayed a quiet orbit (see quietOrbit). */
+  quietReplay = false;
+  /**
+   * Stays the same while the cluster's readings repeat by themselves: the version of its last simulated
+   * step while it rests, minus the orbit's run number while it replays one (a simulated step changes it).
+   */
+  courseToken = 0;
   /**
    * True when every phase of the orbit being replayed is quiet: nothing overloaded, rejected or failing,
    * and on-call's requests (if any) all answered. An idle detector that is fed only such readings stays
@@ -481,6 +488,7 @@ export class ClusterSim {
     if (this.quietSteps > 3 && !changing) {
       this.steppedLast = false;
       this.replayedLast = false;
+      this.quietReplay = false;
       this.restingNow = true;
       return;
     }
@@ -488,13 +496,16 @@ export class ClusterSim {
     if (this.orbit.replaying) {
       if (!changing && this.replayStep()) {
         this.replayedLast = true;
+        this.quietReplay = this.quietOrbit;
         this.version++;
+        this.courseToken = -this.orbitRun;
         return;
       }
       this.materialize();
       this.orbit.reset();
     }
     this.replayedLast = false;
+    this.quietReplay = false;
 
     const { classes, arrivals, blockedMask, routeOf } = this;
     // A loop rather than set(): for a few dozen entries the builtin's call costs more than the stores.
@@ -571,6 +582,7 @@ export class ClusterSim {
     this.readings = r;
     this.quietSteps = this.isSettled(nowS) ? this.quietSteps + 1 : 0;
     this.version++;
+    this.courseToken = this.version;
     this.trackOrbit(nowS, changing);
   }
 

@@ -116,22 +116,22 @@ class SeriesRecorder {
   private readonly lastIn: Float64Array;
   private readonly lastOut: Float64Array;
   /**
-   * Windows that repeat the last one. A cluster whose whole window was at rest (its version the same
-   * from step to step) or replayed one periodic orbit whose period divides the window adds the same
-   * readings in the same order over the next window while it stays on that course, and so samples the
-   * same values: such a cluster is frozen, its steps only counted. If it leaves the course mid-window, the
-   * counted steps are added then, one by one, from the readings the course had in store (thaw).
+   * Windows that repeat the last one. A cluster whose course token (ClusterSim.courseToken) stayed the
+   * same over a whole window was at rest or replayed one periodic orbit: if at rest, or if the orbit's
+   * period divides the window (so the next window starts at the same phase), it adds the same readings in
+   * the same order over the next window while the token stays, and so samples the same values. Such a
+   * cluster is frozen, its steps only counted; if the token changes mid-window, the counted steps are
+   * added then, one by one, from the readings the course had in store (thaw).
    */
   private readonly frozen: Uint8Array;
-  /** The version a cluster frozen at rest keeps, or the orbit run a frozen orbit stays in. */
+  /** The course token a frozen cluster keeps. */
   private readonly frozenOn: Float64Array;
   private readonly frozenSteps: Float64Array;
   /** Readings a frozen window adds: step j adds frozenAhead[i][j mod length]. */
   private readonly frozenAhead: (readonly ClusterReadings[])[];
-  /** Course of each cluster's current window so far (see courseStart), its orbit run and last version. */
+  /** Whether each cluster's current window kept one course token so far (see courseStart), and which. */
   private readonly course: Uint8Array;
-  private readonly courseRun: Float64Array;
-  private readonly lastVersion: Float64Array;
+  private readonly windowToken: Float64Array;
 
   constructor(
     private readonly fleet: FleetSim,
@@ -158,8 +158,7 @@ class SeriesRecorder {
     this.frozenSteps = new Float64Array(n);
     this.frozenAhead = fleet.clusters.map(() => []);
     this.course = new Uint8Array(n);
-    this.courseRun = new Float64Array(n);
-    this.lastVersion = new Float64Array(n).fill(-1);
+    this.windowToken = new Float64Array(n);
   }
 
   /** Cluster i's peaks over the run. */
@@ -184,28 +183,27 @@ class SeriesRecorder {
     const clusters = fleet.clusters;
     const frozen = this.frozen;
     for (let i = 0; i < clusters.length; i++) {
-      const kind = frozen[i];
-      // A dormant cluster cannot have moved: a window frozen at rest stays frozen (no need to look).
-      if (kind === frozenRest && fleet.isDormant(i)) {
+      // A dormant cluster did not step, so its token did not change: a frozen window stays frozen.
+      if (frozen[i] && fleet.isDormant(i)) {
         this.frozenSteps[i] = (this.frozenSteps[i] ?? 0) + 1;
         continue;
       }
       const c = clusters[i];
       if (!c) continue;
-      if (kind) {
+      const token = c.courseToken;
+      if (frozen[i]) {
         // Still on course: this window repeats the last one step for step (see sample).
-        if (
-          kind === frozenRest
-            ? c.version === this.frozenOn[i]
-            : c.replayedLast && c.orbitRun === this.frozenOn[i]
-        ) {
+        if (token === this.frozenOn[i]) {
           this.frozenSteps[i] = (this.frozenSteps[i] ?? 0) + 1;
           continue;
         }
         this.thaw(i);
       }
       this.accumulate(i, c.readings);
-      this.followCourse(i, c);
+      if (this.course[i] === courseStart) {
+        this.course[i] = courseOn;
+        this.windowToken[i] = token;
+      } else if (token !== this.windowToken[i]) this.course[i] = courseOff;
       // p99 is costly (a bisection over the classes' latency mixture): read at sample times, and only
       // recomputed when the cluster's state moved since the last reading.
       if (sampleNow) {
@@ -244,24 +242,6 @@ class SeriesRecorder {
     if (cpu > (f[at + peakCpu] ?? 0)) f[at + peakCpu] = cpu;
   }
 
-  /** Tracks whether cluster i's window so far stayed at rest, or in one orbit (see frozen). */
-  private followCourse(i: number, c: ClusterSim): void {
-    const v = c.version;
-    const course = this.course[i];
-    if (course === courseStart) {
-      if (v === this.lastVersion[i]) this.course[i] = frozenRest;
-      else if (c.replayedLast) {
-        this.course[i] = frozenOrbit;
-        this.courseRun[i] = c.orbitRun;
-      } else this.course[i] = courseOff;
-    } else if (course === frozenRest) {
-      if (v !== this.lastVersion[i]) this.course[i] = courseOff;
-    } else if (course === frozenOrbit) {
-      if (!c.replayedLast || c.orbitRun !== this.courseRun[i]) this.course[i] = courseOff;
-    }
-    this.lastVersion[i] = v;
-  }
-
   /**
    * Cluster i left its course while its window was frozen: adds the steps skipped so far (the readings
    * the course had in store for them, one by one, as they would have been added) and records from here on.
@@ -285,23 +265,25 @@ class SeriesRecorder {
    * Not with 429s, however few: their running total is summed every step.
    */
   private freezeIfRepeating(i: number, c: ClusterSim, n: number): void {
-    const course = this.course[i];
-    if (c.version !== this.p99Version[i]) return;
-    if (course === frozenRest && c.readings.rejected429 === 0) {
-      this.frozen[i] = frozenRest;
-      this.frozenOn[i] = c.version;
+    if (this.course[i] !== courseOn || c.version !== this.p99Version[i]) return;
+    const token = c.courseToken;
+    if (token >= 0) {
+      // At rest (bar the window's first step, which may have been the step it came to rest in).
+      if (c.readings.rejected429 !== 0) return;
       this.frozenAhead[i] = [copyReadings(c.readings)];
-    } else if (course === frozenOrbit && c.orbitPeriod > 0 && n % c.orbitPeriod === 0) {
+    } else {
+      const period = c.orbitPeriod;
+      if (period === 0 || n % period !== 0) return;
       const ahead: ClusterReadings[] = [];
-      for (let k = 0; k < c.orbitPeriod; k++) {
+      for (let k = 0; k < period; k++) {
         const r = c.orbitReadingsAhead(k);
         if (!r || r.rejected429 !== 0) return;
         ahead.push(r);
       }
-      this.frozen[i] = frozenOrbit;
-      this.frozenOn[i] = c.orbitRun;
       this.frozenAhead[i] = ahead;
     }
+    this.frozen[i] = 1;
+    this.frozenOn[i] = token;
     this.frozenSteps[i] = 0;
   }
 
@@ -360,11 +342,10 @@ class SeriesRecorder {
   }
 }
 
-/** Courses of a window (SeriesRecorder.course): not yet known, none, at rest, in one orbit. */
+/** Courses of a window (SeriesRecorder.course): not started, one token so far, token changed. */
 const courseStart = 0;
-const courseOff = 3;
-const frozenRest = 1;
-const frozenOrbit = 2;
+const courseOn = 1;
+const courseOff = 2;
 
 /** Series per cluster (the fields of ClusterSeries). */
 const seriesCount = 7;

@@ -193,7 +193,9 @@ export class FleetSim {
       } else {
         errorOf[i] = c.readings.errorRatio;
         // A quiet orbit's readings change nothing in a settled detector (see ClusterDetector.settled).
-        if (c.replayedLast && c.quietOrbit && det.settled) continue;
+        // Both read every time, so that the optimised loop has seen both before the first quiet orbit.
+        const settled = det.settled;
+        if (c.quietReplay && settled) continue;
       }
       const events = det.update(tS, dt, c.readings);
       for (let k = 0; k < events.length; k++) {
