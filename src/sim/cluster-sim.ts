@@ -228,7 +228,7 @@ export class ClusterSim {
    * as it is.
    */
   quietOrbit = false;
-  private lastLookupSuccess = 1;
+  private lastLookupSuccess = Number.NaN;
   /** Last inputs and result of the lookups' in-time share (see lookupAnsweredInTime). */
   private inTimeBudgetS = Number.NaN;
   private inTimeServiceS = Number.NaN;
@@ -248,6 +248,8 @@ export class ClusterSim {
   ) {
     this.change.nodeShare = 1;
     this.change.ready = 0;
+    // A fraction from the start (NaN, then its value), like the change's figures above.
+    this.lastLookupSuccess = 1;
     // Flags first set mid-run (by the rollout, an operator or a policy): V8 treats a field never stored
     // since its initialiser as a constant, and the first store would deoptimise every optimised reader.
     // Storing the other value once here makes them ordinary mutable fields before any code is optimised.

@@ -58,10 +58,13 @@ export function copyDnsReading(r: DnsReading): DnsReading {
 export class ClusterDns {
   private readonly nodeCache: ExpiryCache | null;
   private readonly corednsCache: ExpiryCache;
-  private corednsSuccess = 1;
+  // Ratios that turn fractional mid-run start as NaN (set in the constructor): V8 then keeps them doubles
+  // from the start instead of changing every ClusterDns's hidden class at the first failed lookup.
+  private corednsSuccess = Number.NaN;
   /** Set by advanceNodeCaches: the node caches already took this step, missing this share. */
   private nodeCacheAdvanced = false;
-  private advancedMissRatio = 1;
+  private advancedMissRatio = Number.NaN;
+  private serviceNames = Number.NaN;
   /** The last step's reading: overwritten by the next step (keep a copyDnsReading); a replayed phase's own. */
   reading: DnsReading;
   private readonly ownReading: MutableDnsReading;
@@ -70,8 +73,11 @@ export class ClusterDns {
     private readonly dns: DnsConfig,
     private readonly dataPlane: DataPlaneConfig,
     private readonly stepS: number,
-    private serviceNames: number,
+    serviceNames: number,
   ) {
+    this.corednsSuccess = 1;
+    this.advancedMissRatio = 1;
+    this.serviceNames = serviceNames;
     this.nodeCache = dns.nodeCacheEnabled ? new ExpiryCache(stepS, dns.nodeCacheTtlS, dns.serveStaleS) : null;
     this.corednsCache = new ExpiryCache(stepS, dns.corednsCacheTtlS);
     this.ownReading = zeroReading();

@@ -109,7 +109,8 @@ class SeriesRecorder {
    */
   private readonly figures: Float64Array;
   private count = 0;
-  private fleetErr = 0;
+  /** Sum of the window's fleet error ratios: a double from the start (NaN, then 0 in the constructor). */
+  private fleetErr = Number.NaN;
   private readonly p99Version: Float64Array;
   private readonly p99Last: Float64Array;
   /** Last value rounded per cluster and series, and what it rounded to (see rounded). */
@@ -146,6 +147,7 @@ class SeriesRecorder {
       cpuUtilization: doubles(),
       memoryUtilization: doubles(),
     }));
+    this.fleetErr = 0;
     this.figures = new Float64Array(fleet.clusters.length * figureCount);
     this.p99Version = new Float64Array(fleet.clusters.length).fill(-1);
     // NaN matches nothing, so every series' first sample is rounded afresh.

@@ -17,20 +17,25 @@ export class ExpiryCache {
   private readonly staleRing: Float64Array | null;
   private cursor = 0;
   private staleCursor = 0;
-  private validShare = 1;
-  private staleShare = 0;
+  // Shares start as NaN and are set in the constructor: V8 then keeps them doubles from the start instead of
+  // changing every cache's hidden class when a full cache first loses an entry mid-run.
+  private validShare = Number.NaN;
+  private staleShare = Number.NaN;
   private readonly slots: number;
   private readonly staleSlots: number;
   /** Inputs and result of the last refill chance computed. */
   private refillSuccess = Number.NaN;
   private refillLookups = Number.NaN;
-  private refillLast = 0;
+  private refillLast = Number.NaN;
 
   constructor(
     private readonly stepS: number,
     ttlS: number,
     serveStaleS = 0,
   ) {
+    this.validShare = 1;
+    this.staleShare = 0;
+    this.refillLast = 0;
     this.slots = Math.max(1, Math.round(ttlS / stepS));
     this.ring = new Float64Array(this.slots + 1).fill(1 / this.slots);
     this.ring[0] = 0;
