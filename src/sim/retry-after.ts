@@ -55,10 +55,13 @@ export class RetryAfterTracker {
     const steps = Math.min(drops.length, Math.max(1, Math.round(windowS / this.stepS)));
     let sum = 0;
     // Newest first, wrapping from the ring's start to its end (the same order as ever: the sum is exact).
+    // The wrap's index is computed on every call: arithmetic that ran only on a wrap had no type feedback
+    // when V8 optimised the control plane's step, which then deoptimised at each first wrap, over and over.
+    const end = drops.length - 1;
     let j = this.cursor;
     for (let k = 0; k < steps; k++) {
       sum += drops[j] ?? 0;
-      j = j === 0 ? drops.length - 1 : j - 1;
+      j = j === 0 ? end : j - 1;
     }
     return sum;
   }
