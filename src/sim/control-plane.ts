@@ -431,35 +431,18 @@ export class ControlPlane {
    * would wait past the limit or overflow the queues is rejected with 429.
    */
   private serve(nowS: number, watchers: Float64Array): void {
+    this.serveDemand();
+    this.serveLevels(nowS, watchers);
+  }
+
+  /**
+   * Each class's seats still held by running requests and its demand for more this step, per level. (Two
+   * methods rather than one: V8 compiles, and after a deoptimisation recompiles, each half on its own.)
+   */
+  private serveDemand(): void {
     const dt = this.stepS;
-    const {
-      queued,
-      executing,
-      out,
-      limits,
-      kindOf,
-      levelOf,
-      seatsOf,
-      desired,
-      running,
-      allowed,
-      throughput,
-    } = this;
-    const {
-      cachedT,
-      cachedDecay,
-      cachedHoldShare,
-      cachedCycles,
-      cachedAvgRunning,
-      cachedAvgStarted,
-      cachedTimeoutShare,
-      avgExecuting,
-    } = this;
-    const { memberStart, members, levelGroupStart, levelGroups } = this;
-    const succeeded = out.succeeded;
-    const timedOut = out.timedOut;
-    const queueWaitS = out.queueWaitS;
-    const up = this.up;
+    const { queued, executing, limits, kindOf, levelOf, seatsOf, desired, running } = this;
+    const { cachedT, cachedDecay, cachedHoldShare } = this;
     const tau = this.requestTimeoutS;
     const slowdown = Math.max(1, this.cpuUtilization) * gcSlowdown(this.memoryUtilization);
     this.slowdown = slowdown;
@@ -493,6 +476,34 @@ export class ControlPlane {
       levelRunningSeats[l] = (levelRunningSeats[l] ?? 0) + r * seats;
       levelDesiredSeats[l] = (levelDesiredSeats[l] ?? 0) + (d + r) * seats;
     }
+  }
+
+  /** Shares each level's seats out, serves what fits, and rejects what waits too long or overflows. */
+  private serveLevels(nowS: number, watchers: Float64Array): void {
+    const dt = this.stepS;
+    const {
+      queued,
+      executing,
+      out,
+      limits,
+      kindOf,
+      levelOf,
+      seatsOf,
+      desired,
+      running,
+      allowed,
+      throughput,
+    } = this;
+    const { cachedCycles, cachedAvgRunning, cachedAvgStarted, cachedTimeoutShare, avgExecuting } = this;
+    const { memberStart, members, levelGroupStart, levelGroups } = this;
+    const succeeded = out.succeeded;
+    const timedOut = out.timedOut;
+    const queueWaitS = out.queueWaitS;
+    const up = this.up;
+    const n = this.n;
+    const nLevels = limits.length;
+    const levelDesiredSeats = this.levelDesiredSeats;
+    const levelRunningSeats = this.levelRunningSeats;
     // Borrowing (§2.2): a level keeps its guaranteed seats and may take lendable seats others do not use.
     let held = 0;
     const want = this.levelWant;
