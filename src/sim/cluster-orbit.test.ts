@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { orbitReplay } from './cluster-orbit.js';
 import { simulate } from './engine.js';
 import { loadScenario, type Scenario } from './scenario.js';
+import { shortcuts } from './shortcuts.js';
 
 // After the change is deleted, a remediated cluster's CoreDNS cache renews its names in the uneven bursts
 // it refilled in: the cluster cycles through the same states every cache TTL for the rest of the run, and
@@ -14,7 +15,7 @@ import { loadScenario, type Scenario } from './scenario.js';
  * the first region's nodes cut off from the admin API again for ten minutes at 4 h, long after they began
  * to cycle: that wakes them mid-orbit, so the state a replay leaves behind must be the simulated one.
  */
-function smallIncident(): Scenario {
+export function smallIncident(): Scenario {
   const full = loadScenario(join(import.meta.dirname, '..', '..', 'scenarios', 'incident-2024-12-11.yaml'));
   const keep = new Set([
     'staging-us-west',
@@ -50,6 +51,38 @@ void describe('orbit replay', () => {
       assert.equal(replayed, simulated);
     } finally {
       orbitReplay.enabled = true;
+    }
+  });
+});
+
+void describe('shortcuts for what cannot change', () => {
+  void it('give byte-identical results with each switched off, and are each taken', () => {
+    const scenario = smallIncident();
+    const switches = ['frozenWindows', 'dormantClusters', 'quietOrbits'] as const;
+    try {
+      for (const name of switches) shortcuts[name] = false;
+      const everyStep = JSON.stringify(simulate(scenario));
+      for (const name of switches) shortcuts[name] = true;
+      const counted = { ...shortcuts };
+      const withShortcuts = JSON.stringify(simulate(scenario));
+      const taken = {
+        windowsFrozen: shortcuts.windowsFrozen - counted.windowsFrozen,
+        clustersMadeDormant: shortcuts.clustersMadeDormant - counted.clustersMadeDormant,
+        quietUpdatesSkipped: shortcuts.quietUpdatesSkipped - counted.quietUpdatesSkipped,
+      };
+      assert.ok(
+        taken.windowsFrozen > 1000 && taken.clustersMadeDormant > 0 && taken.quietUpdatesSkipped > 100,
+        JSON.stringify(taken),
+      );
+      assert.equal(withShortcuts, everyStep);
+      // And one at a time, so that one shortcut cannot hide another's difference.
+      for (const name of switches) {
+        shortcuts[name] = false;
+        assert.equal(JSON.stringify(simulate(scenario)), everyStep, `${name} off`);
+        shortcuts[name] = true;
+      }
+    } finally {
+      for (const name of switches) shortcuts[name] = true;
     }
   });
 });

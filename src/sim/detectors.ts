@@ -53,6 +53,8 @@ export class ClusterDetector {
   private oncallOk = Number.NaN;
   private oncallDone = Number.NaN;
   private lockOnsetS: number | null = null;
+  /** True when a step of full on-call success would leave oncallOk as it is (see update). */
+  private oncallAtRest = true;
   private restoreOnsetS: number | null = null;
 
   constructor() {
@@ -115,13 +117,16 @@ export class ClusterDetector {
     }
 
     // On-call kubectl: smoothed share of requests answered over about a minute.
+    const a = Math.min(1, dtS / lockoutWindowS);
     if (!Number.isNaN(r.oncallSuccess)) {
-      const a = Math.min(1, dtS / lockoutWindowS);
       const before = this.oncallOk;
       this.oncallOk += a * (r.oncallSuccess - this.oncallOk);
       // The power is costly and the share mostly sits at 1: recompute it only when the share moved.
       if (this.oncallOk !== before) this.oncallDone = this.oncallOk ** requestsPerCommand;
     }
+    // Whether a step where every on-call request succeeds would leave the smoothed share as it is (it
+    // stops short of 1 once the remaining gap is below what one step can add).
+    this.oncallAtRest = this.oncallOk + a * (1 - this.oncallOk) === this.oncallOk;
     this.lastS = tS;
     if (!this.lockedOut && this.oncallDone < 0.5) {
       this.lockOnsetS ??= tS;
@@ -185,18 +190,18 @@ export class ClusterDetector {
       this.satOnsetS === null &&
       !this.lockedOut &&
       this.lockOnsetS === null &&
-      this.healthyOnsetS === null &&
+      // (A healthy streak counts only towards a recovery not yet confirmed; once it is, it is history.)
       (!this.impacted || this.recoveredAtS !== null) &&
       this.oncallDone > 0.999
     );
   }
 
   /**
-   * True when idle with on-call's smoothed success at exactly 1: then readings that are quiet (see
+   * True when idle with on-call's smoothed success where full success leaves it: then readings that are quiet (see
    * ClusterSim.quietOrbit) leave every field that matters as it is, so they need not be fed.
    */
   get settled(): boolean {
-    return this.oncallOk === 1 && this.idle;
+    return this.oncallAtRest && this.idle;
   }
 
   /** Share of on-call kubectl commands that work: every request a command makes must get through. */

@@ -3,6 +3,7 @@ import { changeFlows } from '../cost/flows.js';
 import { copyReadings, type ClusterReadings, type ClusterSim } from './cluster-sim.js';
 import { FleetSim, type ClusterApfExtras } from './fleet-sim.js';
 import { OperatorRunner } from './operator.js';
+import { shortcuts } from './shortcuts.js';
 import type { ClusterSeries, ClusterSummary, FleetSummary, SimResult } from './result.js';
 import type { Scenario } from './scenario.js';
 
@@ -267,6 +268,7 @@ class SeriesRecorder {
    * Not with 429s, however few: their running total is summed every step.
    */
   private freezeIfRepeating(i: number, c: ClusterSim, n: number): void {
+    if (!shortcuts.frozenWindows) return;
     if (this.course[i] !== courseOn || c.version !== this.p99Version[i]) return;
     const token = c.courseToken;
     if (token >= 0) {
@@ -303,9 +305,10 @@ class SeriesRecorder {
       if (!c || !s) continue;
       const at = i * seriesCount;
       if (this.frozen[i]) {
-        // A whole window at rest after a whole window at rest at the same state: the same sums in the same
-        // order, so the same samples.
+        // A whole window on the course the last one kept: the same sums in the same order, so the same
+        // samples.
         this.frozenSteps[i] = 0;
+        shortcuts.windowsFrozen++;
         s.seatUtilization.push(this.lastOut[at] ?? 0);
         s.apiP99LatencyS.push(this.lastOut[at + 1] ?? 0);
         s.rejected429PerS.push(this.lastOut[at + 2] ?? 0);

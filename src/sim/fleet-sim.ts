@@ -3,6 +3,7 @@ import type { Rng } from '../core/random.js';
 import { createRng } from '../core/random.js';
 import type { FlowSchema, PriorityLevel, RequestIdentity } from '../model/apf.js';
 import { scenarioApfExtras } from './apf-extras.js';
+import { shortcuts } from './shortcuts.js';
 import { ClusterSim } from './cluster-sim.js';
 import { ClusterDetector, healthyRatio, pct } from './detectors.js';
 import type { SimEvent, SimEventType } from './result.js';
@@ -187,7 +188,10 @@ export class FleetSim {
       // A skipped step left the readings as they were; a detector with nothing pending has nothing to do.
       if (!c.steppedLast) {
         if (det.idle) {
-          if (c.resting) dormant[i] = 1;
+          if (c.resting && shortcuts.dormantClusters) {
+            dormant[i] = 1;
+            shortcuts.clustersMadeDormant++;
+          }
           continue;
         }
       } else {
@@ -195,7 +199,10 @@ export class FleetSim {
         // A quiet orbit's readings change nothing in a settled detector (see ClusterDetector.settled).
         // Both read every time, so that the optimised loop has seen both before the first quiet orbit.
         const settled = det.settled;
-        if (c.quietReplay && settled) continue;
+        if (c.quietReplay && settled && shortcuts.quietOrbits) {
+          shortcuts.quietUpdatesSkipped++;
+          continue;
+        }
       }
       const events = det.update(tS, dt, c.readings);
       for (let k = 0; k < events.length; k++) {
