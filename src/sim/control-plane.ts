@@ -597,7 +597,16 @@ export class ControlPlane {
       const l = levelOf[i] ?? 0;
       drops[l] = (drops[l] ?? 0) + (rejected[i] ?? 0);
     }
-    for (let l = 0; l < nLevels; l++) this.trackers[l]?.record((drops[l] ?? 0) / up, dt, nowS);
+    const trackers = this.trackers;
+    for (let l = 0; l < nLevels; l++) {
+      const tracker = trackers[l];
+      if (!tracker) continue;
+      const dropped = (drops[l] ?? 0) / up;
+      // A level that dropped nothing, with nothing in its window and Retry-After at its floor, would record
+      // a step that changes nothing that matters (see RetryAfterTracker.atFloor). Both are read every step.
+      const atFloor = tracker.atFloor;
+      if (dropped !== 0 || !atFloor) tracker.record(dropped, dt, nowS);
+    }
   }
 
   /** Caches the exponentials of a class's service time: they change only when CPU contention does. */

@@ -66,6 +66,15 @@ export class RetryAfterTracker {
     return sum;
   }
 
+  /**
+   * True when nothing was dropped within the window and Retry-After is at its floor: then recording a step
+   * without drops changes nothing that matters (the ring holds only zeros, so where its cursor stands makes
+   * no difference), and the caller may leave it out.
+   */
+  get atFloor(): boolean {
+    return this.nonZero === 0 && this.retryAfter === 1 && this.drops.length !== 0;
+  }
+
   get retryAfterS(): number {
     return this.retryAfter;
   }
