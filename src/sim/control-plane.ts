@@ -642,6 +642,31 @@ export class ControlPlane {
       members,
       allowed,
     } = this;
+    if (gTo - gFrom === 1) {
+      // One group (most levels): the water-filling below comes down to this, operation for operation.
+      const g = levelGroups[gFrom] ?? 0;
+      const mFrom = memberStart[g] ?? 0;
+      const mTo = memberStart[g + 1] ?? 0;
+      let w = 0;
+      for (let m = mFrom; m < mTo; m++) {
+        const i = members[m] ?? 0;
+        w += (desired[i] ?? 0) * (seatsOf[i] ?? 0);
+      }
+      const flows = groupFlows[g] ?? 1;
+      let grant = 0;
+      if (w > 1e-12 && flows > 0 && capacity > 1e-12) {
+        const perFlow = capacity / flows;
+        grant = w <= perFlow * flows ? w : 0 + perFlow * flows;
+      }
+      wantSeats[g] = w;
+      grantSeats[g] = grant;
+      const share = w > 0 ? Math.min(1, grant / w) : 1;
+      for (let m = mFrom; m < mTo; m++) {
+        const i = members[m] ?? 0;
+        allowed[i] = (desired[i] ?? 0) * share;
+      }
+      return;
+    }
     let activeFlows = 0;
     for (let gk = gFrom; gk < gTo; gk++) {
       const g = levelGroups[gk] ?? 0;
