@@ -367,8 +367,8 @@ export class ControlPlane {
     const { queued, out, retryLines, retriesOf } = this;
     const n = this.n;
     const stateBuf = this.stateBuf;
-    // Plain loops rather than fill(): a few dozen entries, where the builtin's call costs more than the stores.
-    for (let k = this.stepClear[0], to = this.stepClear[1]; k < to; k++) stateBuf[k] = 0;
+    // fill() measured a little faster here than a loop of stores (steady state, overloaded clusters).
+    stateBuf.fill(0, this.stepClear[0], this.stepClear[1]);
     const up = this.upCount(nowS);
     const down = up === 0;
     this.up = up;
@@ -415,7 +415,7 @@ export class ControlPlane {
       this.cpuUtilization = 0;
       this.memoryUtilization = 0;
       this.seatUtilization = 0;
-      for (let k = this.downClear[0], to = this.downClear[1]; k < to; k++) stateBuf[k] = 0;
+      stateBuf.fill(0, this.downClear[0], this.downClear[1]);
       return;
     }
 
