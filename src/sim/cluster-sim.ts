@@ -544,6 +544,8 @@ export class ClusterSim {
     const out = this.servers.out;
     const outRejected = out.rejected;
     const outTimedOut = out.timedOut;
+    const outFailedDown = out.failedDown;
+    const outArrived = out.arrived;
     const othersMask = this.othersMask;
     let rejected = 0;
     let timedOut = 0;
@@ -557,8 +559,8 @@ export class ClusterSim {
       timedOut += tOut;
       if (routeOf[i]) containedRejected += rej;
       if (othersMask[i]) {
-        othersFailed += rej + tOut + (blockedMask[i] ? 0 : (out.failedDown[i] ?? 0));
-        othersArrived += out.arrived[i] ?? 0;
+        othersFailed += rej + tOut + (blockedMask[i] ? 0 : (outFailedDown[i] ?? 0));
+        othersArrived += outArrived[i] ?? 0;
       }
     }
     // With no lookup answered or refused this step, CoreDNS keeps its last experience of the API.
