@@ -49,14 +49,17 @@ export class ExpiryCache {
    * Returns the share of entries that expired this step (each triggers one upstream refresh).
    */
   step(upstreamSuccess: number, lookupsPerEntryPerS: number): number {
-    this.cursor = (this.cursor + 1) % this.ring.length;
+    // Ring positions wrap by comparison, not %: an integer division per step and cache costs more.
+    const len = this.ring.length;
+    const cursor = this.cursor + 1 === len ? 0 : this.cursor + 1;
+    this.cursor = cursor;
     const expired = this.ring[this.cursor] ?? 0;
     this.ring[this.cursor] = 0;
     this.validShare = Math.max(0, this.validShare - expired);
 
     const stale = this.staleRing;
     if (stale) {
-      this.staleCursor = (this.staleCursor + 1) % stale.length;
+      this.staleCursor = this.staleCursor + 1 === stale.length ? 0 : this.staleCursor + 1;
       this.staleShare = Math.max(0, this.staleShare - (stale[this.staleCursor] ?? 0));
       stale[this.staleCursor] = 0;
     }
@@ -79,7 +82,8 @@ export class ExpiryCache {
     }
     if (stale && failedExpired > 0) {
       // serve_stale: the failed entry keeps answering for serveStale seconds.
-      const si = (this.staleCursor + this.staleSlots) % stale.length;
+      const sum = this.staleCursor + this.staleSlots;
+      const si = sum >= stale.length ? sum - stale.length : sum;
       stale[si] = (stale[si] ?? 0) + failedExpired;
       this.staleShare += failedExpired;
     }
@@ -87,7 +91,8 @@ export class ExpiryCache {
       renewedExpired + refilledEmpty + refreshedStale,
       Math.max(0, 1 - this.validShare),
     );
-    const slot = (this.cursor + this.slots) % this.ring.length;
+    // slots = len − 1: the slot just behind the cursor.
+    const slot = cursor === 0 ? len - 1 : cursor - 1;
     this.ring[slot] = (this.ring[slot] ?? 0) + renewed;
     this.validShare += renewed;
     return expired;

@@ -33,7 +33,7 @@ export class RetryAfterTracker {
       this.nonZero = 0;
     }
     const ring = this.drops;
-    const cursor = (this.cursor + 1) % ring.length;
+    const cursor = this.cursor + 1 === ring.length ? 0 : this.cursor + 1;
     this.cursor = cursor;
     // Counts the ring's non-zero entries: with none, every window holds no drops (the usual case).
     this.nonZero += (drops !== 0 ? 1 : 0) - ((ring[cursor] ?? 0) !== 0 ? 1 : 0);
