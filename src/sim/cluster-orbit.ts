@@ -208,7 +208,7 @@ export class Orbit {
   /** Moves on to the following phase once a step was replayed. */
   advance(): void {
     orbitReplay.replayedSteps++;
-    this.phase = (this.phase + 1) % this.period;
+    this.phase = this.phase + 1 === this.period ? 0 : this.phase + 1;
   }
 
   private phaseBuffer(k: number): Float64Array {
