@@ -32,7 +32,7 @@ const flowSchemaSchema = z.strictObject({
   verbs: z.array(z.string()).default(['*']),
 });
 
-/** Partial API-server calibration: any field overrides the reference default. */
+/** Partial API-server calibration: each field given overrides the reference default. */
 const apiServerSchema = z
   .strictObject({
     seats: positiveInt,

@@ -9,7 +9,7 @@ import type { Rng } from '../core/random.js';
 import { ClusterDns, copyDnsReading, type DnsReading } from './dns.js';
 import { Orbit, orbitReplay } from './cluster-orbit.js';
 import { p99LatencyS } from './latency.js';
-import { healthyRatio } from './detectors.js';
+import { isQuiet } from './detectors.js';
 import { buildClasses, isCacheServed, type RequestClass } from './request-class.js';
 import type { ClusterConfig, SimChange } from './scenario.js';
 import type { ClusterApfExtras } from './fleet-sim.js';
@@ -120,19 +120,6 @@ export function copyReadings(r: ClusterReadings): ClusterReadings {
   return c;
 }
 
-/** Readings an idle detector takes in without changing (see ClusterSim.quietOrbit). */
-function quietReadings(r: ClusterReadings): boolean {
-  return (
-    !r.down &&
-    r.cpuUtilization < 1 &&
-    r.memoryUtilization < 1 &&
-    r.rejected429 === 0 &&
-    r.dnsFailureRatio < healthyRatio &&
-    r.errorRatio < healthyRatio &&
-    (Number.isNaN(r.oncallSuccess) || r.oncallSuccess === 1)
-  );
-}
-
 /**
  * One cluster: its API servers (ControlPlane), its DNS (ClusterDns), the data plane's errors and the
  * change's pods. Load from the change and from DNS misses enters the control plane as request classes;
@@ -211,10 +198,8 @@ export class ClusterSim {
   steppedLast = true;
   /** True when replayed steps left the state behind the readings (see materialize). */
   private behind = false;
-  /** True when the last step replayed a phase of a periodic orbit (see Orbit). */
-  replayedLast = false;
   /** Bumped each time a replay begins: steps replayed with the same number follow one orbit. */
-  orbitRun = 0;
+  private orbitRun = 0;
   /** True when the last step replayed a quiet orbit (see quietOrbit). */
   quietReplay = false;
   /**
@@ -227,7 +212,7 @@ export class ClusterSim {
    * and on-call's requests (if any) all answered. An idle detector that is fed only such readings stays
    * as it is.
    */
-  quietOrbit = false;
+  private quietOrbit = false;
   private lastLookupSuccess = Number.NaN;
   /** Last inputs and result of the lookups' in-time share (see lookupAnsweredInTime). */
   private inTimeBudgetS = Number.NaN;
@@ -489,7 +474,6 @@ export class ClusterSim {
     // At rest (checked when the quiet streak began), nothing changes until something outside wakes it.
     if (this.quietSteps > 3 && !changing) {
       this.steppedLast = false;
-      this.replayedLast = false;
       this.quietReplay = false;
       this.restingNow = true;
       return;
@@ -497,7 +481,6 @@ export class ClusterSim {
     this.steppedLast = true;
     if (this.orbit.replaying) {
       if (!changing && this.replayStep()) {
-        this.replayedLast = true;
         this.quietReplay = this.quietOrbit;
         this.version++;
         this.courseToken = -this.orbitRun;
@@ -506,7 +489,6 @@ export class ClusterSim {
       this.materialize();
       this.orbit.reset();
     }
-    this.replayedLast = false;
     this.quietReplay = false;
 
     const { classes, arrivals, blockedMask, routeOf } = this;
@@ -704,7 +686,7 @@ export class ClusterSim {
   /** Finds where each varying entry of the orbit's record lives (scalars are restored separately). */
   private bindOrbit(): void {
     this.orbitRun++;
-    this.quietOrbit = this.orbit.everyPhase(quietReadings);
+    this.quietOrbit = this.orbit.everyPhase(isQuiet);
     const varying = this.orbit.varying;
     this.orbitArrays = [];
     this.orbitIndex = new Int32Array(varying.length);

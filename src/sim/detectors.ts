@@ -68,8 +68,9 @@ export class ClusterDetector {
     this.satOnsetS = this.clearOnsetS = this.healthyOnsetS = this.lockOnsetS = this.restoreOnsetS = 0;
     this.saturatedAtS = this.dnsFailureStartS = this.recoveredAtS = null;
     this.satOnsetS = this.clearOnsetS = this.healthyOnsetS = this.lockOnsetS = this.restoreOnsetS = null;
-    this.saturatedNow = this.everSaturated = this.lockedOut = this.impacted = this.idle = false;
+    this.saturatedNow = this.everSaturated = this.lockedOut = this.impacted = true;
     this.saturatedNow = this.everSaturated = this.lockedOut = this.impacted = false;
+    this.idle = false;
     this.idle = true;
   }
 
@@ -197,8 +198,8 @@ export class ClusterDetector {
   }
 
   /**
-   * True when idle with on-call's smoothed success where full success leaves it: then readings that are quiet (see
-   * ClusterSim.quietOrbit) leave every field that matters as it is, so they need not be fed.
+   * True when idle with on-call's smoothed share where full success leaves it: then quiet readings (isQuiet)
+   * leave every field that matters as it is, so they need not be fed.
    */
   get settled(): boolean {
     return this.oncallAtRest && this.idle;
@@ -208,6 +209,22 @@ export class ClusterDetector {
   get oncallSuccess(): number {
     return this.oncallDone;
   }
+}
+
+/**
+ * Readings an idle, settled detector takes in without changing anything (see ClusterDetector.settled):
+ * nothing overloaded, no DNS or customer errors, no 429s, and on-call's requests (if any) all answered.
+ */
+export function isQuiet(r: ClusterReadings): boolean {
+  return (
+    !r.down &&
+    r.cpuUtilization < 1 &&
+    r.memoryUtilization < 1 &&
+    r.rejected429 === 0 &&
+    r.dnsFailureRatio < healthyRatio &&
+    r.errorRatio < healthyRatio &&
+    (Number.isNaN(r.oncallSuccess) || r.oncallSuccess === 1)
+  );
 }
 
 /**

@@ -17,9 +17,10 @@ export class RetryAfterTracker {
   constructor(private readonly maxS = 32) {}
 
   /**
-   * Records `drops` rejections during a step of `stepS` seconds ending at `nowS`.
+   * Records `drops` rejections during a step of `stepS` seconds ending at `nowS`. A step without drops
+   * while atFloor changes nothing that matters, and the control plane leaves those out.
    *
-   * Every step runs every load, compare and call below, and the branches only pick among values already
+   * Every call runs every load, compare and call below, and the branches only pick among values already
    * computed: the step is inlined into the control plane's, and code that first runs mid-run (the first
    * 429s) would find no type feedback there. V8 then deoptimises the control plane's step, and at times
    * keeps re-entering the same optimised code and deoptimising at the same place hundreds of times.

@@ -25,7 +25,7 @@ export type GateResult =
       readonly threshold: number | null;
     });
 
-/** Folds verdicts: any fail ⇒ fail, else any inconclusive ⇒ inconclusive, else pass (none ⇒ pass). */
+/** Folds verdicts: one fail ⇒ fail, else one inconclusive ⇒ inconclusive, else pass (none ⇒ pass). */
 export function combineVerdicts(verdicts: readonly Verdict[]): Verdict {
   if (verdicts.includes('fail')) return 'fail';
   if (verdicts.includes('inconclusive')) return 'inconclusive';
