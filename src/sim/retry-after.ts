@@ -40,18 +40,23 @@ export class RetryAfterTracker {
     this.nonZero += (drops !== 0 ? 1 : 0) - ((ring[cursor] ?? 0) !== 0 ? 1 : 0);
     ring[cursor] = drops;
     const retryAfter = this.retryAfter;
-    // A sum of zeros when the ring holds no drops: 0, as a window with none holds.
-    const inWindow = this.dropsInLast(retryAfter);
     const sinceBumpS = nowS - this.lastBumpS;
+    const mayBump = sinceBumpS >= retryAfter ? 1 : 0;
+    // Only comparisons of the window's sum matter, and a partial sum of drops (never negative) only grows:
+    // once it reaches the highest threshold still deciding anything, the rest cannot change the outcome.
+    const inWindow = this.dropsInLast(retryAfter, mayBump ? 3 * retryAfter : retryAfter);
     const bumped = Math.min(this.maxS, retryAfter * 2);
     const shrunk = Math.max(1, retryAfter - this.stepS);
-    const bump = (inWindow >= 3 * retryAfter ? 1 : 0) & (sinceBumpS >= retryAfter ? 1 : 0);
+    const bump = (inWindow >= 3 * retryAfter ? 1 : 0) & mayBump;
     this.retryAfter = bump ? bumped : inWindow < retryAfter ? shrunk : retryAfter;
     this.lastBumpS = bump ? nowS : this.lastBumpS;
   }
 
-  /** Drops recorded in the last `windowS` seconds (whole steps, at least one). */
-  private dropsInLast(windowS: number): number {
+  /**
+   * Drops recorded in the last `windowS` seconds (whole steps, at least one), summed newest first; the sum
+   * stops early, short of the total, once it reaches `enough`.
+   */
+  private dropsInLast(windowS: number, enough: number): number {
     const drops = this.drops;
     const steps = Math.min(drops.length, Math.max(1, Math.round(windowS / this.stepS)));
     let sum = 0;
@@ -60,7 +65,7 @@ export class RetryAfterTracker {
     // when V8 optimised the control plane's step, which then deoptimised at each first wrap, over and over.
     const end = drops.length - 1;
     let j = this.cursor;
-    for (let k = 0; k < steps; k++) {
+    for (let k = 0; k < steps && sum < enough; k++) {
       sum += drops[j] ?? 0;
       j = j === 0 ? end : j - 1;
     }
