@@ -101,7 +101,8 @@ const figureCount = 12;
 /** Per-cluster series at the sampling resolution, and per-cluster peaks at full resolution. */
 class SeriesRecorder {
   readonly tS: number[] = [];
-  readonly fleetErrorRatio: number[] = [];
+  /** A double array from the start (see doubles): the ratio is 0 until impact, then fractional. */
+  readonly fleetErrorRatio: number[] = doubles();
   readonly series: ClusterSeries[];
   /**
    * Every cluster's window figures and peaks, a row of figureCount per cluster: the recorder updates all
