@@ -40,13 +40,8 @@ function zeroReading(): MutableDnsReading {
 
 /** A copy of `r` that later steps leave alone (ClusterDns writes each step's reading into one object). */
 export function copyDnsReading(r: DnsReading): DnsReading {
-  const c = zeroReading();
-  c.failureRatio = r.failureRatio;
-  c.nodeCacheMissRatio = r.nodeCacheMissRatio;
-  c.corednsServfailRatio = r.corednsServfailRatio;
-  c.corednsQps = r.corednsQps;
-  c.apiLookupsPerS = r.apiLookupsPerS;
-  return c;
+  // Onto an object of the pinned shape (see zeroReading): values are stored, the shape stays.
+  return Object.assign(zeroReading(), r);
 }
 
 /**
