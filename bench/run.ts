@@ -6,7 +6,7 @@
  *
  * A shared 2-core machine's speed drifts by a quarter and more within minutes, so one run says little: the
  * simulator benchmarks run several times, each a cold start in a fresh process (JIT warm-up included, as a
- * user's run has it), and print the median with every run's time (`wallSRuns`) and the largest peak RSS.
+ * user's run has it), and print the median run's figures with every run's time (`wallSRuns`) and the largest peak RSS.
  * `npm run bench -- --quick` skips the 1 GB audit-log benchmark; `--runs N` sets the simulator runs (5).
  */
 import { spawnSync } from 'node:child_process';
@@ -60,12 +60,6 @@ function runOnce(args: string[]): Line | null {
   }
 }
 
-function median(xs: readonly number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  const mid = s.length >> 1;
-  return s.length % 2 ? (s[mid] ?? 0) : ((s[mid - 1] ?? 0) + (s[mid] ?? 0)) / 2;
-}
-
 let failed = false;
 for (const b of benches) {
   const lines: Line[] = [];
@@ -74,27 +68,14 @@ for (const b of benches) {
     if (line) lines.push(line);
     else failed = true;
   }
-  const first = lines[0];
-  if (!first) continue;
-  if (lines.length === 1) {
-    process.stdout.write(`${JSON.stringify(first)}\n`);
-    continue;
-  }
-  // Rates follow the median run's time: every run did the same work.
-  const wallS = Number(median(lines.map((l) => l.wallS)).toFixed(3));
-  const scale = (key: string): number | undefined => {
-    const v = first[key];
-    return typeof v === 'number' ? Math.round((v * first.wallS) / wallS) : undefined;
-  };
-  process.stdout.write(
-    `${JSON.stringify({
-      ...first,
-      wallS,
-      simSecondsPerWallSecond: scale('simSecondsPerWallSecond'),
-      clusterStepsPerS: scale('clusterStepsPerS'),
-      peakRssMB: Math.max(...lines.map((l) => l.peakRssMB)),
-      wallSRuns: lines.map((l) => l.wallS),
-    })}\n`,
-  );
+  // The median run's own line (the lower of the two middle runs for an even count): its rates are its own.
+  const sorted = [...lines].sort((x, y) => x.wallS - y.wallS);
+  const mid = sorted[(sorted.length - 1) >> 1];
+  if (!mid) continue;
+  const all =
+    lines.length > 1
+      ? { peakRssMB: Math.max(...lines.map((l) => l.peakRssMB)), wallSRuns: lines.map((l) => l.wallS) }
+      : {};
+  process.stdout.write(`${JSON.stringify({ ...mid, ...all })}\n`);
 }
 process.exitCode = failed ? 1 : 0;
