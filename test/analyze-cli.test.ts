@@ -1,7 +1,15 @@
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import {
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  readdirSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
@@ -122,6 +130,33 @@ void describe('rampart analyze (end to end)', () => {
     assert.deepEqual(
       report.skipped.map((s) => [s.kind, s.name]),
       [['Service', 'log-shipper-metrics']],
+    );
+  });
+
+  void it('a directory is read in the same order whatever the locale of the machine', () => {
+    // Danish collation sorts "aa" after "z": a locale-aware sort of the file names would turn the report round.
+    const dir = join(tmp, 'locale-manifests');
+    mkdirSync(dir);
+    const manifest = readFileSync(ex('manifests/node-agent.yaml'), 'utf8');
+    for (const name of ['z-agent', 'aa-agent'])
+      writeFileSync(join(dir, `${name}.yaml`), manifest.replace(/name: node-agent\b/g, `name: ${name}`));
+    const run = (locale: string): string => {
+      const r = spawnSync(
+        process.execPath,
+        ['bin/rampart.js', 'analyze', dir, ...fleet, '--format', 'json'],
+        {
+          encoding: 'utf8',
+          env: { ...process.env, CI: 'true', LC_ALL: locale, LANG: locale },
+        },
+      );
+      assert.equal(r.status, 0, r.stderr);
+      return r.stdout;
+    };
+    const en = run('en_US.UTF-8');
+    assert.equal(run('da_DK.UTF-8'), en);
+    assert.deepEqual(
+      json(en).workloads.map((w) => w.name),
+      ['aa-agent', 'z-agent'],
     );
   });
 

@@ -11,6 +11,7 @@ import { auditCalls, auditReplicas } from '../src/analyze/audit-workloads.js';
 import { inferCallsFromRbac } from '../src/analyze/rbac-infer.js';
 import { resolveWorkloads } from '../src/analyze/workloads.js';
 import { RampartError } from '../src/core/errors.js';
+import { byCodeUnits } from '../src/core/order.js';
 
 const ex = (p: string): string => `examples/analyze/${p}`;
 let tmp = '';
@@ -184,7 +185,7 @@ void describe('RBAC inference', () => {
       [
         { verb: 'watch', resource: 'deployments', scope: 'namespace', resourceVersion: '0' },
         { verb: 'list', resource: 'configmaps', scope: 'namespace', resourceVersion: '', everySeconds: 60 },
-      ].sort((a, b) => a.resource.localeCompare(b.resource)),
+      ].sort((a, b) => byCodeUnits(a.resource, b.resource)),
     );
     assert.ok(inf.notes.some((n) => n.includes('ClusterRole nowhere, which is not among the manifests')));
     assert.deepEqual(inferCallsFromRbac('other', 'bot', loadManifests([file])).calls, []);

@@ -11,12 +11,18 @@ export interface CliRun {
   readonly stderr: string;
 }
 
-/** Runs the real CLI (bin/rampart.js) as a user would, with CI=true so no progress line is drawn. */
-export function runCli(args: readonly string[], opts: { cwd?: string; input?: string } = {}): CliRun {
+/**
+ * Runs the real CLI (bin/rampart.js) as a user would, with CI=true so no progress line is drawn; `env`
+ * adds to (or overrides) the inherited environment.
+ */
+export function runCli(
+  args: readonly string[],
+  opts: { cwd?: string; input?: string; env?: Record<string, string> } = {},
+): CliRun {
   const r = spawnSync(process.execPath, [join(repoRoot, 'bin/rampart.js'), ...args], {
     cwd: opts.cwd ?? repoRoot,
     encoding: 'utf8',
-    env: { ...process.env, CI: 'true' },
+    env: { ...process.env, ...opts.env, CI: 'true' },
     input: opts.input,
     maxBuffer: 256 * 1024 * 1024,
   });

@@ -92,6 +92,28 @@ describe('rampart simulate: determinism and output', () => {
     );
   });
 
+  it('gives the same JSON whatever the locale and time zone of the machine', () => {
+    // Two clusters of one size: smallest-first falls back to their names, and a locale-aware comparison
+    // orders those differently under da_DK ("aa" after "z"); the event list's ties do the same.
+    const yaml = readFileSync('test/fixtures/small-fleet.yaml', 'utf8')
+      .replace('{name: tiny, nodes: 30}', '{name: z-west, nodes: 30}')
+      .replace('{name: mid, nodes: 600}', '{name: aa-east, nodes: 30}')
+      .replace('{name: big, nodes: 3000}', '{name: big, nodes: 30}')
+      .replace('duration: 50m', 'duration: 15m');
+    const file = writeTemp(tempDir(), 'locale.yaml', yaml);
+    const run = (locale: string, tz: string): string => {
+      const r = runCli(['simulate', file, '--json', '-'], { env: { LC_ALL: locale, LANG: locale, TZ: tz } });
+      assert.equal(r.code, 0, r.stderr);
+      return r.stdout;
+    };
+    const en = run('en_US.UTF-8', 'UTC');
+    assert.equal(run('da_DK.UTF-8', 'Asia/Tokyo'), en);
+    const applied = (JSON.parse(en) as SimResult).events
+      .filter((e) => e.type === 'rollout.cluster.applied')
+      .map((e) => e.cluster);
+    assert.deepEqual(applied, ['aa-east', 'big', 'z-west']);
+  });
+
   it('writes --json atomically and prints where it went', () => {
     const out = join(tempDir(), 'nested', 'r.json');
     const run = runCli(['simulate', 'test/fixtures/small-fleet.yaml', '--json', out]);

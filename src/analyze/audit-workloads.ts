@@ -1,6 +1,7 @@
 import type { ApiCall, WorkloadKind } from '../model/api-profile.js';
 import { auditWindowS, type AuditSummary, type AuditUser } from './audit-log.js';
 import type { Workload } from './types.js';
+import { byCodeUnits } from '../core/order.js';
 
 /** How many replicas produced a user's requests in the log, and whether it runs one per node. */
 export interface AuditReplicas {
@@ -91,7 +92,7 @@ export function auditWorkloads(
   skip: ReadonlySet<string>,
 ): Workload[] {
   const out: Workload[] = [];
-  const users = [...s.users.values()].sort((a, b) => a.user.localeCompare(b.user));
+  const users = [...s.users.values()].sort((a, b) => byCodeUnits(a.user, b.user));
   for (const user of users) {
     if (skip.has(user.user)) continue;
     const rep = auditReplicas(user, s, null, auditNodes);

@@ -1,6 +1,7 @@
 import type { RbacBinding, RbacObjects, RbacRole } from '../config/rbac-manifests.js';
 import type { ApiCall, CallScope } from '../model/api-profile.js';
 import { findResource } from '../model/resources.js';
+import { byCodeUnits } from '../core/order.js';
 
 /** Poll period assumed for a resource the account may list but not watch [U: a common default]. */
 export const inferredListEverySeconds = 60;
@@ -87,7 +88,7 @@ export function inferCallsFromRbac(
     }
   }
   const calls: ApiCall[] = [];
-  for (const [resource, g] of [...grants.entries()].sort(([a], [b]) => a.localeCompare(b))) {
+  for (const [resource, g] of [...grants.entries()].sort(([a], [b]) => byCodeUnits(a, b))) {
     if (g.watch) calls.push({ verb: 'watch', resource, scope: g.scope, resourceVersion: '0' });
     else
       calls.push({

@@ -8,6 +8,7 @@ import { auditWindowS, readAuditLog, type AuditSummary } from './audit-log.js';
 import { fleetTargets, ladderTargets, worstVerdict } from './targets.js';
 import type { ClusterTarget, Verdict, Workload, WorkloadReport } from './types.js';
 import { resolveWorkloads } from './workloads.js';
+import { byCodeUnits } from '../core/order.js';
 
 /** What to analyze, as given on the command line. */
 export interface AnalyzeRequest {
@@ -121,7 +122,7 @@ function auditStats(a: AuditSummary): AuditStats {
     serviceAccounts: a.users.size,
     nodesSeen: a.nodes.size,
     unknownResources: Object.fromEntries(
-      [...a.unknownResources.entries()].sort(([x], [y]) => x.localeCompare(y)),
+      [...a.unknownResources.entries()].sort(([x], [y]) => byCodeUnits(x, y)),
     ),
   };
 }

@@ -7,6 +7,7 @@ import { workloadKinds, type ApiCall, type WorkloadKind } from '../model/api-pro
 import { apiCallListSchema, profileFromSource, toApiCalls, type LoadedProfile } from './api-profile.js';
 import { parseYamlDocuments, readText, validate, type YamlSource } from './yaml-source.js';
 import { rbacKinds, rbacFromSource, type RbacObjects } from './rbac-manifests.js';
+import { byCodeUnits } from '../core/order.js';
 
 /** The annotation carrying a workload's calls (YAML of the ApiProfile `calls` list). */
 export const apiProfileAnnotation = 'rampart.dev/api-profile';
@@ -96,7 +97,7 @@ export function expandManifestPaths(paths: readonly string[]): string[] {
 }
 
 function walkYaml(dir: string): string[] {
-  const entries = readdirSync(dir, { withFileTypes: true }).sort((a, b) => a.name.localeCompare(b.name));
+  const entries = readdirSync(dir, { withFileTypes: true }).sort((a, b) => byCodeUnits(a.name, b.name));
   const out: string[] = [];
   for (const e of entries) {
     if (e.name.startsWith('.')) continue;

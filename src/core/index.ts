@@ -3,3 +3,4 @@ export * from './random.js';
 export * from './duration.js';
 export * from './wall-clock.js';
 export * from './atomic-write.js';
+export * from './order.js';

@@ -6,6 +6,7 @@ import { OperatorRunner } from './operator.js';
 import { shortcuts } from './shortcuts.js';
 import type { ClusterSeries, ClusterSummary, FleetSummary, SimResult } from './result.js';
 import type { Scenario } from './scenario.js';
+import { byCodeUnits } from '../core/order.js';
 
 /** Something that acts on the fleet every step (a rollout controller); the plain pipeline is one. */
 export interface FleetActor {
@@ -425,8 +426,7 @@ function buildResult(
     predictedBreakEvenNodes: predictedBreakEven(scenario),
   };
   const events = [...fleet.events].sort(
-    (a, b) =>
-      a.tS - b.tS || order(a.type) - order(b.type) || (a.cluster ?? '').localeCompare(b.cluster ?? ''),
+    (a, b) => a.tS - b.tS || order(a.type) - order(b.type) || byCodeUnits(a.cluster ?? '', b.cluster ?? ''),
   );
   const series: Record<string, ClusterSeries> = {};
   fleet.clusters.forEach((c, i) => {

@@ -20,6 +20,7 @@ import {
   type ClusterSelector,
   type ScenarioFile,
 } from '../config/scenario-schema.js';
+import { byCodeUnits } from '../core/order.js';
 
 /** DNS set-up of one cluster, resolved (seconds, counts). */
 export interface DnsConfig {
@@ -204,11 +205,11 @@ function rolloutOrder(
       return names;
     case 'smallest-first':
       return [...clusters]
-        .sort((a, b) => a.nodes - b.nodes || a.name.localeCompare(b.name))
+        .sort((a, b) => a.nodes - b.nodes || byCodeUnits(a.name, b.name))
         .map((c) => c.name);
     case 'largest-first':
       return [...clusters]
-        .sort((a, b) => b.nodes - a.nodes || a.name.localeCompare(b.name))
+        .sort((a, b) => b.nodes - a.nodes || byCodeUnits(a.name, b.name))
         .map((c) => c.name);
     case 'random': {
       const shuffled = [...names];
