@@ -22,6 +22,14 @@ export default tseslint.config(
       '@typescript-eslint/consistent-type-imports': 'error',
       '@typescript-eslint/no-explicit-any': 'error',
       '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_' }],
+      // Output order must not depend on the machine: localeCompare follows LANG / LC_ALL.
+      'no-restricted-syntax': [
+        'error',
+        {
+          selector: "CallExpression[callee.property.name='localeCompare']",
+          message: 'Sort with byCodeUnits (src/core/order.ts): localeCompare orders by the machine locale.',
+        },
+      ],
     },
   },
 );
