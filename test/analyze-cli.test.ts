@@ -376,6 +376,17 @@ void describe('rampart analyze: bad input exits 2 with one line naming file:line
     );
   });
 
+  void it('a fleet with an impossible node count', () => {
+    const f = bad(
+      'fleet-nodes.yaml',
+      'apiVersion: rampart.dev/v1alpha1\nkind: Fleet\nspec:\n  clusters:\n    - name: a\n      nodes: 75000000\n',
+    );
+    expectBad(
+      [ex('manifests/node-agent.yaml'), '--fleet', f],
+      /fleet-nodes\.yaml:6:\d+: spec\.clusters\[0\]\.nodes: at most 100,000 nodes/,
+    );
+  });
+
   void it('malformed YAML in a manifest', () => {
     const f = bad('broken.yaml', 'apiVersion: apps/v1\nkind: DaemonSet\nmetadata:\n  name: [oops\n');
     expectBad([f], /broken\.yaml:\d+:\d+: malformed YAML/);

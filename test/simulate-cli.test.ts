@@ -37,6 +37,35 @@ describe('rampart simulate: bad input gets one line naming file:line:col and fie
       expect: /^rampart: .*cluster\.yaml:\d+:\d+: spec\.operator\.0\.clusters: unknown cluster "nope"/,
     },
     {
+      name: 'nodes.yaml',
+      yaml: `${header}  fleet:\n    clusters:\n      - {name: a, nodes: 1000000000}\n`,
+      expect: /^rampart: .*nodes\.yaml:8:\d+: spec\.fleet\.clusters\[0\]\.nodes: at most 100,000 nodes/,
+    },
+    {
+      name: 'apiservers.yaml',
+      yaml: `${header}  clusterDefaults: {apiServers: 100000000}\n  fleet:\n    clusters:\n      - {name: a, nodes: 5}\n`,
+      expect:
+        /^rampart: .*apiservers\.yaml:6:\d+: spec\.clusterDefaults\.apiServers: at most 100 API servers/,
+    },
+    {
+      // Would have crashed V8 (out of memory) after minutes, with a native stack trace.
+      name: 'long.yaml',
+      yaml: `${header.replace('1h', '100000h')}  fleet:\n    clusters:\n      - {name: a, nodes: 5}\n`,
+      expect:
+        /^rampart: .*long\.yaml:5:\d+: spec\.duration: 100000h in steps of 2s is 180,000,000 steps; at most 2,000,000/,
+    },
+    {
+      name: 'huge-fleet.yaml',
+      yaml: `${header}  fleet:\n    generate:\n      - {namePrefix: c-, count: 3000000, nodes: {min: 10, max: 100}}\n`,
+      expect: /^rampart: .*huge-fleet\.yaml:\d+:\d+: spec\.fleet: 3,000,000 clusters; at most 10,000/,
+    },
+    {
+      name: 'samples.yaml',
+      yaml: `${header.replace('1h', '100h')}  fleet:\n    generate:\n      - {namePrefix: c-, count: 5000, nodes: {min: 10, max: 100}}\n`,
+      expect:
+        /^rampart: .*samples\.yaml:\d+:\d+: spec\.sampleEvery: 5,000 clusters .* 60,000,000 cluster samples; at most 4,000,000/,
+    },
+    {
       name: 'time.yaml',
       yaml: `${header}  fleet:\n    clusters:\n      - {name: a, nodes: 5}\n  operator:\n    - {at: "15:27", action: shift-traffic, clusters: all}\n`,
       expect: /needs spec\.start/,

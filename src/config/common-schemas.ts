@@ -19,6 +19,28 @@ export const scenarioTime = z.union([z.number().nonnegative(), z.string().min(1)
 export const positiveInt = z.number().int().positive();
 export const nonNegative = z.number().nonnegative();
 
+/**
+ * Upper bounds that catch a slipped digit rather than set policy: past them the model's figures mean
+ * nothing, and API servers are held one by one (a hundred million of them took 3.4 GB). Kubernetes
+ * documents at most 5,000 nodes and 110 pods per node per cluster (reference §4.1); clusters run a
+ * handful of API servers.
+ */
+export const maxNodes = 100_000;
+export const maxPodsPerNode = 1_000;
+export const maxApiServers = 100;
+export const nodeCount = positiveInt.max(maxNodes, {
+  message: `at most ${maxNodes.toLocaleString('en-US')} nodes (Kubernetes documents 5,000 per cluster)`,
+});
+export const podsPerNode = z
+  .number()
+  .positive()
+  .max(maxPodsPerNode, {
+    message: `at most ${maxPodsPerNode.toLocaleString('en-US')} pods per node (Kubernetes documents 110)`,
+  });
+export const apiServerCount = positiveInt.max(maxApiServers, {
+  message: `at most ${maxApiServers} API servers per cluster`,
+});
+
 /** Kubernetes resource plural (optionally group/plural) that the cost model knows. */
 export const resourceName = z.string().refine((r) => findResource(r) !== undefined, {
   message: `unknown resource; known: ${knownResourceNames.join(', ')}`,

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { metadataSchema, positiveInt } from './common-schemas.js';
+import { apiServerCount, metadataSchema, nodeCount, podsPerNode } from './common-schemas.js';
 import { loadYamlFile } from './yaml-source.js';
 
 /** Pods per node when a fleet file does not say: the SIG-scalability load test's 30 (reference §4.4). */
@@ -9,9 +9,9 @@ export const defaultApiServers = 3;
 
 const fleetClusterSchema = z.strictObject({
   name: z.string().min(1),
-  nodes: positiveInt,
-  podsPerNode: z.number().positive().default(defaultPodsPerNode),
-  apiServers: positiveInt.default(defaultApiServers),
+  nodes: nodeCount,
+  podsPerNode: podsPerNode.default(defaultPodsPerNode),
+  apiServers: apiServerCount.default(defaultApiServers),
 });
 
 /**

@@ -5,6 +5,9 @@ import {
   metadataSchema,
   nonNegative,
   positiveInt,
+  nodeCount,
+  podsPerNode,
+  apiServerCount,
   scenarioTime,
   workloadKind,
 } from './common-schemas.js';
@@ -91,8 +94,8 @@ const dataPlaneSchema = z
 
 /** Fields a cluster, a generated group or the defaults may set. */
 const clusterFields = {
-  podsPerNode: z.number().positive().optional(),
-  apiServers: positiveInt.optional(),
+  podsPerNode: podsPerNode.optional(),
+  apiServers: apiServerCount.optional(),
   apiServer: apiServerSchema.optional(),
   priorityLevels: z.array(priorityLevelSchema).optional(),
   flowSchemas: z.array(flowSchemaSchema).optional(),
@@ -104,15 +107,15 @@ const clusterFields = {
   trafficWeight: nonNegative.optional(),
 };
 
-const clusterSchema = z.strictObject({ name: z.string().min(1), nodes: positiveInt, ...clusterFields });
+const clusterSchema = z.strictObject({ name: z.string().min(1), nodes: nodeCount, ...clusterFields });
 
 const generateSchema = z.strictObject({
   namePrefix: z.string().min(1),
   count: positiveInt,
   nodes: z
     .strictObject({
-      min: positiveInt,
-      max: positiveInt,
+      min: nodeCount,
+      max: nodeCount,
       distribution: z.enum(['log-uniform', 'uniform']).default('log-uniform'),
     })
     .refine((n) => n.max >= n.min, { message: 'max must be ≥ min', path: ['max'] }),
@@ -148,7 +151,7 @@ const operatorActionSchema = z.discriminatedUnion('action', [
     at: scenarioTime,
     action: z.literal('scale-nodes'),
     clusters: selectorSchema,
-    nodes: positiveInt.optional(),
+    nodes: nodeCount.optional(),
     fraction: z.number().gt(0).max(1).optional(),
     note: z.string().optional(),
   }),
@@ -168,7 +171,7 @@ const operatorActionSchema = z.discriminatedUnion('action', [
     at: scenarioTime,
     action: z.literal('scale-apiservers'),
     clusters: selectorSchema,
-    apiServers: positiveInt.optional(),
+    apiServers: apiServerCount.optional(),
     memoryGiB: z.number().positive().optional(),
     cores: z.number().positive().optional(),
     note: z.string().optional(),

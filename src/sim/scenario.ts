@@ -2,7 +2,7 @@ import { defaultApiServerCalibration, type ApiServerCalibration } from '../cost/
 import { defaultCorednsReplicas } from '../cost/break-even.js';
 import type { ControlPlaneSpec } from '../cost/steady-state.js';
 import { badInput } from '../core/errors.js';
-import { parseDurationS } from '../core/duration.js';
+import { formatDurationS, parseDurationS } from '../core/duration.js';
 import { createRng } from '../core/random.js';
 import { parseWallClock, resolveScenarioTimeS, type WallClock } from '../core/wall-clock.js';
 import {
@@ -109,6 +109,7 @@ export function resolveScenario(doc: ScenarioFile, src: YamlSource, seedOverride
       `${at(['sampleEvery'])}: must be at least the step and at most 60 s (series are one-minute resolution or finer)`,
     );
   }
+  checkSize(spec, at);
   const seed = seedOverride ?? spec.seed;
   const rng = createRng(seed).fork('fleet');
 
@@ -230,6 +231,35 @@ function checkSelector(sel: ClusterSelector, clusters: readonly ClusterConfig[],
   const names = new Set(clusters.map((c) => c.name));
   const listed = Array.isArray(sel) ? sel : typeof sel === 'object' ? (sel.names ?? []) : [];
   for (const n of listed) if (!names.has(n)) throw badInput(`${where}: unknown cluster "${n}"`);
+}
+
+/**
+ * Most a scenario may ask for. Each cluster holds ~75 KB of state (20,000 took 1.6 GB), every step keeps
+ * two numbers for the run, and every sample seven per cluster: past these a run would exhaust memory (or
+ * crash) long before it finished, so the scenario is refused up front, naming what to change.
+ */
+export const scenarioLimits = { clusters: 10_000, steps: 2_000_000, clusterSamples: 4_000_000 } as const;
+
+function checkSize(spec: ScenarioFile['spec'], at: (path: PropertyKey[]) => string): void {
+  const n = (x: number): string => x.toLocaleString('en-US');
+  const clusters = spec.fleet.clusters.length + spec.fleet.generate.reduce((sum, g) => sum + g.count, 0);
+  if (clusters > scenarioLimits.clusters) {
+    throw badInput(
+      `${at(['fleet'])}: ${n(clusters)} clusters; at most ${n(scenarioLimits.clusters)} in one scenario (split the fleet over several)`,
+    );
+  }
+  const steps = Math.ceil(spec.duration / spec.step);
+  if (steps > scenarioLimits.steps) {
+    throw badInput(
+      `${at(['duration'])}: ${formatDurationS(spec.duration)} in steps of ${formatDurationS(spec.step)} is ${n(steps)} steps; at most ${n(scenarioLimits.steps)} (a shorter duration or a longer step)`,
+    );
+  }
+  const samples = clusters * Math.floor(steps / Math.max(1, Math.round(spec.sampleEvery / spec.step)));
+  if (samples > scenarioLimits.clusterSamples) {
+    throw badInput(
+      `${at(['sampleEvery'])}: ${n(clusters)} clusters sampled every ${formatDurationS(spec.sampleEvery)} for ${formatDurationS(spec.duration)} is ${n(samples)} cluster samples; at most ${n(scenarioLimits.clusterSamples)} (fewer clusters, a shorter duration or a longer sampleEvery, up to 60s)`,
+    );
+  }
 }
 
 /** Merges defaults → group → cluster fields (later wins, nested objects merged field by field). */
