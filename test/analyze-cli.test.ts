@@ -365,27 +365,27 @@ void describe('rampart analyze: bad input exits 2 with one line naming file:line
     assert.doesNotMatch(r.stderr, /\n\s+at /, 'no stack trace');
   };
 
-  void it('a fleet with an unknown field', () => {
-    const f = bad(
-      'fleet.yaml',
-      'apiVersion: rampart.dev/v1alpha1\nkind: Fleet\nspec:\n  clusters:\n    - name: a\n      nodes: 10\n      podPerNode: 30\n',
-    );
-    expectBad(
-      [ex('manifests/node-agent.yaml'), '--fleet', f],
-      /fleet\.yaml:7:\d+: spec\.clusters\[0\]\.podPerNode: unknown field/,
-    );
-  });
-
-  void it('a fleet with an impossible node count', () => {
-    const f = bad(
-      'fleet-nodes.yaml',
-      'apiVersion: rampart.dev/v1alpha1\nkind: Fleet\nspec:\n  clusters:\n    - name: a\n      nodes: 75000000\n',
-    );
-    expectBad(
-      [ex('manifests/node-agent.yaml'), '--fleet', f],
-      /fleet-nodes\.yaml:6:\d+: spec\.clusters\[0\]\.nodes: at most 100,000 nodes/,
-    );
-  });
+  const fleetHead = 'apiVersion: rampart.dev/v1alpha1\nkind: Fleet\nspec:\n  clusters:\n    - name: a\n';
+  const badFleets: { name: string; file: string; cluster: string; expect: RegExp }[] = [
+    {
+      name: 'a fleet with an unknown field',
+      file: 'fleet.yaml',
+      cluster: '      nodes: 10\n      podPerNode: 30\n',
+      expect: /fleet\.yaml:7:\d+: spec\.clusters\[0\]\.podPerNode: unknown field/,
+    },
+    {
+      name: 'a fleet with an impossible node count',
+      file: 'fleet-nodes.yaml',
+      cluster: '      nodes: 75000000\n',
+      expect: /fleet-nodes\.yaml:6:\d+: spec\.clusters\[0\]\.nodes: at most 100,000 nodes/,
+    },
+  ];
+  for (const c of badFleets) {
+    void it(c.name, () => {
+      const f = bad(c.file, fleetHead + c.cluster);
+      expectBad([ex('manifests/node-agent.yaml'), '--fleet', f], c.expect);
+    });
+  }
 
   void it('malformed YAML in a manifest', () => {
     const f = bad('broken.yaml', 'apiVersion: apps/v1\nkind: DaemonSet\nmetadata:\n  name: [oops\n');
