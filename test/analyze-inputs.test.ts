@@ -100,6 +100,22 @@ void describe('manifests', () => {
     );
   });
 
+  void it('skips empty documents (a leading, doubled or trailing ---, comments only), as kubectl does', () => {
+    const file = write(
+      'helm-output.yaml',
+      '---\n# Source: chart/templates/ds.yaml\napiVersion: apps/v1\nkind: DaemonSet\nmetadata: {name: agent}\nspec: {template: {spec: {}}}\n---\n---\n# Source: chart/templates/empty.yaml\n---\napiVersion: apps/v1\nkind: Deployment\nmetadata: {name: web}\nspec: {replicas: 2, template: {spec: {}}}\n---\n',
+    );
+    const m = loadManifests([file]);
+    assert.deepEqual(
+      m.workloads.map((w) => [w.kind, w.name, w.location.line]),
+      [
+        ['DaemonSet', 'agent', 3],
+        ['Deployment', 'web', 11],
+      ],
+    );
+    assert.deepEqual(m.skipped, []);
+  });
+
   void it('rejects a document without kind with file:line', () => {
     const file = write(
       'nokind.yaml',

@@ -1,5 +1,13 @@
 import { readFileSync } from 'node:fs';
-import { isMap, isSeq, LineCounter, parseAllDocuments, type Document, type Node as YamlNode } from 'yaml';
+import {
+  isMap,
+  isScalar,
+  isSeq,
+  LineCounter,
+  parseAllDocuments,
+  type Document,
+  type Node as YamlNode,
+} from 'yaml';
 import type { z } from 'zod';
 import { badInput, RampartError, ErrorCodes } from '../core/errors.js';
 
@@ -37,7 +45,10 @@ export function parseYamlDocuments(file: string, text: string): YamlSource[] {
       const what = err.message.split('\n')[0] ?? 'syntax error';
       throw badInput(`${file}:${pos.line}:${pos.col}: malformed YAML: ${what}`);
     }
-    if (doc.contents !== null) out.push({ file, doc, lines, index });
+    // An empty document (a stray or trailing `---`, as Helm and kustomize print, or one of only comments)
+    // parses as a null scalar: kubectl skips those, and so does Rampart.
+    const c = doc.contents;
+    if (c !== null && !(isScalar(c) && c.value === null)) out.push({ file, doc, lines, index });
   });
   return out;
 }
