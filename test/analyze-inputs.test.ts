@@ -116,6 +116,62 @@ void describe('manifests', () => {
     assert.deepEqual(m.skipped, []);
   });
 
+  void it('reads the items of a List (kubectl get -o yaml) and of a typed list, at their own lines', () => {
+    const file = write(
+      'kubectl-get.yaml',
+      [
+        'apiVersion: v1',
+        'kind: List',
+        'items:',
+        '  - apiVersion: apps/v1',
+        '    kind: DaemonSet',
+        '    metadata: {name: agent, namespace: monitoring}',
+        '    spec: {template: {spec: {serviceAccountName: agent}}}',
+        '  - apiVersion: v1',
+        '    kind: ServiceAccount',
+        '    metadata: {name: agent, namespace: monitoring}',
+        '---',
+        'apiVersion: apps/v1',
+        'kind: DeploymentList',
+        'items:',
+        '  - apiVersion: apps/v1',
+        '    kind: Deployment',
+        '    metadata: {name: web}',
+        '    spec: {replicas: 3, template: {spec: {}}}',
+        '',
+      ].join('\n'),
+    );
+    const m = loadManifests([file]);
+    assert.deepEqual(
+      m.workloads.map((w) => [w.kind, w.name, w.serviceAccount, w.replicas, w.location.line]),
+      [
+        ['DaemonSet', 'agent', 'agent', 1, 4],
+        ['Deployment', 'web', 'default', 3, 15],
+      ],
+    );
+    assert.ok(m.serviceAccounts.some((a) => a.namespace === 'monitoring' && a.name === 'agent'));
+    const bad = write(
+      'bad-item.yaml',
+      'apiVersion: v1\nkind: List\nitems:\n  - apiVersion: apps/v1\n    kind: DaemonSet\n    metadata: {name: a}\n    spec: 5\n',
+    );
+    assert.throws(() => loadManifests([bad]), /bad-item\.yaml:7:11: spec: /);
+  });
+
+  void it('reads a folded (>) annotation whose calls were folded over lines', () => {
+    const file = write(
+      'folded.yaml',
+      'apiVersion: apps/v1\nkind: DaemonSet\nmetadata:\n  name: a\n  annotations:\n    rampart.dev/api-profile: >\n      - {verb: list, resource: pods, scope: node, resourceVersion: "0",\n      everySeconds: 60}\n\n      - {verb: get, resource: nodes, scope: object, everySeconds: 300}\nspec: {template: {spec: {}}}\n',
+    );
+    const calls = loadManifests([file]).workloads[0]?.annotationCalls ?? [];
+    assert.deepEqual(
+      calls.map((c) => [c.verb, c.resource, c.everySeconds]),
+      [
+        ['list', 'pods', 60],
+        ['get', 'nodes', 300],
+      ],
+    );
+  });
+
   void it('rejects a document without kind with file:line', () => {
     const file = write(
       'nokind.yaml',

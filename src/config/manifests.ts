@@ -1,7 +1,7 @@
 import { readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { z } from 'zod';
-import { Scalar } from 'yaml';
+import { Document, isMap, isSeq, Scalar } from 'yaml';
 import { badInput, RampartError } from '../core/errors.js';
 import { workloadKinds, type ApiCall, type WorkloadKind } from '../model/api-profile.js';
 import { apiCallListSchema, profileFromSource, toApiCalls, type LoadedProfile } from './api-profile.js';
@@ -117,7 +117,7 @@ export function loadManifests(paths: readonly string[]): ManifestSet {
   const rbac: RbacObjects = { roles: [], bindings: [], serviceAccounts: [] };
   for (const file of files) {
     const text = readText(file);
-    for (const src of parseYamlDocuments(file, text)) {
+    for (const src of parseYamlDocuments(file, text).flatMap(listItems)) {
       const { kind } = validate(src, kindOnly);
       const location = { file, line: docLine(src) };
       if ((workloadKinds as readonly string[]).includes(kind))
@@ -128,6 +128,24 @@ export function loadManifests(paths: readonly string[]): ManifestSet {
     }
   }
   return { workloads, profiles, skipped, files, ...rbac };
+}
+
+/**
+ * The objects of a list document (`kind: List`, as `kubectl get -o yaml` prints, or a typed list such as
+ * `DaemonSetList`), each as a document of its own; any other document as it is. Each item keeps its
+ * place in the file, so messages still point at its lines.
+ */
+function listItems(src: YamlSource): YamlSource[] {
+  const root = src.doc.contents;
+  if (!isMap(root)) return [src];
+  const kind: unknown = root.get('kind');
+  const items = root.get('items', true);
+  if (typeof kind !== 'string' || !kind.endsWith('List') || !isSeq(items)) return [src];
+  return items.items.map((item) => {
+    const doc = new Document() as Document.Parsed;
+    doc.contents = item as Document.Parsed['contents'];
+    return { ...src, doc };
+  });
 }
 
 function docLine(src: YamlSource): number {
@@ -174,9 +192,13 @@ function annotationCalls(src: YamlSource, text: string): ApiCall[] {
   }
   const [start, end] = node.range;
   let embedded: string;
-  if (node.type === Scalar.BLOCK_LITERAL || node.type === Scalar.BLOCK_FOLDED) {
+  if (node.type === Scalar.BLOCK_LITERAL) {
     const contentStart = text.indexOf('\n', start) + 1;
     embedded = blank(text.slice(0, contentStart)) + text.slice(contentStart, end);
+  } else if (node.type === Scalar.BLOCK_FOLDED) {
+    // Folding joins lines (`yaml` and `kubectl` print long calls that way), so the raw lines are not the
+    // value: parse the value from the first content line on (later lines may sit a line or two early).
+    embedded = blank(text.slice(0, text.indexOf('\n', start) + 1)) + node.value;
   } else {
     const quoted = node.type === Scalar.QUOTE_DOUBLE || node.type === Scalar.QUOTE_SINGLE;
     embedded = blank(text.slice(0, start + (quoted ? 1 : 0))) + node.value;
