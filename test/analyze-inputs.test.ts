@@ -1,6 +1,6 @@
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { loadManifests } from '../src/config/manifests.js';
@@ -169,6 +169,35 @@ void describe('manifests', () => {
         ['list', 'pods', 60],
         ['get', 'nodes', 300],
       ],
+    );
+  });
+
+  void it('reads kubectl get -o json output in a directory, its annotation a string with \\n escapes', () => {
+    const dir = join(tmp, 'json-dir');
+    mkdirSync(dir);
+    const list = {
+      apiVersion: 'v1',
+      kind: 'List',
+      items: [
+        {
+          apiVersion: 'apps/v1',
+          kind: 'DaemonSet',
+          metadata: {
+            name: 'agent',
+            annotations: {
+              'rampart.dev/api-profile':
+                '- {verb: list, resource: pods, scope: cluster, everySeconds: 60}\n- {verb: watch, resource: nodes, scope: cluster}\n',
+            },
+          },
+          spec: { template: { spec: {} } },
+        },
+      ],
+    };
+    writeFileSync(join(dir, 'daemonsets.json'), JSON.stringify(list, null, 2));
+    const m = loadManifests([dir]);
+    assert.deepEqual(
+      m.workloads.map((w) => [w.name, (w.annotationCalls ?? []).map((c) => `${c.verb} ${c.resource}`)]),
+      [['agent', ['list pods', 'watch nodes']]],
     );
   });
 

@@ -90,7 +90,7 @@ export function expandManifestPaths(paths: readonly string[]): string[] {
       continue;
     }
     const found = walkYaml(p);
-    if (found.length === 0) throw badInput(`${p}: no .yaml or .yml files in this directory`);
+    if (found.length === 0) throw badInput(`${p}: no .yaml, .yml or .json files in this directory`);
     out.push(...found);
   }
   return out;
@@ -103,7 +103,7 @@ function walkYaml(dir: string): string[] {
     if (e.name.startsWith('.')) continue;
     const full = join(dir, e.name);
     if (e.isDirectory()) out.push(...walkYaml(full));
-    else if (/\.ya?ml$/i.test(e.name)) out.push(full);
+    else if (/\.(ya?ml|json)$/i.test(e.name)) out.push(full); // JSON is YAML: kubectl get -o json
   }
   return out;
 }
@@ -199,6 +199,10 @@ function annotationCalls(src: YamlSource, text: string): ApiCall[] {
     // Folding joins lines (`yaml` and `kubectl` print long calls that way), so the raw lines are not the
     // value: parse the value from the first content line on (later lines may sit a line or two early).
     embedded = blank(text.slice(0, text.indexOf('\n', start) + 1)) + node.value;
+  } else if (node.value.includes('\n')) {
+    // A quoted value with line breaks (`\n` escapes, as `kubectl get -o json` writes annotations): its lines
+    // start at column 0, so parse it from the start of the line the scalar begins on.
+    embedded = blank(text.slice(0, text.lastIndexOf('\n', start) + 1)) + node.value;
   } else {
     const quoted = node.type === Scalar.QUOTE_DOUBLE || node.type === Scalar.QUOTE_SINGLE;
     embedded = blank(text.slice(0, start + (quoted ? 1 : 0))) + node.value;

@@ -71,7 +71,10 @@ export const registerAnalyze: RegisterCommand = (program, { io, setExit }) => {
   program
     .command('analyze')
     .description("preflight: predict a change's control-plane cost at every cluster size")
-    .argument('[manifests...]', 'manifest files or directories (multi-document YAML)')
+    .argument(
+      '[manifests...]',
+      'manifest files or directories (YAML or JSON; multi-document, or kubectl get -o yaml/json lists)',
+    )
     .option('--fleet <file>', 'fleet file with the cluster sizes (default: a 10 … 10,000-node ladder)')
     .option('--profile <file>', 'API profile of a workload (repeatable)', collect, [])
     .option('--audit-log <file>', 'Kubernetes audit log (JSON lines) from a staging cluster')
