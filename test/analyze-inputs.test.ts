@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { gzipSync } from 'node:zlib';
 import { loadManifests } from '../src/config/manifests.js';
 import { loadApiProfiles } from '../src/config/api-profile.js';
 import { loadFleet } from '../src/config/fleet.js';
@@ -411,6 +412,21 @@ void describe('audit log', () => {
     assert.deepEqual([...s.unknownResources.entries()], [['example.com/widgets', 1]]);
     assert.deepEqual([...s.nodes], ['n1']);
     assert.equal(s.ignored, 2);
+  });
+
+  void it('reads a gzipped (rotated) audit log as the plain one, and names a truncated one', async () => {
+    const text = readFileSync(ex('audit/staging-audit.jsonl'));
+    const gz = write('audit.log.gz', '');
+    writeFileSync(gz, gzipSync(text));
+    const fromGz = await readAuditLog(gz);
+    assert.equal(fromGz.file, gz);
+    assert.deepEqual({ ...fromGz, file: audit.file }, audit);
+    const cut = write('cut.log.gz', '');
+    writeFileSync(cut, gzipSync(text).subarray(0, 2000));
+    await assert.rejects(
+      readAuditLog(cut),
+      /cut\.log\.gz: cannot read audit log \(a damaged or truncated gzip file\)/,
+    );
   });
 
   void it('reports an unreadable audit log as bad input', async () => {

@@ -1,4 +1,6 @@
-import { createReadStream } from 'node:fs';
+import { closeSync, createReadStream, openSync, readSync } from 'node:fs';
+import type { Readable } from 'node:stream';
+import { createGunzip } from 'node:zlib';
 import { createInterface } from 'node:readline';
 import { RampartError, ErrorCodes } from '../core/errors.js';
 import { apiVerbs, type ApiVerb, type CallScope } from '../model/api-profile.js';
@@ -72,7 +74,10 @@ export async function readAuditLog(file: string): Promise<AuditSummary> {
     nodes: new Set(),
     users: new Map(),
   };
-  const stream = createReadStream(file, { highWaterMark: 1 << 20 });
+  const raw = createReadStream(file, { highWaterMark: 1 << 20 });
+  // Rotated audit logs are gzipped (kube-apiserver --audit-log-compress): read them as they are.
+  const gzipped = isGzip(file);
+  const stream: Readable = gzipped ? raw.pipe(createGunzip()) : raw;
   const rl = createInterface({ input: stream, crlfDelay: Infinity });
   rl.on('line', (line) => {
     summary.lines += 1;
@@ -87,16 +92,38 @@ export async function readAuditLog(file: string): Promise<AuditSummary> {
       rl.once('close', resolve);
       // readline re-emits input errors; both are listened to so none goes unhandled.
       rl.once('error', reject);
+      raw.once('error', reject);
       stream.once('error', reject);
     });
   } catch (err) {
     rl.close();
+    raw.destroy();
     const code = (err as NodeJS.ErrnoException).code;
     const why =
-      code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'is a directory' : (code ?? 'unreadable');
+      code === 'ENOENT'
+        ? 'no such file'
+        : code === 'EISDIR'
+          ? 'is a directory'
+          : gzipped && code?.startsWith('Z_')
+            ? 'a damaged or truncated gzip file'
+            : (code ?? 'unreadable');
     throw new RampartError(ErrorCodes.badInput, `${file}: cannot read audit log (${why})`);
   }
   return summary;
+}
+
+/** True when the file starts with gzip's magic bytes (false when it cannot be read: the stream says why). */
+function isGzip(file: string): boolean {
+  let fd: number | undefined;
+  try {
+    fd = openSync(file, 'r');
+    const head = Buffer.alloc(2);
+    return readSync(fd, head, 0, 2, 0) === 2 && head[0] === 0x1f && head[1] === 0x8b;
+  } catch {
+    return false;
+  } finally {
+    if (fd !== undefined) closeSync(fd);
+  }
 }
 
 type Json = Record<string, unknown>;
