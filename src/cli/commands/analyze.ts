@@ -51,9 +51,10 @@ Verdicts: high = some cluster's API servers would saturate (seats, CPU or memory
 seats its priority level can get, CPU/memory > 50% with >= 10 points from the change, or O(N²) with a
 cluster within 2x of the break-even size; low otherwise. Seats, CPU and memory are per API server.
 
-Audit logs: one audit.k8s.io/v1 Event per line, streamed (gzipped rotations too). Per-replica rate = requests / window / replicas.
-A per-node (DaemonSet-like) account has one replica per node of the audited cluster: --audit-nodes when
-given, else the node names seen in the log; other accounts have one replica per distinct source.
+Audit logs: one audit.k8s.io/v1 Event per line, streamed; gzipped rotations are read as they are.
+Per-replica rate = requests / window / replicas. A per-node (DaemonSet-like) account has one replica per
+node of the audited cluster: --audit-nodes when given, else the node names seen in the log; other
+accounts have one replica per distinct source.
 
 Exit codes: 0 below --fail-on, 1 at or above it, 2 bad input (the message names file:line).
 JSON (--format json, version 1): {verdict, workloads: [{kind, namespace, name, source, scaling,
