@@ -147,6 +147,7 @@ describe('rampart compare', () => {
       [['--policies', 'naive,nope'], /--policy: unknown builtin "nope"/],
       [['--seeds', '0'], /--seeds: "0" is not a whole number from 1 to 1000/],
       [['--policies', ' , '], /--policies: name at least one policy/],
+      [['--policies', 'guarded,naive,guarded'], /--policies: "guarded" is named twice/],
     ] as const) {
       const run = runCli(['compare', fleet, ...args]);
       assert.equal(run.code, 2, run.stderr);

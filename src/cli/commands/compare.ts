@@ -67,6 +67,10 @@ Exit codes: 0 ok, 2 bad input (unknown policy, bad policy or scenario file).`,
         // Everything is validated here, before any worker starts: bad input is one line and exit 2.
         const scenario = loadScenario(file, base);
         const names = refs.map((ref) => policyForScenario(ref, scenario).metadata.name);
+        // The table and the JSON tell policies apart by name: two of one name would be one row twice.
+        const twice = names.find((n, i) => names.indexOf(n) !== i);
+        if (twice !== undefined)
+          throw badInput(`--policies: "${twice}" is named twice; give each policy once`);
         const seeds = Array.from({ length: count }, (_, i) => scenario.seed + i);
         const jobs: CompareJob[] = refs.flatMap((policy) =>
           seeds.map((seed) => ({ file, seed, policy, noNodeSteps: false })),
