@@ -143,6 +143,27 @@ describe('rampart simulate: determinism and output', () => {
     assert.deepEqual(applied, ['aa-east', 'big', 'z-west']);
   });
 
+  it('warns (stderr, exit 0) about actions after the end and a rollout the end cuts off', () => {
+    const yaml = readFileSync('test/fixtures/small-fleet.yaml', 'utf8')
+      .replace('duration: 50m', 'duration: 20m')
+      .replace('span: 4m', 'span: 30m');
+    const run = runCli(['simulate', writeTemp(tempDir(), 'short.yaml', yaml), '--quiet']);
+    assert.equal(run.code, 0, run.stderr);
+    const warnings = run.stderr.trim().split('\n');
+    assert.equal(warnings.length, 4, run.stderr);
+    assert.match(
+      warnings[0] ?? '',
+      /^rampart: warning: .*short\.yaml:\d+:\d+: spec\.rollout\.span: the rollout ends at 35m, but the scenario ends at 20m: 1 of 3 clusters get the change$/,
+    );
+    assert.match(
+      warnings[1] ?? '',
+      /spec\.operator\.0\.at: block-admin-api at 40m never runs: the scenario ends at 20m$/,
+    );
+    // The shipped scenarios ask for nothing they do not get.
+    const incident = runCli(['simulate', 'scenarios/incident-2024-12-11.yaml', '--quiet']);
+    assert.equal(incident.stderr, '');
+  });
+
   it('writes --json atomically and prints where it went', () => {
     const out = join(tempDir(), 'nested', 'r.json');
     const run = runCli(['simulate', 'test/fixtures/small-fleet.yaml', '--json', out]);

@@ -82,6 +82,11 @@ export interface Scenario {
   readonly operator: readonly OperatorAction[];
   /** Seats per API server of the break-glass level every cluster carries; null = none. */
   readonly breakGlassSeats: number | null;
+  /**
+   * What the file asks for that the run will not do as written (an action after the end, a rollout cut
+   * off), each `file:line:col: field: what`. Not errors: a what-if may shorten a scenario on purpose.
+   */
+  readonly warnings: readonly string[];
 }
 
 /** Loads and resolves a scenario file; `seedOverride` replaces spec.seed. */
@@ -147,12 +152,24 @@ export function resolveScenario(doc: ScenarioFile, src: YamlSource, seedOverride
     };
   }
 
+  // The engine steps at 0, step, 2·step, …: whatever is due after the last of those never happens.
+  const lastStepS = (Math.ceil(spec.duration / spec.step) - 1) * spec.step;
+  const ends = `the scenario ends at ${formatDurationS(spec.duration)}`;
+  const warnings: string[] = [];
   const operator: OperatorAction[] = spec.operator.map((a, i) => {
     checkSelector(a.clusters, clusters, at(['operator', i, 'clusters']));
     if (a.action === 'scale-nodes' && a.nodes === undefined && a.fraction === undefined) {
       throw badInput(`${at(['operator', i])}: scale-nodes needs nodes or fraction`);
     }
-    return { ...a, atS: parseT(a.at, ['operator', i, 'at']) };
+    const atS = parseT(a.at, ['operator', i, 'at']);
+    const where = at(['operator', i, 'at']);
+    if (atS > lastStepS)
+      warnings.push(`${where}: ${a.action} at ${formatDurationS(atS)} never runs: ${ends}`);
+    else if (atS < 0)
+      warnings.push(
+        `${where}: ${a.action} is ${formatDurationS(-atS)} before the start: it runs at the start`,
+      );
+    return { ...a, atS };
   });
   operator.sort((a, b) => a.atS - b.atS);
 
@@ -183,7 +200,30 @@ export function resolveScenario(doc: ScenarioFile, src: YamlSource, seedOverride
     rollout,
     operator,
     breakGlassSeats: spec.breakGlass?.seats ?? null,
+    warnings: rollout ? [...rolloutWarnings(rollout, lastStepS, ends, at), ...warnings] : warnings,
   };
+}
+
+/** The rollout started or finished after the last step: say how much of it happens. */
+function rolloutWarnings(
+  r: NonNullable<Scenario['rollout']>,
+  lastStepS: number,
+  ends: string,
+  at: (path: PropertyKey[]) => string,
+): string[] {
+  const n = r.order.length;
+  const gapS = n > 1 ? r.spanS / (n - 1) : 0;
+  let applied = 0;
+  while (applied < n && r.startS + applied * gapS <= lastStepS) applied++;
+  if (applied === n) return [];
+  if (applied === 0) {
+    return [
+      `${at(['rollout', 'start'])}: the rollout starts at ${formatDurationS(r.startS)} and never runs: ${ends}`,
+    ];
+  }
+  return [
+    `${at(['rollout', 'span'])}: the rollout ends at ${formatDurationS(r.startS + r.spanS)}, but ${ends}: ${applied} of ${n} clusters get the change`,
+  ];
 }
 
 function rolloutOrder(

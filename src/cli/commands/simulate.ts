@@ -62,6 +62,7 @@ Exit codes: 0 ok, 2 bad input (the message names file:line:col and field).`,
             throw badInput(`--seed: "${opts.seed}" is not a non-negative integer`);
         }
         const scenario = loadScenario(file, seed);
+        for (const w of scenario.warnings) io.err(`rampart: warning: ${w}\n`);
         if (opts.nodeSteps === false && opts.policy === undefined)
           throw badInput('--no-node-steps: only with --policy');
         const policy =
