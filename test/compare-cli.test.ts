@@ -148,6 +148,10 @@ describe('rampart compare', () => {
       [['--seeds', '0'], /--seeds: "0" is not a whole number from 1 to 1000/],
       [['--policies', ' , '], /--policies: name at least one policy/],
       [['--policies', 'guarded,naive,guarded'], /--policies: "guarded" is named twice/],
+      [
+        ['--seed', '4294967295', '--seeds', '2'],
+        /--seed: "4294967295" is not a whole number from 0 to 4294967294/,
+      ],
     ] as const) {
       const run = runCli(['compare', fleet, ...args]);
       assert.equal(run.code, 2, run.stderr);

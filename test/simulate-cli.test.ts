@@ -86,10 +86,20 @@ describe('rampart simulate: bad input gets one line naming file:line:col and fie
     assert.equal(run.code, 2);
     assert.match(run.stderr, /missing\.yaml: cannot read \(no such file\)/);
   });
-  it('a bad --seed', () => {
+  it('a bad --seed, and one past 32 bits (it would have replayed seed 0)', () => {
     const run = runCli(['simulate', 'test/fixtures/small-fleet.yaml', '--seed', '-3']);
     assert.equal(run.code, 2);
     assert.match(run.stderr, /--seed/);
+    const big = runCli(['simulate', 'test/fixtures/small-fleet.yaml', '--seed', '4294967296']);
+    assert.equal(big.code, 2);
+    assert.match(big.stderr, /^rampart: --seed: "4294967296" is not a whole number from 0 to 4294967295\n$/);
+    const yaml = readFileSync('test/fixtures/small-fleet.yaml', 'utf8').replace(
+      'seed: 7',
+      'seed: 4294967296',
+    );
+    const inFile = runCli(['simulate', writeTemp(dir, 'seed.yaml', yaml)]);
+    assert.equal(inFile.code, 2);
+    assert.match(inFile.stderr, /seed\.yaml:\d+:\d+: spec\.seed: at most 4294967295/);
   });
   it('an existing --json file is left intact when the input is bad', () => {
     const out = writeTemp(dir, 'keep.json', '{"previous":true}\n');

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { maxSeed } from '../core/random.js';
 import {
   apiCallSchema,
   durationS,
@@ -226,7 +227,12 @@ export const scenarioSchema = z.strictObject({
     duration: durationS,
     step: durationS.default(2),
     sampleEvery: durationS.default(30),
-    seed: z.number().int().nonnegative().default(1),
+    seed: z
+      .number()
+      .int()
+      .nonnegative()
+      .max(maxSeed, { message: `at most ${maxSeed} (seeds are 32-bit: a larger one would replay a smaller)` })
+      .default(1),
     /** Fleet error ratio at which customer impact counts as started. */
     impactThresholdRatio: z.number().gt(0).max(1).default(0.001),
     clusterDefaults: z.strictObject(clusterFields).prefault({}),

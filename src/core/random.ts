@@ -35,6 +35,12 @@ function hashLabel(seed: number, label: string): number {
   return h >>> 0;
 }
 
+/**
+ * Largest seed: the generator mixes its seed as a 32-bit word, so 2^32 would replay seed 0 (and any larger
+ * seed a smaller one). Inputs are checked against this, never wrapped.
+ */
+export const maxSeed = 2 ** 32 - 1;
+
 /** Creates a seeded generator; same seed, same sequence. */
 export function createRng(seed: number): Rng {
   const init = splitmix32(seed);

@@ -2,12 +2,14 @@ import { Option } from 'commander';
 import { writeFileAtomic } from '../../core/atomic-write.js';
 import { formatDurationS } from '../../core/duration.js';
 import { badInput } from '../../core/errors.js';
+import { maxSeed } from '../../core/random.js';
 import { comparePolicy, type PolicyComparison } from '../../sim/compare.js';
 import { runCompareJobs, type CompareJob } from '../../sim/compare-run.js';
 import { renderComparison } from '../../sim/compare-table.js';
 import { policyForScenario } from '../../sim/policy-run.js';
 import { loadScenario } from '../../sim/scenario.js';
 import { progressReporter } from '../progress.js';
+import { wholeNumber } from '../whole-number.js';
 import type { RegisterCommand } from './context.js';
 
 /** The `compare --json` document. */
@@ -56,7 +58,7 @@ Exit codes: 0 ok, 2 bad input (unknown policy, bad policy or scenario file).`,
       ) => {
         const count = wholeNumber(opts.seeds, '--seeds', 1, 1000);
         const base =
-          opts.seed === undefined ? undefined : wholeNumber(opts.seed, '--seed', 0, 2 ** 32 - 1 - count);
+          opts.seed === undefined ? undefined : wholeNumber(opts.seed, '--seed', 0, maxSeed + 1 - count);
         const parallel =
           opts.parallel === undefined ? undefined : wholeNumber(opts.parallel, '--parallel', 1, 64);
         const refs = opts.policies
@@ -72,6 +74,10 @@ Exit codes: 0 ok, 2 bad input (unknown policy, bad policy or scenario file).`,
         const twice = names.find((n, i) => names.indexOf(n) !== i);
         if (twice !== undefined)
           throw badInput(`--policies: "${twice}" is named twice; give each policy once`);
+        if (scenario.seed + count - 1 > maxSeed)
+          throw badInput(
+            `--seeds: ${count} seeds from the scenario's seed ${scenario.seed} pass the largest seed (${maxSeed}); give a smaller --seed`,
+          );
         const seeds = Array.from({ length: count }, (_, i) => scenario.seed + i);
         const jobs: CompareJob[] = refs.flatMap((policy) =>
           seeds.map((seed) => ({ file, seed, policy, noNodeSteps: false })),
@@ -102,10 +108,3 @@ Exit codes: 0 ok, 2 bad input (unknown policy, bad policy or scenario file).`,
       },
     );
 };
-
-function wholeNumber(text: string, flag: string, min: number, max: number): number {
-  const n = Number(text);
-  if (!Number.isInteger(n) || n < min || n > max)
-    throw badInput(`${flag}: "${text}" is not a whole number from ${min} to ${max}`);
-  return n;
-}

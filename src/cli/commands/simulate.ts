@@ -1,6 +1,7 @@
 import { Option } from 'commander';
 import { writeFileAtomic } from '../../core/atomic-write.js';
 import { badInput } from '../../core/errors.js';
+import { maxSeed } from '../../core/random.js';
 import { simulate } from '../../sim/engine.js';
 import { policyForScenario, simulateWithPolicy } from '../../sim/policy-run.js';
 import { loadScenario } from '../../sim/scenario.js';
@@ -12,6 +13,7 @@ import {
 } from '../../report/timeline.js';
 import type { RegisterCommand } from './context.js';
 import { progressReporter } from '../progress.js';
+import { wholeNumber } from '../whole-number.js';
 
 /** `rampart simulate <scenario>`: runs a scenario and prints the timeline and per-cluster summary. */
 export const registerSimulate: RegisterCommand = (program, { io }) => {
@@ -55,12 +57,7 @@ Exit codes: 0 ok, 2 bad input (the message names file:line:col and field).`,
         file: string,
         opts: { seed?: string; json?: string; quiet?: boolean; policy?: string; nodeSteps?: boolean },
       ) => {
-        let seed: number | undefined;
-        if (opts.seed !== undefined) {
-          seed = Number(opts.seed);
-          if (!Number.isInteger(seed) || seed < 0)
-            throw badInput(`--seed: "${opts.seed}" is not a non-negative integer`);
-        }
+        const seed = opts.seed === undefined ? undefined : wholeNumber(opts.seed, '--seed', 0, maxSeed);
         const scenario = loadScenario(file, seed);
         for (const w of scenario.warnings) io.err(`rampart: warning: ${w}\n`);
         if (opts.nodeSteps === false && opts.policy === undefined)
