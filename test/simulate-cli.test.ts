@@ -169,6 +169,12 @@ describe('rampart simulate: determinism and output', () => {
       warnings[1] ?? '',
       /spec\.operator\.0\.at: block-admin-api at 40m never runs: the scenario ends at 20m$/,
     );
+    // A policy paces its own rollout: the pipeline's span is not its concern, the operator's actions are.
+    const file = writeTemp(tempDir(), 'short.yaml', yaml);
+    const guarded = runCli(['simulate', file, '--quiet', '--policy', 'guarded']);
+    assert.equal(guarded.code, 0, guarded.stderr);
+    assert.doesNotMatch(guarded.stderr, /spec\.rollout\.span/);
+    assert.equal(guarded.stderr.trim().split('\n').length, 3, guarded.stderr);
     // The shipped scenarios ask for nothing they do not get.
     const incident = runCli(['simulate', 'scenarios/incident-2024-12-11.yaml', '--quiet']);
     assert.equal(incident.stderr, '');

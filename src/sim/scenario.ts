@@ -84,9 +84,18 @@ export interface Scenario {
   readonly breakGlassSeats: number | null;
   /**
    * What the file asks for that the run will not do as written (an action after the end, a rollout cut
-   * off), each `file:line:col: field: what`. Not errors: a what-if may shorten a scenario on purpose.
+   * off). Not errors: a what-if may shorten a scenario on purpose.
    */
-  readonly warnings: readonly string[];
+  readonly warnings: readonly ScenarioWarning[];
+}
+
+/**
+ * One warning, `text` as `file:line:col: field: what`. `rollout-span` concerns the scenario's own pipeline
+ * only: a rollout policy paces itself, so it does not apply when one replaces the pipeline.
+ */
+export interface ScenarioWarning {
+  readonly about: 'operator' | 'rollout-start' | 'rollout-span';
+  readonly text: string;
 }
 
 /** Loads and resolves a scenario file; `seedOverride` replaces spec.seed. */
@@ -155,7 +164,7 @@ export function resolveScenario(doc: ScenarioFile, src: YamlSource, seedOverride
   // The engine steps at 0, step, 2·step, …: whatever is due after the last of those never happens.
   const lastStepS = (Math.ceil(spec.duration / spec.step) - 1) * spec.step;
   const ends = `the scenario ends at ${formatDurationS(spec.duration)}`;
-  const warnings: string[] = [];
+  const warnings: ScenarioWarning[] = [];
   const operator: OperatorAction[] = spec.operator.map((a, i) => {
     checkSelector(a.clusters, clusters, at(['operator', i, 'clusters']));
     if (a.action === 'scale-nodes' && a.nodes === undefined && a.fraction === undefined) {
@@ -164,11 +173,15 @@ export function resolveScenario(doc: ScenarioFile, src: YamlSource, seedOverride
     const atS = parseT(a.at, ['operator', i, 'at']);
     const where = at(['operator', i, 'at']);
     if (atS > lastStepS)
-      warnings.push(`${where}: ${a.action} at ${formatDurationS(atS)} never runs: ${ends}`);
+      warnings.push({
+        about: 'operator',
+        text: `${where}: ${a.action} at ${formatDurationS(atS)} never runs: ${ends}`,
+      });
     else if (atS < 0)
-      warnings.push(
-        `${where}: ${a.action} is ${formatDurationS(-atS)} before the start: it runs at the start`,
-      );
+      warnings.push({
+        about: 'operator',
+        text: `${where}: ${a.action} is ${formatDurationS(-atS)} before the start: it runs at the start`,
+      });
     return { ...a, atS };
   });
   operator.sort((a, b) => a.atS - b.atS);
@@ -210,7 +223,7 @@ function rolloutWarnings(
   lastStepS: number,
   ends: string,
   at: (path: PropertyKey[]) => string,
-): string[] {
+): ScenarioWarning[] {
   const n = r.order.length;
   const gapS = n > 1 ? r.spanS / (n - 1) : 0;
   let applied = 0;
@@ -218,11 +231,17 @@ function rolloutWarnings(
   if (applied === n) return [];
   if (applied === 0) {
     return [
-      `${at(['rollout', 'start'])}: the rollout starts at ${formatDurationS(r.startS)} and never runs: ${ends}`,
+      {
+        about: 'rollout-start',
+        text: `${at(['rollout', 'start'])}: the rollout starts at ${formatDurationS(r.startS)} and never runs: ${ends}`,
+      },
     ];
   }
   return [
-    `${at(['rollout', 'span'])}: the rollout ends at ${formatDurationS(r.startS + r.spanS)}, but ${ends}: ${applied} of ${n} clusters get the change`,
+    {
+      about: 'rollout-span',
+      text: `${at(['rollout', 'span'])}: the rollout ends at ${formatDurationS(r.startS + r.spanS)}, but ${ends}: ${applied} of ${n} clusters get the change`,
+    },
   ];
 }
 

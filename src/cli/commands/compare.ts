@@ -68,7 +68,9 @@ Exit codes: 0 ok, 2 bad input (unknown policy, bad policy or scenario file).`,
         if (refs.length === 0) throw badInput('--policies: name at least one policy');
         // Everything is validated here, before any worker starts: bad input is one line and exit 2.
         const scenario = loadScenario(file, base);
-        for (const w of scenario.warnings) io.err(`rampart: warning: ${w}\n`);
+        // Every run here is a policy's, which paces its own rollout: the pipeline's span does not apply.
+        for (const w of scenario.warnings)
+          if (w.about !== 'rollout-span') io.err(`rampart: warning: ${w.text}\n`);
         const names = refs.map((ref) => policyForScenario(ref, scenario).metadata.name);
         // The table and the JSON tell policies apart by name: two of one name would be one row twice.
         const twice = names.find((n, i) => names.indexOf(n) !== i);

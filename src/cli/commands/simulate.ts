@@ -59,13 +59,15 @@ Exit codes: 0 ok, 2 bad input (the message names file:line:col and field).`,
       ) => {
         const seed = opts.seed === undefined ? undefined : wholeNumber(opts.seed, '--seed', 0, maxSeed);
         const scenario = loadScenario(file, seed);
-        for (const w of scenario.warnings) io.err(`rampart: warning: ${w}\n`);
         if (opts.nodeSteps === false && opts.policy === undefined)
           throw badInput('--no-node-steps: only with --policy');
         const policy =
           opts.policy === undefined
             ? undefined
             : policyForScenario(opts.policy, scenario, { noNodeSteps: opts.nodeSteps === false });
+        // A policy paces its own rollout: the pipeline's span does not apply to it.
+        for (const w of scenario.warnings)
+          if (!(policy && w.about === 'rollout-span')) io.err(`rampart: warning: ${w.text}\n`);
         const jsonToStdout = opts.json === '-';
         const progress = jsonToStdout
           ? undefined
