@@ -37,6 +37,13 @@ describe('rampart simulate: bad input gets one line naming file:line:col and fie
       expect: /^rampart: .*cluster\.yaml:\d+:\d+: spec\.operator\.0\.clusters: unknown cluster "nope"/,
     },
     {
+      // Was accepted and silently ignored: a typo in a resource name changed nothing.
+      name: 'objects.yaml',
+      yaml: `${header}  fleet:\n    clusters:\n      - {name: a, nodes: 5, objects: {podz: 1000}}\n`,
+      expect:
+        /^rampart: .*objects\.yaml:8:\d+: spec\.fleet\.clusters\[0\]\.objects\.podz: unknown resource; known: pods,/,
+    },
+    {
       name: 'nodes.yaml',
       yaml: `${header}  fleet:\n    clusters:\n      - {name: a, nodes: 1000000000}\n`,
       expect: /^rampart: .*nodes\.yaml:8:\d+: spec\.fleet\.clusters\[0\]\.nodes: at most 100,000 nodes/,

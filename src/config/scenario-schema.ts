@@ -9,6 +9,7 @@ import {
   nodeCount,
   podsPerNode,
   apiServerCount,
+  resourceName,
   scenarioTime,
   workloadKind,
 } from './common-schemas.js';
@@ -102,7 +103,7 @@ const clusterFields = {
   flowSchemas: z.array(flowSchemaSchema).optional(),
   dns: dnsSchema.optional(),
   dataPlane: dataPlaneSchema.optional(),
-  objects: z.record(z.string(), nonNegative).optional(),
+  objects: z.record(resourceName, nonNegative).optional(),
   oncallUsers: positiveInt.optional(),
   /** Share of fleet traffic this cluster carries, relative to others (default: its node count). */
   trafficWeight: nonNegative.optional(),

@@ -98,6 +98,9 @@ export function validate<S extends z.ZodType>(src: YamlSource, schema: S): z.out
     const key = issue.keys[0] ?? '';
     where = [...path, key];
     message = `unknown field "${key}"`;
+  } else if (issue.code === 'invalid_key') {
+    // A map's key failed its own schema (say, an unknown resource): its message says why.
+    message = issue.issues[0]?.message ?? message;
   }
   const field = fieldPath(where) || '(document)';
   throw badInput(`${locate(src, where)}: ${field}: ${message}`);
