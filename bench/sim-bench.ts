@@ -4,7 +4,7 @@
  */
 import { join } from 'node:path';
 import { simulate } from '../src/sim/engine.js';
-import { loadScenario } from '../src/sim/scenario.js';
+import { loadScenario, stepCount } from '../src/sim/scenario.js';
 
 const [name, file] = process.argv.slice(2);
 if (!name || !file) {
@@ -15,7 +15,7 @@ const scenario = loadScenario(join(import.meta.dirname, '..', file));
 const t0 = performance.now();
 const result = simulate(scenario);
 const wallS = (performance.now() - t0) / 1000;
-const steps = Math.ceil(scenario.durationS / scenario.stepS);
+const steps = stepCount(scenario.durationS, scenario.stepS);
 process.stdout.write(
   `${JSON.stringify({
     bench: name,

@@ -10,7 +10,7 @@ export function writeFileAtomic(path: string, content: string): void {
   const dir = dirname(path);
   const tmp = join(dir, `.${basename(path)}.${process.pid}.tmp`);
   try {
-    if (existsSync(path) && statSync(path).isDirectory()) throw new Error('it is a directory');
+    if (statSync(path, { throwIfNoEntry: false })?.isDirectory()) throw new Error('it is a directory');
     makeDirs(dir);
     writeFileSync(tmp, content);
     renameSync(tmp, path);

@@ -5,7 +5,7 @@ import { FleetSim, type ClusterApfExtras } from './fleet-sim.js';
 import { OperatorRunner } from './operator.js';
 import { shortcuts } from './shortcuts.js';
 import type { ClusterSeries, ClusterSummary, FleetSummary, SimResult } from './result.js';
-import type { Scenario } from './scenario.js';
+import { pipelineApplyS, stepCount, stepsPerSample, type Scenario } from './scenario.js';
 import { byCodeUnits } from '../core/order.js';
 
 /** Something that acts on the fleet every step (a rollout controller); the plain pipeline is one. */
@@ -33,8 +33,8 @@ export function simulate(scenario: Scenario, options: RunOptions = {}): SimResul
   const operator = new OperatorRunner(fleet, scenario.operator);
   const actor = options.actor ?? pipelineActor(scenario);
   const dt = scenario.stepS;
-  const steps = Math.ceil(scenario.durationS / dt);
-  const sampleEvery = Math.max(1, Math.round(scenario.sampleEveryS / dt));
+  const steps = stepCount(scenario.durationS, dt);
+  const sampleEvery = stepsPerSample(scenario.sampleEveryS, dt);
   const recorder = new SeriesRecorder(fleet, sampleEvery);
   const progressEvery = Math.max(1, Math.floor(steps / 50));
   for (let k = 0; k < steps; k++) {
@@ -53,7 +53,6 @@ export function simulate(scenario: Scenario, options: RunOptions = {}): SimResul
 export function pipelineActor(scenario: Scenario): FleetActor | undefined {
   const r = scenario.rollout;
   if (!r) return undefined;
-  const gapS = r.order.length > 1 ? r.spanS / (r.order.length - 1) : 0;
   let next = 0;
   return {
     tick(fleet, tS) {
@@ -64,11 +63,11 @@ export function pipelineActor(scenario: Scenario): FleetActor | undefined {
           undefined,
           `${r.order.length} clusters over ${Math.round(r.spanS / 60)} min, no gates`,
         );
-      while (next < r.order.length && tS >= r.startS + next * gapS) {
+      while (next < r.order.length && tS >= pipelineApplyS(r, next)) {
         const name = r.order[next] as string;
         fleet.applyChange(name);
         fleet.emit(
-          r.startS + next * gapS,
+          pipelineApplyS(r, next),
           'rollout.cluster.applied',
           name,
           `${fleet.cluster(name)?.nodes ?? 0} nodes`,

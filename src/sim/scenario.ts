@@ -89,13 +89,33 @@ export interface Scenario {
   readonly warnings: readonly ScenarioWarning[];
 }
 
-/**
- * One warning, `text` as `file:line:col: field: what`. `rollout-span` concerns the scenario's own pipeline
- * only: a rollout policy paces itself, so it does not apply when one replaces the pipeline.
- */
+/** One warning, `text` as `file:line:col: field: what`. */
 export interface ScenarioWarning {
   readonly about: 'operator' | 'rollout-start' | 'rollout-span';
   readonly text: string;
+}
+
+/**
+ * The warnings that apply to a run: `rollout-span` concerns the scenario's own pipeline only, and a rollout
+ * policy that replaces it paces itself.
+ */
+export function runWarnings(scenario: Scenario, opts: { readonly policy: boolean }): string[] {
+  return scenario.warnings.filter((w) => !(opts.policy && w.about === 'rollout-span')).map((w) => w.text);
+}
+
+/** Steps a run takes: the engine steps at 0, step, 2·step, … while before the duration. */
+export function stepCount(durationS: number, stepS: number): number {
+  return Math.ceil(durationS / stepS);
+}
+
+/** Steps per sampling window: the series' resolution, in whole steps. */
+export function stepsPerSample(sampleEveryS: number, stepS: number): number {
+  return Math.max(1, Math.round(sampleEveryS / stepS));
+}
+
+/** When the plain pipeline applies the i-th cluster of its order: evenly over the span. */
+export function pipelineApplyS(r: NonNullable<Scenario['rollout']>, i: number): number {
+  return r.startS + i * (r.order.length > 1 ? r.spanS / (r.order.length - 1) : 0);
 }
 
 /** Loads and resolves a scenario file; `seedOverride` replaces spec.seed. */
@@ -161,8 +181,8 @@ export function resolveScenario(doc: ScenarioFile, src: YamlSource, seedOverride
     };
   }
 
-  // The engine steps at 0, step, 2·step, …: whatever is due after the last of those never happens.
-  const lastStepS = (Math.ceil(spec.duration / spec.step) - 1) * spec.step;
+  // Whatever is due after the last step never happens.
+  const lastStepS = (stepCount(spec.duration, spec.step) - 1) * spec.step;
   const ends = `the scenario ends at ${formatDurationS(spec.duration)}`;
   const warnings: ScenarioWarning[] = [];
   const operator: OperatorAction[] = spec.operator.map((a, i) => {
@@ -225,9 +245,8 @@ function rolloutWarnings(
   at: (path: PropertyKey[]) => string,
 ): ScenarioWarning[] {
   const n = r.order.length;
-  const gapS = n > 1 ? r.spanS / (n - 1) : 0;
   let applied = 0;
-  while (applied < n && r.startS + applied * gapS <= lastStepS) applied++;
+  while (applied < n && pipelineApplyS(r, applied) <= lastStepS) applied++;
   if (applied === n) return [];
   if (applied === 0) {
     return [
@@ -307,13 +326,13 @@ function checkSize(spec: ScenarioFile['spec'], at: (path: PropertyKey[]) => stri
       `${at(['fleet'])}: ${n(clusters)} clusters; at most ${n(scenarioLimits.clusters)} in one scenario (split the fleet over several)`,
     );
   }
-  const steps = Math.ceil(spec.duration / spec.step);
+  const steps = stepCount(spec.duration, spec.step);
   if (steps > scenarioLimits.steps) {
     throw badInput(
       `${at(['duration'])}: ${formatDurationS(spec.duration)} in steps of ${formatDurationS(spec.step)} is ${n(steps)} steps; at most ${n(scenarioLimits.steps)} (a shorter duration or a longer step)`,
     );
   }
-  const samples = clusters * Math.floor(steps / Math.max(1, Math.round(spec.sampleEvery / spec.step)));
+  const samples = clusters * Math.floor(steps / stepsPerSample(spec.sampleEvery, spec.step));
   if (samples > scenarioLimits.clusterSamples) {
     throw badInput(
       `${at(['sampleEvery'])}: ${n(clusters)} clusters sampled every ${formatDurationS(spec.sampleEvery)} for ${formatDurationS(spec.duration)} is ${n(samples)} cluster samples; at most ${n(scenarioLimits.clusterSamples)} (fewer clusters, a shorter duration or a longer sampleEvery, up to 60s)`,

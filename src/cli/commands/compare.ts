@@ -7,7 +7,7 @@ import { comparePolicy, type PolicyComparison } from '../../sim/compare.js';
 import { runCompareJobs, type CompareJob } from '../../sim/compare-run.js';
 import { renderComparison } from '../../sim/compare-table.js';
 import { policyForScenario } from '../../sim/policy-run.js';
-import { loadScenario } from '../../sim/scenario.js';
+import { loadScenario, runWarnings } from '../../sim/scenario.js';
 import { progressReporter } from '../progress.js';
 import { wholeNumber } from '../whole-number.js';
 import type { RegisterCommand } from './context.js';
@@ -68,9 +68,7 @@ Exit codes: 0 ok, 2 bad input (unknown policy, bad policy or scenario file).`,
         if (refs.length === 0) throw badInput('--policies: name at least one policy');
         // Everything is validated here, before any worker starts: bad input is one line and exit 2.
         const scenario = loadScenario(file, base);
-        // Every run here is a policy's, which paces its own rollout: the pipeline's span does not apply.
-        for (const w of scenario.warnings)
-          if (w.about !== 'rollout-span') io.err(`rampart: warning: ${w.text}\n`);
+        for (const w of runWarnings(scenario, { policy: true })) io.err(`rampart: warning: ${w}\n`);
         const names = refs.map((ref) => policyForScenario(ref, scenario).metadata.name);
         // The table and the JSON tell policies apart by name: two of one name would be one row twice.
         const twice = names.find((n, i) => names.indexOf(n) !== i);

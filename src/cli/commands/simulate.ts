@@ -4,7 +4,7 @@ import { badInput } from '../../core/errors.js';
 import { maxSeed } from '../../core/random.js';
 import { simulate } from '../../sim/engine.js';
 import { policyForScenario, simulateWithPolicy } from '../../sim/policy-run.js';
-import { loadScenario } from '../../sim/scenario.js';
+import { loadScenario, runWarnings } from '../../sim/scenario.js';
 import {
   renderClusterTable,
   renderFleetSummary,
@@ -65,9 +65,8 @@ Exit codes: 0 ok, 2 bad input (the message names file:line:col and field).`,
           opts.policy === undefined
             ? undefined
             : policyForScenario(opts.policy, scenario, { noNodeSteps: opts.nodeSteps === false });
-        // A policy paces its own rollout: the pipeline's span does not apply to it.
-        for (const w of scenario.warnings)
-          if (!(policy && w.about === 'rollout-span')) io.err(`rampart: warning: ${w.text}\n`);
+        for (const w of runWarnings(scenario, { policy: policy !== undefined }))
+          io.err(`rampart: warning: ${w}\n`);
         const jsonToStdout = opts.json === '-';
         const progress = jsonToStdout
           ? undefined
