@@ -3,6 +3,7 @@ import { changeFlows } from '../cost/flows.js';
 import { copyReadings, type ClusterReadings, type ClusterSim } from './cluster-sim.js';
 import { FleetSim, type ClusterApfExtras } from './fleet-sim.js';
 import { OperatorRunner } from './operator.js';
+import { rehearseOnce } from './rehearsal.js';
 import { shortcuts } from './shortcuts.js';
 import type { ClusterSeries, ClusterSummary, FleetSummary, SimResult } from './result.js';
 import { pipelineApplyS, stepCount, stepsPerSample, type Scenario } from './scenario.js';
@@ -29,6 +30,13 @@ export interface RunOptions {
  * seed give byte-identical JSON.
  */
 export function simulate(scenario: Scenario, options: RunOptions = {}): SimResult {
+  rehearseOnce(scenario, (r) => run(r, { ...(options.apfExtras ? { apfExtras: options.apfExtras } : {}) }));
+  const { fleet, recorder } = run(scenario, options);
+  return buildResult(scenario, fleet, recorder, options.policyName ?? null);
+}
+
+/** Steps the scenario from start to end. */
+function run(scenario: Scenario, options: RunOptions): { fleet: FleetSim; recorder: SeriesRecorder } {
   const fleet = new FleetSim(scenario, options.apfExtras);
   const operator = new OperatorRunner(fleet, scenario.operator);
   const actor = options.actor ?? pipelineActor(scenario);
@@ -46,7 +54,7 @@ export function simulate(scenario: Scenario, options: RunOptions = {}): SimResul
     recorder.step(tS);
     if (options.onProgress && k % progressEvery === 0) options.onProgress(k / steps);
   }
-  return buildResult(scenario, fleet, recorder, options.policyName ?? null);
+  return { fleet, recorder };
 }
 
 /** The scenario's plain rollout: every cluster in order, evenly over the span, no gates. */
