@@ -3,7 +3,17 @@ import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['node_modules/**', 'coverage/**', 'out/**', 'bin/**', 'eslint.config.js', '**/*-scratch.ts'] },
+  {
+    ignores: [
+      'node_modules/**',
+      '.build/**',
+      'coverage/**',
+      'out/**',
+      'bin/**',
+      'eslint.config.js',
+      '**/*-scratch.ts',
+    ],
+  },
   js.configs.recommended,
   ...tseslint.configs.recommendedTypeChecked,
   {

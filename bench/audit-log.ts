@@ -256,7 +256,8 @@ async function bench(mb: number): Promise<void> {
     const self = fileURLToPath(import.meta.url);
     const started = performance.now();
     const stderr = await new Promise<string>((resolve, reject) => {
-      const p = spawn(process.execPath, ['--import', 'tsx', self, '--child', file, String(nodes)], {
+      // The same loader this process runs under (tsx, or none for the compiled tree).
+      const p = spawn(process.execPath, [...process.execArgv, self, '--child', file, String(nodes)], {
         stdio: ['ignore', 'ignore', 'pipe'],
       });
       let err = '';

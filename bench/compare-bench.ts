@@ -4,7 +4,7 @@
  * Figures only; never asserts (issue 3 target for the incident, 3 policies × 10 seeds: ≤ 60 s).
  */
 import { availableParallelism } from 'node:os';
-import { join } from 'node:path';
+import { resolve } from 'node:path';
 import { comparePolicy } from '../src/sim/compare.js';
 import { runCompareJobs, type CompareJob } from '../src/sim/compare-run.js';
 import { loadScenario } from '../src/sim/scenario.js';
@@ -14,7 +14,7 @@ if (!name || !file) {
   process.stderr.write('usage: compare-bench.ts <name> <scenario.yaml> [policies] [seeds]\n');
   process.exit(2);
 }
-const path = join(import.meta.dirname, '..', file);
+const path = resolve(file);
 const base = loadScenario(path).seed;
 const policies = policyList.split(',');
 const seeds = Array.from({ length: Number(seedCount) }, (_, i) => base + i);

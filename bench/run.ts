@@ -11,8 +11,14 @@
  */
 import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
+import { compiledTree, projectRoot } from '../bin/compiled-tree.js';
 
-const here = import.meta.dirname;
+// The benchmarks run the compiled tree, as the CLI does (bin/compiled-tree.js); through tsx if it cannot
+// be built here.
+const tree = await compiledTree();
+const here = tree ? join(tree, 'bench') : import.meta.dirname;
+const script = (name: string): string => join(here, tree ? `${name}.js` : `${name}.ts`);
+const scenarioPath = (file: string): string => join(projectRoot, file);
 const argv = process.argv.slice(2);
 const quick = argv.includes('--quick');
 const runsAt = argv.indexOf('--runs');
@@ -28,25 +34,29 @@ interface Bench {
 }
 const benches: Bench[] = [
   {
-    args: [join(here, 'sim-bench.ts'), 'simulate-incident', 'scenarios/incident-2024-12-11.yaml'],
+    args: [script('sim-bench'), 'simulate-incident', scenarioPath('scenarios/incident-2024-12-11.yaml')],
     runs: simRuns,
   },
   {
-    args: [join(here, 'sim-bench.ts'), 'simulate-fleet-1000x6h', 'bench/fleet-1000.yaml'],
+    args: [script('sim-bench'), 'simulate-fleet-1000x6h', scenarioPath('bench/fleet-1000.yaml')],
     runs: Math.min(simRuns, 3),
   },
   {
-    args: [join(here, 'compare-bench.ts'), 'compare-incident-3x10', 'scenarios/incident-2024-12-11.yaml'],
+    args: [
+      script('compare-bench'),
+      'compare-incident-3x10',
+      scenarioPath('scenarios/incident-2024-12-11.yaml'),
+    ],
     runs: 1,
   },
 ];
-if (!quick) benches.push({ args: [join(here, 'audit-log.ts')], runs: 1 });
+if (!quick) benches.push({ args: [script('audit-log')], runs: 1 });
 
 type Line = Record<string, unknown> & { wallS: number; peakRssMB: number };
 
 /** Runs one benchmark process; its JSON line, or null when it failed (its stderr is passed through). */
 function runOnce(args: string[]): Line | null {
-  const child = spawnSync(process.execPath, ['--import', 'tsx', ...args], {
+  const child = spawnSync(process.execPath, [...(tree ? [] : ['--import', 'tsx']), ...args], {
     stdio: ['ignore', 'pipe', 'inherit'],
     encoding: 'utf8',
   });

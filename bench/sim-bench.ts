@@ -2,7 +2,7 @@
  * One simulator benchmark in its own process (so peak RSS is its own): prints one JSON line
  * {bench, wallS, simSecondsPerWallSecond, clusterStepsPerS, peakRssMB}. Figures only; never asserts.
  */
-import { join } from 'node:path';
+import { resolve } from 'node:path';
 import { simulate } from '../src/sim/engine.js';
 import { loadScenario, stepCount } from '../src/sim/scenario.js';
 
@@ -11,7 +11,7 @@ if (!name || !file) {
   process.stderr.write('usage: sim-bench.ts <name> <scenario.yaml>\n');
   process.exit(2);
 }
-const scenario = loadScenario(join(import.meta.dirname, '..', file));
+const scenario = loadScenario(resolve(file));
 const t0 = performance.now();
 const result = simulate(scenario);
 const wallS = (performance.now() - t0) / 1000;

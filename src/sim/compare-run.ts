@@ -79,10 +79,12 @@ export type WorkerReply =
   | { readonly ok: false; readonly id: number; readonly message: string };
 
 /**
- * A worker running compare-worker.ts. The CLI runs TypeScript through tsx's loader, which a worker thread
- * does not inherit, so the worker registers it before importing its module.
+ * A worker running compare-worker. Compiled (the CLI runs a compiled tree, bin/compiled-tree.js), this
+ * module sits beside compare-worker.js; run through tsx's loader (tests, the tsx fallback), which a worker
+ * thread does not inherit, the worker registers it before importing compare-worker.ts.
  */
 function spawnWorker(): Worker {
+  if (import.meta.url.endsWith('.js')) return new Worker(new URL('./compare-worker.js', import.meta.url));
   const tsx = import.meta.resolve('tsx/esm/api');
   const entry = new URL('./compare-worker.ts', import.meta.url).href;
   const code = `import(${JSON.stringify(tsx)}).then((m) => { m.register(); return import(${JSON.stringify(entry)}); })`;
