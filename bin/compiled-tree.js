@@ -22,6 +22,7 @@ import {
   rmSync,
   statSync,
   symlinkSync,
+  utimesSync,
   writeFileSync,
 } from 'node:fs';
 import { tmpdir, userInfo } from 'node:os';
@@ -30,7 +31,7 @@ import { isAbsolute, join, relative, resolve } from 'node:path';
 export const projectRoot = resolve(import.meta.dirname, '..');
 /** Directories compiled (tests are not: they run through tsx). */
 const compiledDirs = ['src', 'bench'];
-/** Trees kept per cache directory (the newest), so that a run still going on an older one keeps it. */
+/** Trees always kept per cache directory (the most recently used); older ones go after a day unused. */
 const treesKept = 3;
 /** Marks a finished tree: a directory without it is a build that is still going or died. */
 const doneMark = '.complete';
@@ -98,7 +99,12 @@ export async function compiledTree(opts = {}) {
   const files = sourceFiles(root, opts.dirs);
   const key = treeKey(root, files, esbuild.version);
   const cacheDirs = opts.cacheDirs ?? [join(root, '.build'), join(tmpdir(), `rampart-build-${userId()}`)];
-  for (const base of cacheDirs) if (existsSync(join(base, key, doneMark))) return join(base, key);
+  for (const base of cacheDirs) {
+    const dir = join(base, key);
+    if (!existsSync(join(dir, doneMark))) continue;
+    markUsed(dir);
+    return dir;
+  }
   for (const base of cacheDirs) {
     const dir = await build(esbuild, root, files, base, key);
     if (dir) return dir;
@@ -163,22 +169,42 @@ function removeQuietly(path) {
 }
 
 /**
- * Removes all but the newest trees (and builds that died more than an hour ago); best effort.
+ * Removes trees that were neither among the newest nor used for a day (and builds that died an hour ago);
+ * best effort. A tree's use is the time on its mark, which every run that picks it touches: a long run (a
+ * `serve`) started from an older tree keeps its modules while the sources are edited and rebuilt.
  * @param {string} base
  * @param {string} key
  */
 function prune(base, key) {
   try {
     const now = Date.now();
+    /** @param {string} name */
+    const usedAt = (name) => {
+      const mark = join(base, name, doneMark);
+      return statSync(existsSync(mark) ? mark : join(base, name)).mtimeMs;
+    };
     const entries = readdirSync(base)
       .filter((name) => name !== key)
-      .map((name) => ({ name, mtimeMs: statSync(join(base, name)).mtimeMs }));
-    const trees = entries.filter((e) => !e.name.includes('.tmp-')).sort((a, b) => b.mtimeMs - a.mtimeMs);
-    const dead = entries.filter((e) => e.name.includes('.tmp-') && now - e.mtimeMs > 3_600_000);
-    for (const e of [...trees.slice(treesKept - 1), ...dead])
-      rmSync(join(base, e.name), { recursive: true, force: true });
+      .map((name) => ({ name, usedAt: usedAt(name) }));
+    const trees = entries.filter((e) => !e.name.includes('.tmp-')).sort((x, y) => y.usedAt - x.usedAt);
+    const stale = trees.slice(treesKept - 1).filter((e) => now - e.usedAt > 86_400_000);
+    const dead = entries.filter((e) => e.name.includes('.tmp-') && now - e.usedAt > 3_600_000);
+    for (const e of [...stale, ...dead]) removeQuietly(join(base, e.name));
   } catch {
-    // Another process pruning at the same time, or a tree in use on a system that refuses: next time.
+    // Another process pruning at the same time: next time.
+  }
+}
+
+/**
+ * Records that a run uses the tree (see prune); best effort.
+ * @param {string} dir
+ */
+function markUsed(dir) {
+  try {
+    const now = new Date();
+    utimesSync(join(dir, doneMark), now, now);
+  } catch {
+    // A read-only tree: this user cannot prune it either.
   }
 }
 

@@ -1,7 +1,16 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import {
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  rmSync,
+  statSync,
+  utimesSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { compiledTree, projectRoot, sourceFiles } from '../bin/compiled-tree.js';
@@ -36,9 +45,9 @@ void describe('compiled tree (the CLI runs compiled JavaScript, not tsx)', () =>
       assert.ok(first);
       assert.equal(runTree(first), 'hi fleet');
       assert.equal(existsSync(join(first, 'src', 'main.test.js')), false);
-      const builtAt = statSync(join(first, '.complete')).mtimeMs;
+      const builtAt = statSync(join(first, 'src', 'main.js')).mtimeMs;
       assert.equal(await compiledTree({ root, dirs: ['src'], cacheDirs: [cache] }), first);
-      assert.equal(statSync(join(first, '.complete')).mtimeMs, builtAt, 'not compiled again');
+      assert.equal(statSync(join(first, 'src', 'main.js')).mtimeMs, builtAt, 'not compiled again');
 
       writeFileSync(
         join(root, 'src', 'deep', 'greet.ts'),
@@ -51,6 +60,39 @@ void describe('compiled tree (the CLI runs compiled JavaScript, not tsx)', () =>
         readdirSync(cache).sort(),
         [first, second].map((d) => d.slice(cache.length + 1)).sort(),
       );
+    } finally {
+      rmSync(root, { recursive: true, force: true });
+    }
+  });
+
+  void it('keeps the trees used lately, and removes older ones left unused for a day', async () => {
+    const root = fixture();
+    try {
+      const cache = join(root, '.build');
+      const build = async (word: string): Promise<string> => {
+        writeFileSync(
+          join(root, 'src', 'deep', 'greet.ts'),
+          `export const greet = (n: string): string => '${word} ' + n;\n`,
+        );
+        const dir = await compiledTree({ root, dirs: ['src'], cacheDirs: [cache] });
+        assert.ok(dir);
+        return dir;
+      };
+      const twoDaysAgo = new Date(Date.now() - 2 * 86_400_000);
+      const a = await build('a');
+      const b = await build('b');
+      const c = await build('c');
+      utimesSync(join(a, '.complete'), twoDaysAgo, twoDaysAgo);
+      const aBitLater = new Date(twoDaysAgo.getTime() + 1000);
+      utimesSync(join(b, '.complete'), aBitLater, aBitLater);
+      const d = await build('d');
+      // Kept: the new tree and the two used most lately (c, then b, though unused for two days); a goes.
+      assert.deepEqual(readdirSync(cache).sort(), [b, c, d].map((x) => x.slice(cache.length + 1)).sort());
+      assert.equal(runTree(d), 'd fleet');
+      // Past the newest but used within the day (a long run may still be on it): kept.
+      const e = await build('e');
+      const f = await build('f');
+      assert.deepEqual(readdirSync(cache).sort(), [c, d, e, f].map((x) => x.slice(cache.length + 1)).sort());
     } finally {
       rmSync(root, { recursive: true, force: true });
     }
