@@ -33,13 +33,22 @@ function fixture(): string {
   return root;
 }
 
+/** Runs `test` on a new fixture project, removed afterwards. */
+async function inFixture(test: (root: string) => Promise<void>): Promise<void> {
+  const root = fixture();
+  try {
+    await test(root);
+  } finally {
+    rmSync(root, { recursive: true, force: true });
+  }
+}
+
 const runTree = (dir: string): string =>
   spawnSync(process.execPath, [join(dir, 'src', 'main.js')], { encoding: 'utf8' }).stdout.trim();
 
 void describe('compiled tree (the CLI runs compiled JavaScript, not tsx)', () => {
-  void it('compiles every source but tests into a tree that runs, and reuses it until a source changes', async () => {
-    const root = fixture();
-    try {
+  void it('compiles every source but tests into a tree that runs, and reuses it until a source changes', () =>
+    inFixture(async (root) => {
       const cache = join(root, '.build');
       const first = await compiledTree({ root, dirs: ['src'], cacheDirs: [cache] });
       assert.ok(first);
@@ -60,14 +69,10 @@ void describe('compiled tree (the CLI runs compiled JavaScript, not tsx)', () =>
         readdirSync(cache).sort(),
         [first, second].map((d) => d.slice(cache.length + 1)).sort(),
       );
-    } finally {
-      rmSync(root, { recursive: true, force: true });
-    }
-  });
+    }));
 
-  void it('keeps the trees used lately, and removes older ones left unused for a day', async () => {
-    const root = fixture();
-    try {
+  void it('keeps the trees used lately, and removes older ones left unused for a day', () =>
+    inFixture(async (root) => {
       const cache = join(root, '.build');
       const build = async (word: string): Promise<string> => {
         writeFileSync(
@@ -93,39 +98,27 @@ void describe('compiled tree (the CLI runs compiled JavaScript, not tsx)', () =>
       const e = await build('e');
       const f = await build('f');
       assert.deepEqual(readdirSync(cache).sort(), [c, d, e, f].map((x) => x.slice(cache.length + 1)).sort());
-    } finally {
-      rmSync(root, { recursive: true, force: true });
-    }
-  });
+    }));
 
-  void it('answers null (the CLI then runs through tsx) when no cache directory can be written', async () => {
-    const root = fixture();
-    try {
+  void it('answers null (the CLI then runs through tsx) when no cache directory can be written', () =>
+    inFixture(async (root) => {
       writeFileSync(join(root, 'a-file'), '');
       assert.equal(
         await compiledTree({ root, dirs: ['src'], cacheDirs: [join(root, 'a-file', 'cache')] }),
         null,
       );
-    } finally {
-      rmSync(root, { recursive: true, force: true });
-    }
-  });
+    }));
 
-  void it('does not break a source that fails to compile: null, and nothing half-written left behind', async () => {
-    const root = fixture();
-    try {
+  void it('does not break a source that fails to compile: null, and nothing half-written left behind', () =>
+    inFixture(async (root) => {
       writeFileSync(join(root, 'src', 'main.ts'), `export const = ;\n`);
       const cache = join(root, '.build');
       assert.equal(await compiledTree({ root, dirs: ['src'], cacheDirs: [cache] }), null);
       assert.deepEqual(existsSync(cache) ? readdirSync(cache) : [], []);
-    } finally {
-      rmSync(root, { recursive: true, force: true });
-    }
-  });
+    }));
 
-  void it('two processes compiling at once end with one whole tree', async () => {
-    const root = fixture();
-    try {
+  void it('two processes compiling at once end with one whole tree', () =>
+    inFixture(async (root) => {
       const cache = join(root, '.build');
       const script = `import(${JSON.stringify(join(projectRoot, 'bin', 'compiled-tree.js'))}).then(async (m) => console.log(await m.compiledTree({ root: ${JSON.stringify(root)}, dirs: ['src'], cacheDirs: [${JSON.stringify(cache)}] })))`;
       const one = (): Promise<string> =>
@@ -143,10 +136,7 @@ void describe('compiled tree (the CLI runs compiled JavaScript, not tsx)', () =>
       assert.equal(a, b);
       assert.equal(runTree(a), 'hi fleet');
       assert.equal(readdirSync(cache).length, 1, readdirSync(cache).join(', '));
-    } finally {
-      rmSync(root, { recursive: true, force: true });
-    }
-  });
+    }));
 
   void it("lists the project's sources: the CLI's entry and the benchmarks, no tests", () => {
     const files = sourceFiles(projectRoot);
