@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { analyzeChange } from '../src/analyze/analyze-change.js';
 import { simulate } from '../src/sim/engine.js';
-import { loadScenario } from '../src/sim/scenario.js';
+import { loadScenario } from '../src/config/scenario.js';
 import { repoRoot } from './helpers.js';
 
 describe('analyze and simulate share one cost model', () => {

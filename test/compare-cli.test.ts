@@ -38,7 +38,7 @@ describe('rampart simulate --policy', () => {
     const file = writeTemp(
       dir,
       'p.yaml',
-      readFileSync('src/rollout/examples/guarded.yaml', 'utf8').replace('name: guarded', 'name: team-policy'),
+      readFileSync('examples/policies/guarded.yaml', 'utf8').replace('name: guarded', 'name: team-policy'),
     );
     const run = runCli(['simulate', fleet, '--policy', file, '--json', '-']);
     assert.equal(run.code, 0, run.stderr);
@@ -56,7 +56,7 @@ describe('rampart simulate --policy', () => {
     const file = writeTemp(
       dir,
       'short.yaml',
-      readFileSync('src/rollout/examples/guarded.yaml', 'utf8').replace('bakeMargin: 5m', 'bake: 5m'),
+      readFileSync('examples/policies/guarded.yaml', 'utf8').replace('bakeMargin: 5m', 'bake: 5m'),
     );
     const run = runCli(['simulate', fleet, '--policy', file]);
     assert.equal(run.code, 0, run.stderr);

@@ -4,7 +4,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { before, describe, it } from 'node:test';
-import { runMetrics, type RunMetrics } from '../src/sim/compare.js';
+import { runMetrics, type RunMetrics } from '../src/compare/compare.js';
 import type { SimEvent, SimResult } from '../src/sim/result.js';
 import { repoRoot, tempDir } from './helpers.js';
 

@@ -11,7 +11,7 @@ import type {
   SignalReading,
   SignalSample,
 } from './ports.js';
-import type { SignalName } from './signals.js';
+import type { SignalName } from '../model/signals.js';
 
 /**
  * In-memory ports for tests (not a simulator): healthy signals by default, with hooks to make a signal

@@ -1,19 +1,19 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { fileURLToPath } from 'node:url';
-import { levelCapacities } from '../cost/steady-state.js';
-import { builtinPolicies } from '../rollout/builtin-policies.js';
-import { signalNames, type SignalName } from '../rollout/signals.js';
-import type { SignalSample } from '../rollout/ports.js';
-import { FleetSim } from './fleet-sim.js';
+import { levelCapacities } from '../../cost/steady-state.js';
+import { builtinPolicies } from '../../config/builtin-policies.js';
+import { signalNames, type SignalName } from '../../model/signals.js';
+import type { SignalSample } from '../../rollout/ports.js';
+import { FleetSim } from '../../sim/fleet-sim.js';
 import { policyApfExtras } from './rollout-adapters.js';
 import { policySignals } from './rollout-actor.js';
-import { loadScenario } from './scenario.js';
+import { loadScenario } from '../../config/scenario.js';
 import { SignalRecorder } from './signal-recorder.js';
 import { SimMetricsSource } from './sim-metrics.js';
 
 const scenario = loadScenario(
-  fileURLToPath(new URL('../../test/fixtures/small-fleet.yaml', import.meta.url)),
+  fileURLToPath(new URL('../../../test/fixtures/small-fleet.yaml', import.meta.url)),
 );
 const change = { name: 'telemetry-agent', namespace: 'kube-system', kind: 'DaemonSet' };
 const all = new Set<SignalName>(signalNames);

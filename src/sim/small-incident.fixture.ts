@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
-import { loadScenario, type Scenario } from '../src/sim/scenario.js';
-import { repoRoot } from './helpers.js';
+import { loadScenario, type Scenario } from '../config/scenario.js';
+import { repoRoot } from '../../test/helpers.js';
 
 /**
  * The incident with a handful of its clusters (a staging cluster and two serving regions' first few), and

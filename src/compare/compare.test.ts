@@ -1,7 +1,7 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { comparePolicy, runMetrics, type RunMetrics } from './compare.js';
-import type { ClusterSummary, SimEvent, SimResult } from './result.js';
+import type { ClusterSummary, SimEvent, SimResult } from '../sim/result.js';
 
 const cluster = (over: Partial<ClusterSummary>): ClusterSummary => ({
   name: 'c',

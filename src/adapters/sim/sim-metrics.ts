@@ -1,4 +1,4 @@
-import type { MetricsSource, SignalQuery, SignalReading, SignalSample } from '../rollout/ports.js';
+import type { MetricsSource, SignalQuery, SignalReading, SignalSample } from '../../rollout/ports.js';
 import type { SignalRecorder } from './signal-recorder.js';
 
 /**

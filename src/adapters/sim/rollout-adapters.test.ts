@@ -1,10 +1,10 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { fileURLToPath } from 'node:url';
-import { createRng } from '../core/random.js';
-import { builtinPolicies } from '../rollout/builtin-policies.js';
-import type { ClusterInfo } from '../rollout/ports.js';
-import { FleetSim } from './fleet-sim.js';
+import { createRng } from '../../core/random.js';
+import { builtinPolicies } from '../../config/builtin-policies.js';
+import type { ClusterInfo } from '../../rollout/ports.js';
+import { FleetSim } from '../../sim/fleet-sim.js';
 import {
   clusterInfo,
   policyApfExtras,
@@ -12,13 +12,13 @@ import {
   simFleetSupplier,
   sizeClass,
 } from './rollout-adapters.js';
-import { loadScenario } from './scenario.js';
+import { loadScenario } from '../../config/scenario.js';
 import { SignalRecorder } from './signal-recorder.js';
-import { changeSeats, clusterPlan } from './change-seats.js';
-import { ClusterDetector } from './detectors.js';
+import { changeSeats, clusterPlan } from '../../sim/change-seats.js';
+import { ClusterDetector } from '../../sim/detectors.js';
 
 const scenario = loadScenario(
-  fileURLToPath(new URL('../../test/fixtures/small-fleet.yaml', import.meta.url)),
+  fileURLToPath(new URL('../../../test/fixtures/small-fleet.yaml', import.meta.url)),
 );
 const change = { name: 'telemetry-agent', namespace: 'kube-system', kind: 'DaemonSet' };
 

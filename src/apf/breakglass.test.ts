@@ -1,10 +1,6 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
-import { parseAllDocuments } from 'yaml';
-import { z } from 'zod';
-import { main } from '../cli/main.js';
-import type { CliIo } from '../cli/io.js';
 import { levelLimits } from '../cost/apf-capacity.js';
 import { classify } from '../cost/classify.js';
 import { onCallIdentity } from '../cost/flows.js';
@@ -21,99 +17,9 @@ import {
   breakGlassPrecedence,
 } from './breakglass.js';
 import { renderManifests } from './apf-manifests.js';
+import { parseApfDocs as parseDocs } from './apf-v1-shape.fixture.js';
 
 /** The flowcontrol.apiserver.k8s.io/v1 shapes, strict: a misspelt or invented field fails the test. */
-const meta = z.strictObject({
-  name: z
-    .string()
-    .regex(/^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/)
-    .max(253),
-  labels: z.record(z.string(), z.string()).optional(),
-  annotations: z.record(z.string(), z.string()).optional(),
-});
-const queuing = z
-  .strictObject({
-    queues: z.number().int().min(1),
-    handSize: z.number().int().min(1),
-    queueLengthLimit: z.number().int().min(1),
-  })
-  .refine((q) => q.handSize <= q.queues, 'handSize must be ≤ queues');
-const plcSchema = z.strictObject({
-  apiVersion: z.literal('flowcontrol.apiserver.k8s.io/v1'),
-  kind: z.literal('PriorityLevelConfiguration'),
-  metadata: meta,
-  spec: z.strictObject({
-    type: z.literal('Limited'),
-    limited: z.strictObject({
-      nominalConcurrencyShares: z.number().int().min(0),
-      lendablePercent: z.number().int().min(0).max(100),
-      borrowingLimitPercent: z.number().int().min(0).optional(),
-      limitResponse: z.discriminatedUnion('type', [
-        z.strictObject({ type: z.literal('Queue'), queuing }),
-        z.strictObject({ type: z.literal('Reject') }),
-      ]),
-    }),
-  }),
-});
-const subject = z.discriminatedUnion('kind', [
-  z.strictObject({ kind: z.literal('Group'), group: z.strictObject({ name: z.string().min(1) }) }),
-  z.strictObject({ kind: z.literal('User'), user: z.strictObject({ name: z.string().min(1) }) }),
-  z.strictObject({
-    kind: z.literal('ServiceAccount'),
-    serviceAccount: z.strictObject({ namespace: z.string().min(1), name: z.string().min(1) }),
-  }),
-]);
-const fsSchema = z.strictObject({
-  apiVersion: z.literal('flowcontrol.apiserver.k8s.io/v1'),
-  kind: z.literal('FlowSchema'),
-  metadata: meta,
-  spec: z.strictObject({
-    priorityLevelConfiguration: z.strictObject({ name: z.string().min(1) }),
-    matchingPrecedence: z.number().int().min(1).max(10000),
-    distinguisherMethod: z.strictObject({ type: z.enum(['ByUser', 'ByNamespace']) }).optional(),
-    rules: z
-      .array(
-        z.strictObject({
-          subjects: z.array(subject).min(1),
-          resourceRules: z.array(
-            z.strictObject({
-              verbs: z.array(z.string()).min(1),
-              apiGroups: z.array(z.string()).min(1),
-              resources: z.array(z.string()).min(1),
-              clusterScope: z.boolean(),
-              namespaces: z.array(z.string()),
-            }),
-          ),
-          nonResourceRules: z
-            .array(
-              z.strictObject({
-                verbs: z.array(z.string()).min(1),
-                nonResourceURLs: z.array(z.string()).min(1),
-              }),
-            )
-            .optional(),
-        }),
-      )
-      .min(1),
-  }),
-});
-const apfObject = z.union([plcSchema, fsSchema]);
-
-function parseDocs(text: string): z.output<typeof apfObject>[] {
-  return parseAllDocuments(text).map((d) => {
-    assert.deepEqual(d.errors, []);
-    return apfObject.parse(d.toJS());
-  });
-}
-
-async function cli(args: string[]): Promise<{ code: number; out: string; err: string }> {
-  let out = '';
-  let err = '';
-  const io: CliIo = { out: (t) => void (out += t), err: (t) => void (err += t), isTty: false };
-  const code = await main(['node', 'rampart', ...args], io);
-  return { code, out, err };
-}
-
 void describe('break-glass', () => {
   void it('sizes shares so the new level gets at least the seats asked for, and no more shares than needed', () => {
     fc.assert(
@@ -233,60 +139,5 @@ void describe('break-glass', () => {
       /--serviceaccount: "collector" is not namespace\/name/,
     );
     assert.throws(() => sharesForSeats(400, 600, 245), /--seats: 400 must be a whole number from 1 to 300/);
-  });
-});
-
-void describe('rampart breakglass (CLI)', () => {
-  void it('manifests: prints a PLC and a FlowSchema, defaulting to Rampart’s own service account', async () => {
-    const r = await cli(['breakglass', 'manifests', '--group', 'oncall', '--seats', '12']);
-    assert.equal(r.code, 0, r.err);
-    const [plc, fs] = parseDocs(r.out);
-    assert.ok(plc?.kind === 'PriorityLevelConfiguration' && fs?.kind === 'FlowSchema');
-    assert.equal(plc.spec.limited.nominalConcurrencyShares, sharesForSeats(12, 600, 245));
-    assert.deepEqual(
-      fs.spec.rules[0]?.subjects.map((s) => s.kind),
-      ['Group', 'ServiceAccount'],
-    );
-  });
-
-  void it('quarantine: prints the quarantine objects; --reject uses a Reject level', async () => {
-    const r = await cli(['breakglass', 'quarantine', '--serviceaccount', 'telemetry/collector', '--reject']);
-    assert.equal(r.code, 0, r.err);
-    const [plc, fs] = parseDocs(r.out);
-    assert.ok(plc?.kind === 'PriorityLevelConfiguration' && fs?.kind === 'FlowSchema');
-    assert.equal(plc.spec.limited.limitResponse.type, 'Reject');
-    assert.equal(plc.spec.limited.borrowingLimitPercent, 0);
-    assert.equal(fs.metadata.name, 'rampart-quarantine-telemetry-collector');
-  });
-
-  void it('fence: prints a non-lending, non-borrowing level and a schema for the change', async () => {
-    const r = await cli([
-      'breakglass',
-      'fence',
-      '--serviceaccount',
-      'kube-system/telemetry-agent',
-      '--seats',
-      '3',
-    ]);
-    assert.equal(r.code, 0, r.err);
-    const [plc, fs] = parseDocs(r.out);
-    assert.ok(plc?.kind === 'PriorityLevelConfiguration' && fs?.kind === 'FlowSchema');
-    assert.equal(plc.metadata.name, 'rampart-rollout-fence');
-    assert.equal(plc.spec.limited.lendablePercent, 0);
-    assert.equal(plc.spec.limited.borrowingLimitPercent, 0);
-    assert.equal(plc.spec.limited.nominalConcurrencyShares, sharesForSeats(3, 600, 245));
-    assert.deepEqual(
-      fs.spec.rules[0]?.subjects.map((s) => s.kind),
-      ['ServiceAccount'],
-    );
-    assert.equal((await cli(['breakglass', 'fence', '--serviceaccount', 'x/y', '--seats', '0'])).code, 2);
-  });
-
-  void it('bad flags exit 2 with one line', async () => {
-    const r = await cli(['breakglass', 'quarantine', '--serviceaccount', 'nope']);
-    assert.equal(r.code, 2);
-    assert.equal(r.err.trim().split('\n').length, 1);
-    assert.match(r.err, /--serviceaccount: "nope" is not namespace\/name/);
-    assert.equal((await cli(['breakglass', 'manifests', '--seats', 'x'])).code, 2);
   });
 });

@@ -1,6 +1,6 @@
 import { isAbsolute, relative, sep } from 'node:path';
-import type { AnalysisReport } from './run-analysis.js';
-import type { WorkloadReport } from './types.js';
+import type { AnalysisReport } from '../analyze/run-analysis.js';
+import type { WorkloadReport } from '../analyze/types.js';
 
 /** SARIF rules analyze reports; the index in this list is each result's ruleIndex. */
 export const sarifRules = [

@@ -1,7 +1,7 @@
-import type { SignalName } from '../rollout/signals.js';
-import { changeSeats, clusterPlan, type ClusterPlan } from './change-seats.js';
-import type { ClusterSim } from './cluster-sim.js';
-import type { FleetSim } from './fleet-sim.js';
+import type { SignalName } from '../../model/signals.js';
+import { changeSeats, clusterPlan, type ClusterPlan } from '../../sim/change-seats.js';
+import type { ClusterSim } from '../../sim/cluster-sim.js';
+import type { FleetSim } from '../../sim/fleet-sim.js';
 
 /**
  * Per-cluster history of the rollout signals, the simulator's stand-in for Prometheus. Every step's

@@ -12,14 +12,14 @@ import {
   type PriorityLevel,
 } from '../model/apf.js';
 import type { ChangeSpec } from '../model/api-profile.js';
-import { loadYamlFile, locate, type YamlSource } from '../config/yaml-source.js';
-import { toApiCall } from '../config/common-schemas.js';
+import { loadYamlFile, locate, type YamlSource } from './yaml-source.js';
+import { toApiCall } from './common-schemas.js';
 import {
   scenarioSchema,
   type ClusterFields,
   type ClusterSelector,
   type ScenarioFile,
-} from '../config/scenario-schema.js';
+} from './scenario-schema.js';
 import { byCodeUnits } from '../core/order.js';
 
 /** DNS set-up of one cluster, resolved (seconds, counts). */

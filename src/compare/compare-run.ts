@@ -1,8 +1,8 @@
 import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
 import { runMetrics, type RunMetrics } from './compare.js';
-import { policyForScenario, simulateWithPolicy } from './policy-run.js';
-import { loadScenario } from './scenario.js';
+import { policyForScenario, simulateWithPolicy } from '../adapters/sim/policy-run.js';
+import { loadScenario } from '../config/scenario.js';
 
 /** One simulation of `compare`: a scenario file, a seed and a policy reference. */
 export interface CompareJob {
@@ -86,7 +86,7 @@ export type WorkerReply =
 function spawnWorker(): Worker {
   if (import.meta.url.endsWith('.js')) return new Worker(new URL('./compare-worker.js', import.meta.url));
   const tsx = import.meta.resolve('tsx/esm/api');
-  const entry = new URL('./compare-worker.ts', import.meta.url).href;
+  const entry = new URL('./compare-worker.js', import.meta.url).href;
   const code = `import(${JSON.stringify(tsx)}).then((m) => { m.register(); return import(${JSON.stringify(entry)}); })`;
   return new Worker(code, { eval: true });
 }

@@ -1,15 +1,15 @@
-import { fmt } from '../rollout/gates/types.js';
-import type { RolloutEvent } from '../rollout/events.js';
-import { createRolloutExecutor, type RolloutExecutor } from '../rollout/executor.js';
-import type { ChangeRef } from '../rollout/ports.js';
-import type { RolloutPolicyFile } from '../rollout/policy-schema.js';
-import type { SignalName } from '../rollout/signals.js';
-import type { RolloutState } from '../rollout/state.js';
-import { memoryStateStore } from '../rollout/state-store.js';
-import type { FleetActor } from './engine.js';
-import type { FleetSim } from './fleet-sim.js';
+import { fmt } from '../../rollout/gates/types.js';
+import type { RolloutEvent } from '../../rollout/events.js';
+import { createRolloutExecutor, type RolloutExecutor } from '../../rollout/executor.js';
+import type { ChangeRef } from '../../rollout/ports.js';
+import type { RolloutPolicyFile } from '../../config/policy-schema.js';
+import type { SignalName } from '../../model/signals.js';
+import type { RolloutState } from '../../rollout/state.js';
+import { memoryStateStore } from '../../rollout/state-store.js';
+import type { FleetActor } from '../../sim/engine.js';
+import type { FleetSim } from '../../sim/fleet-sim.js';
 import { SimClusterClient, simFleetSupplier } from './rollout-adapters.js';
-import type { Scenario } from './scenario.js';
+import type { Scenario } from '../../config/scenario.js';
 import { SignalRecorder } from './signal-recorder.js';
 import { SimMetricsSource } from './sim-metrics.js';
 

@@ -1,5 +1,5 @@
-import type { AnalysisReport } from './run-analysis.js';
-import type { ClusterResult, WorkloadReport } from './types.js';
+import type { AnalysisReport } from '../analyze/run-analysis.js';
+import type { ClusterResult, WorkloadReport } from '../analyze/types.js';
 
 /** Version of the JSON output; bump on incompatible changes (documented in `rampart analyze --help`). */
 export const analyzeJsonVersion = 1;

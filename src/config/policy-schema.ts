@@ -1,6 +1,6 @@
 import { z } from 'zod';
-import { durationS, metadataSchema, positiveInt } from '../config/common-schemas.js';
-import { signalNames } from './signals.js';
+import { durationS, metadataSchema, positiveInt } from './common-schemas.js';
+import { signalNames } from '../model/signals.js';
 
 /**
  * `kind: RolloutPolicy` (apiVersion rampart.dev/v1alpha1): how a change moves through the fleet — waves,

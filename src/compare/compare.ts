@@ -1,4 +1,4 @@
-import type { SimResult } from './result.js';
+import type { SimResult } from '../sim/result.js';
 
 /**
  * What `rampart compare` reports per policy, computed from a simulation result alone (its events, its

@@ -1,11 +1,11 @@
-import { badInput } from '../core/errors.js';
-import { applyOverrides, loadPolicyRef } from '../rollout/policy-loader.js';
-import type { RolloutPolicyFile } from '../rollout/policy-schema.js';
-import { simulate } from './engine.js';
-import type { SimResult } from './result.js';
+import { badInput } from '../../core/errors.js';
+import { applyOverrides, loadPolicyRef } from '../../config/policy-loader.js';
+import type { RolloutPolicyFile } from '../../config/policy-schema.js';
+import { simulate } from '../../sim/engine.js';
+import type { SimResult } from '../../sim/result.js';
 import { policyApfExtras } from './rollout-adapters.js';
 import { RolloutActor } from './rollout-actor.js';
-import type { Scenario } from './scenario.js';
+import type { Scenario } from '../../config/scenario.js';
 
 export interface PolicyRefOptions {
   /** Apply each cluster to all nodes at once (the policy's name gets `-no-node-steps`). */

@@ -1,8 +1,8 @@
-import { breakEvenSearchLimit } from './analyze-change.js';
-import type { AnalysisReport } from './run-analysis.js';
-import type { FailOn } from './targets.js';
-import { failsAt } from './targets.js';
-import type { ClusterResult, WorkloadReport } from './types.js';
+import { breakEvenSearchLimit } from '../analyze/analyze-change.js';
+import type { AnalysisReport } from '../analyze/run-analysis.js';
+import type { FailOn } from '../analyze/targets.js';
+import { failsAt } from '../analyze/targets.js';
+import type { ClusterResult, WorkloadReport } from '../analyze/types.js';
 
 const int = (n: number): string => Math.round(n).toLocaleString('en-US');
 const pct = (x: number): string => `${int(x * 100)}%`;

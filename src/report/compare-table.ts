@@ -1,6 +1,6 @@
 import { formatDurationS } from '../core/duration.js';
 import { clockTimeAt, type WallClock } from '../core/wall-clock.js';
-import type { PolicyComparison } from './compare.js';
+import type { PolicyComparison } from '../compare/compare.js';
 
 /** Rows of the side-by-side table: label, how to show one value, and the metric. */
 const rows: readonly {

@@ -1,5 +1,5 @@
 import { badInput } from '../core/errors.js';
-import { loadYamlFile } from '../config/yaml-source.js';
+import { loadYamlFile } from './yaml-source.js';
 import { builtinPolicies, builtinPolicyNames, isBuiltinPolicyName } from './builtin-policies.js';
 import { rolloutPolicySchema, type RolloutPolicyFile } from './policy-schema.js';
 

@@ -1,8 +1,8 @@
-import type { Rng } from '../core/random.js';
-import { fenceApf, fenceLevelName, rampartIdentity } from '../rollout/breakglass.js';
-import type { FlowSchema, PriorityLevel, RequestIdentity } from '../model/apf.js';
-import { simBreakGlass, switchableRoute } from './apf-extras.js';
-import type { RolloutPolicyFile } from '../rollout/policy-schema.js';
+import type { Rng } from '../../core/random.js';
+import { fenceApf, fenceLevelName, rampartIdentity } from '../../apf/breakglass.js';
+import type { FlowSchema, PriorityLevel, RequestIdentity } from '../../model/apf.js';
+import { simBreakGlass, switchableRoute } from '../../sim/apf-extras.js';
+import type { RolloutPolicyFile } from '../../config/policy-schema.js';
 import type {
   ActionOutcome,
   ApplyRequest,
@@ -12,9 +12,10 @@ import type {
   FleetSupplier,
   RollbackRequest,
   WorkloadStatus,
-} from '../rollout/ports.js';
-import type { FleetSim, ClusterApfExtras } from './fleet-sim.js';
-import type { ClusterConfig, Scenario } from './scenario.js';
+} from '../../rollout/ports.js';
+import type { FleetSim } from '../../sim/fleet-sim.js';
+import type { ClusterApfExtras } from '../../sim/apf-extras.js';
+import type { ClusterConfig, Scenario } from '../../config/scenario.js';
 import type { SignalRecorder } from './signal-recorder.js';
 
 /**
