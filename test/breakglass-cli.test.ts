@@ -1,16 +1,12 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { main } from '../src/cli/main.js';
-import type { CliIo } from '../src/cli/io.js';
 import { sharesForSeats } from '../src/apf/breakglass.js';
 import { parseApfDocs as parseDocs } from '../src/apf/apf-v1-shape.fixture.js';
+import { runCliInProcess } from './support/index.js';
 
 async function cli(args: string[]): Promise<{ code: number; out: string; err: string }> {
-  let out = '';
-  let err = '';
-  const io: CliIo = { out: (t) => void (out += t), err: (t) => void (err += t), isTty: false };
-  const code = await main(['node', 'rampart', ...args], io);
-  return { code, out, err };
+  const r = await runCliInProcess(args);
+  return { code: r.code, out: r.stdout, err: r.stderr };
 }
 
 void describe('rampart breakglass (CLI)', () => {

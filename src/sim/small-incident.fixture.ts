@@ -1,7 +1,6 @@
 import assert from 'node:assert/strict';
-import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { loadScenario, type Scenario } from '../config/scenario.js';
-import { repoRoot } from '../../test/helpers.js';
 
 /**
  * The incident with a handful of its clusters (a staging cluster and two serving regions' first few), and
@@ -9,7 +8,10 @@ import { repoRoot } from '../../test/helpers.js';
  * to cycle: that wakes them mid-orbit, so the state a replay leaves behind must be the simulated one.
  */
 export function smallIncident(): Scenario {
-  const full = loadScenario(join(repoRoot, 'scenarios', 'incident-2024-12-11.yaml'));
+  // Found from this file, not through test/: src/ imports nothing outside src/.
+  const full = loadScenario(
+    fileURLToPath(new URL('../../scenarios/incident-2024-12-11.yaml', import.meta.url)),
+  );
   const keep = new Set([
     'staging-us-west',
     'prod-us-east-01',

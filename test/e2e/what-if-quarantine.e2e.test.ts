@@ -2,8 +2,8 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { before, describe, it } from 'node:test';
-import type { SimResult } from '../src/sim/result.js';
-import { runCli, tempDir } from './helpers.js';
+import type { SimResult } from '../../src/sim/result.js';
+import { runCli, tempDir } from '../support/index.js';
 
 const startPst = 14 * 3600 + 45 * 60;
 const pst = (hhmm: string): number => {

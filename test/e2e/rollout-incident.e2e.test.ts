@@ -4,9 +4,9 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { before, describe, it } from 'node:test';
-import { runMetrics, type RunMetrics } from '../src/compare/compare.js';
-import type { SimEvent, SimResult } from '../src/sim/result.js';
-import { repoRoot, tempDir } from './helpers.js';
+import { runMetrics, type RunMetrics } from '../../src/compare/compare.js';
+import type { SimEvent, SimResult } from '../../src/sim/result.js';
+import { repoRoot, tempDir } from '../support/index.js';
 
 // Issue 3, "Must hold on scenarios/incident-2024-12-11.yaml", one seed each, through the real CLI
 // (`rampart simulate --policy … --json`). The runs go in parallel: each takes seconds.

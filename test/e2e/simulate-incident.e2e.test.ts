@@ -2,8 +2,8 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { before, describe, it } from 'node:test';
-import type { SimResult } from '../src/sim/result.js';
-import { repoRoot, runCli, tempDir } from './helpers.js';
+import type { SimResult } from '../../src/sim/result.js';
+import { repoRoot, runCli, tempDir } from '../support/index.js';
 
 // Wall-clock anchors of the published timeline (reference §1.3), as seconds since the scenario start (14:45 PST).
 const startPst = 14 * 3600 + 45 * 60;
