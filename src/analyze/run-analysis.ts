@@ -3,7 +3,7 @@ import { loadApiProfiles } from '../config/api-profile.js';
 import { loadFleet } from '../config/fleet.js';
 import { loadManifests, type SkippedDocument } from '../config/manifests.js';
 import type { ChangeSpec } from '../model/api-profile.js';
-import { analyzeChange } from './analyze-change.js';
+import { analyzeChange, type AnalyzeChangeOptions } from './analyze-change.js';
 import { auditWindowS, readAuditLog, type AuditSummary } from './audit-log.js';
 import { fleetTargets, ladderTargets, worstVerdict } from './targets.js';
 import type { ClusterTarget, Verdict, Workload, WorkloadReport } from './types.js';
@@ -17,6 +17,8 @@ export interface AnalyzeRequest {
   readonly fleet?: string;
   readonly auditLog?: string;
   readonly auditNodes?: number;
+  /** Pods a rollout starts per second in one cluster (the start-up burst). */
+  readonly podsStartPerS?: number;
 }
 
 /** Facts about the audit log read, for the report. */
@@ -62,8 +64,9 @@ export function changeOf(w: Workload): ChangeSpec {
 export function analyzeWorkloads(
   workloads: readonly Workload[],
   targets: readonly ClusterTarget[],
+  opts: AnalyzeChangeOptions = {},
 ): WorkloadReport[] {
-  return workloads.map((workload) => ({ workload, ...analyzeChange(changeOf(workload), targets) }));
+  return workloads.map((workload) => ({ workload, ...analyzeChange(changeOf(workload), targets, opts) }));
 }
 
 /** Loads every input, resolves workloads and analyzes each against the fleet (or the default ladder). */
@@ -100,7 +103,11 @@ export async function runAnalysis(req: AnalyzeRequest): Promise<AnalysisReport> 
     );
   }
   const targets = fleet ? fleetTargets(fleet) : ladderTargets();
-  const reports = analyzeWorkloads(workloads, targets);
+  const reports = analyzeWorkloads(
+    workloads,
+    targets,
+    req.podsStartPerS !== undefined ? { podsStartPerS: req.podsStartPerS } : {},
+  );
   return {
     verdict: worstVerdict(reports.map((r) => r.verdict)),
     sizes: { source: fleet ? 'fleet' : 'ladder', file: req.fleet ?? null, clusters: targets },

@@ -45,6 +45,16 @@ export function costFlows(
   });
 }
 
+/**
+ * Requests per second a flow keeps in flight by Little's law: its rate, except for a burst too short to
+ * reach that many in flight (at most its whole count runs at once).
+ */
+export function offeredRatePerS(f: CostedFlow): number {
+  const total = f.spec.burstTotal;
+  if (total === undefined || f.cost.serviceS <= 0) return f.spec.ratePerS;
+  return Math.min(f.spec.ratePerS, total / f.cost.serviceS);
+}
+
 export interface LevelLoad {
   readonly level: string;
   /** Seats needed on one API server to serve the offered load without queueing (Little's law). */
@@ -100,7 +110,7 @@ export function serverLoad(
       cpuCores += f.spec.ratePerS * perServer * f.cost.watchEventsPerS * calib.watchEventSeconds;
       continue;
     }
-    const rate = f.spec.ratePerS * perServer;
+    const rate = offeredRatePerS(f) * perServer;
     const level = f.classification.priorityLevel;
     demand.set(level, (demand.get(level) ?? 0) + rate * f.cost.serviceS * f.cost.seats);
     cpuCores += rate * f.cost.cpuCoreS;

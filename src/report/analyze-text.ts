@@ -1,4 +1,4 @@
-import { breakEvenSearchLimit } from '../analyze/analyze-change.js';
+import { breakEvenSearchLimit, phaseLabels } from '../analyze/analyze-change.js';
 import type { AnalysisReport } from '../analyze/run-analysis.js';
 import type { FailOn } from '../analyze/targets.js';
 import { failsAt } from '../analyze/targets.js';
@@ -54,6 +54,8 @@ function clusterRows(clusters: readonly ClusterResult[]): string[] {
     'memory',
     'LIST size',
     'watch ev/s',
+    'burst',
+    'relist',
     'risk',
     'verdict',
     '',
@@ -73,11 +75,13 @@ function clusterRows(clusters: readonly ClusterResult[]): string[] {
         ? int(c.watchEventsPerS)
         : c.watchEventsPerS.toFixed(2)
       : '-',
+    pct(c.phaseUtilization['rollout-burst']),
+    pct(c.phaseUtilization['restart-relist']),
     c.queueRisk === 'none' ? '-' : c.queueRisk,
     c.verdict.toUpperCase(),
     c.reasons.join('; '),
   ]);
-  return table([header, ...rows], new Set([1, 2, 4, 5, 6, 7, 8, 9]));
+  return table([header, ...rows], new Set([1, 2, 4, 5, 6, 7, 8, 9, 10, 11]));
 }
 
 function workloadLines(r: WorkloadReport): string[] {
@@ -105,7 +109,7 @@ function workloadLines(r: WorkloadReport): string[] {
       ? `no size: even 1 node saturates (${shape})`
       : r.maxSafeNodes >= breakEvenSearchLimit
         ? `every size tried, up to ${int(breakEvenSearchLimit)} nodes (${shape})`
-        : `${int(r.maxSafeNodes)} nodes (${shape})${r.bindingResource ? `; past that ${binding} out first` : ''}`,
+        : `${int(r.maxSafeNodes)} nodes (${shape})${r.bindingResource ? `; past that ${binding} out first${r.decidingPhase && r.decidingPhase !== 'steady' ? `, in ${phaseLabels[r.decidingPhase]}` : ''}` : ''}`,
   );
   if (w.calls.length === 0) field('calls', 'none known');
   else for (const [i, c] of w.calls.entries()) field(i === 0 ? 'calls' : '', summarize(c));
@@ -121,7 +125,11 @@ function workloadLines(r: WorkloadReport): string[] {
 function summarize(c: WorkloadReport['workload']['calls'][number]): string {
   const rv = c.verb === 'list' ? ` rv="${c.resourceVersion}"` : '';
   const every = c.everySeconds !== undefined ? ` every ${Number(c.everySeconds.toPrecision(3))} s` : '';
-  return `${c.verb} ${c.resource} scope=${c.scope}${rv}${every}`;
+  const sel = c.selector
+    ? ` selector(${[c.selector.field, c.selector.label].filter((x) => x).join(', ')}${c.selector.field || c.selector.label ? ', ' : ''}share ${c.selector.share})`
+    : '';
+  const who = c.replicas === 'leader' ? ' leader-only' : '';
+  return `${c.verb} ${c.resource} scope=${c.scope}${sel}${rv}${every}${who}`;
 }
 
 /** The readable report: one block per workload with a per-cluster table, then the overall verdict. */

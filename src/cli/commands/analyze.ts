@@ -17,6 +17,7 @@ interface AnalyzeOptions {
   readonly profile: string[];
   readonly auditLog?: string;
   readonly auditNodes?: number;
+  readonly podsStartPerS?: number;
   readonly format: Format;
   readonly failOn: FailOn;
   readonly output?: string;
@@ -46,6 +47,11 @@ const help = `
 Where each workload's calls come from, in order of preference: the audit log (--audit-log), an API
 profile (--profile, or kind: ApiProfile among the manifests), the annotation rampart.dev/api-profile on
 the workload (YAML of the calls list), else an inference from its RBAC (marked rbac-inferred).
+
+Each workload is costed in three phases, and the worst decides: the steady state; the rollout's
+start-up burst (every new pod's informers LIST, at --pods-start-per-s, while the pods already running
+keep their load); and the relist storm after an API server restarts (the informers whose watches it held
+relist against every server). Past the cluster's own limits a change counts only for what it adds.
 
 Verdicts: high = some cluster's API servers would saturate (seats, CPU or memory); medium = > 50% of the
 seats its priority level can get, CPU/memory > 50% with >= 10 points from the change, or O(N²) with a
@@ -80,6 +86,11 @@ export const registerAnalyze: RegisterCommand = (program, { io, setExit }) => {
     .option('--profile <file>', 'API profile of a workload (repeatable)', collect, [])
     .option('--audit-log <file>', 'Kubernetes audit log (JSON lines) from a staging cluster')
     .option('--audit-nodes <n>', 'nodes of the cluster the audit log came from', positiveInt)
+    .option(
+      '--pods-start-per-s <n>',
+      'pods a rollout starts per second in one cluster, for the start-up burst (default 25)',
+      positiveInt,
+    )
     .addOption(new Option('--format <format>', 'output format').choices(formats).default('text'))
     .addOption(
       new Option('--fail-on <verdict>', 'exit 1 at or above this verdict').choices(failOns).default('high'),
@@ -93,6 +104,7 @@ export const registerAnalyze: RegisterCommand = (program, { io, setExit }) => {
         ...(opts.fleet !== undefined ? { fleet: opts.fleet } : {}),
         ...(opts.auditLog !== undefined ? { auditLog: opts.auditLog } : {}),
         ...(opts.auditNodes !== undefined ? { auditNodes: opts.auditNodes } : {}),
+        ...(opts.podsStartPerS !== undefined ? { podsStartPerS: opts.podsStartPerS } : {}),
       });
       const text =
         opts.format === 'json'
