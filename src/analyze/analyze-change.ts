@@ -184,7 +184,7 @@ function clusterResult(
     without: phaseLoadAt(phase, tpl, t.nodes, () => [], transients),
   }));
   const steady = phases[0];
-  const without = steady?.without ?? loadAt(tpl, t.nodes, () => []);
+  const without = steady?.without.load ?? loadAt(tpl, t.nodes, () => []);
   let worst = phases[0];
   for (const p of phases) if (worst && p.with.utilization > worst.with.utilization) worst = p;
 

@@ -1,7 +1,15 @@
 import type { ClusterShape } from '../model/resources.js';
 import { baselineFlows, type FlowSpec } from './flows.js';
 import { costFlows, serverLoad, type ControlPlaneSpec, type ServerLoad } from './steady-state.js';
-import { loadPhases, phaseFlows, type LoadPhase, type TransientOptions } from './transients.js';
+import {
+  decidingLoad,
+  loadPhases,
+  phaseDurationS,
+  phaseFlows,
+  type DecidingLoad,
+  type LoadPhase,
+  type TransientOptions,
+} from './transients.js';
 
 /** A cluster "template": everything but the node count, so a change can be costed at any size. */
 export interface ClusterTemplate {
@@ -18,12 +26,13 @@ export function loadAt(
   nodes: number,
   extraFlows: (nodes: number) => readonly FlowSpec[],
 ): ServerLoad {
-  return phaseLoadAt('steady', template, nodes, extraFlows, null);
+  return phaseLoadAt('steady', template, nodes, extraFlows, null).load;
 }
 
 /**
  * Load of one API server in one phase (steady, the rollout's start-up burst, the relist storm after a
  * restart) with the baseline plus extra flows, at `nodes` nodes; `transients` null means steady only.
+ * `utilization` and `bindingResource` are what decides (see decidingLoad); `load` is the raw load.
  */
 export function phaseLoadAt(
   phase: LoadPhase,
@@ -31,21 +40,30 @@ export function phaseLoadAt(
   nodes: number,
   extraFlows: (nodes: number) => readonly FlowSpec[],
   transients: TransientOptions | null,
-): ServerLoad {
+): PhaseLoad {
   const shape = shapeAt(template, nodes);
   const baseline = baselineFlows(shape, {
     corednsReplicas: template.corednsReplicas ?? defaultCorednsReplicas(nodes),
     oncallUsers: template.oncallUsers ?? 3,
   });
-  const flows = phaseFlows(transients ? phase : 'steady', baseline, extraFlows(nodes), {
+  const at = transients ? phase : 'steady';
+  const ctx = {
     podsStartPerS: transients?.podsStartPerS ?? 0,
     apiServers: template.controlPlane.apiServers,
-  });
-  return serverLoad(costFlows(flows, shape, template.controlPlane), shape, template.controlPlane);
+  };
+  const change = extraFlows(nodes);
+  const flows = phaseFlows(at, baseline, change, ctx);
+  const cp = template.controlPlane;
+  const load = serverLoad(costFlows(flows, shape, cp), shape, cp);
+  return {
+    phase: at,
+    load,
+    ...decidingLoad(load, phaseDurationS(at, change, ctx), cp.calibration.requestTimeoutS),
+  };
 }
 
-/** A phase's load and which phase it is. */
-export interface PhaseLoad {
+/** A phase's load, and the part of it that decides whether the phase fits. */
+export interface PhaseLoad extends DecidingLoad {
   readonly phase: LoadPhase;
   readonly load: ServerLoad;
 }
@@ -60,12 +78,9 @@ export function phaseLoadsAt(
   extraFlows: (nodes: number) => readonly FlowSpec[],
   transients: TransientOptions,
 ): { readonly phases: readonly PhaseLoad[]; readonly worst: PhaseLoad } {
-  const phases = loadPhases.map((phase) => ({
-    phase,
-    load: phaseLoadAt(phase, template, nodes, extraFlows, transients),
-  }));
+  const phases = loadPhases.map((phase) => phaseLoadAt(phase, template, nodes, extraFlows, transients));
   let worst = phases[0] as PhaseLoad;
-  for (const p of phases) if (p.load.utilization > worst.load.utilization) worst = p;
+  for (const p of phases) if (p.utilization > worst.utilization) worst = p;
   return { phases, worst };
 }
 
@@ -101,7 +116,7 @@ export interface BreakEven {
 export const marginalUtilization = 0.1;
 
 /** Whether a change's load fits in a phase, given the phase's load with and without it. */
-export function changeFits(withChange: ServerLoad, without: ServerLoad): boolean {
+export function changeFits(withChange: DecidingLoad, without: DecidingLoad): boolean {
   if (withChange.utilization < 1) return true;
   return without.utilization >= 1 && withChange.utilization - without.utilization < marginalUtilization;
 }
@@ -125,15 +140,15 @@ export function breakEvenNodes(
   /** The first phase the change does not fit in at n nodes, or null. */
   const failing = (n: number): PhaseLoad | null => {
     for (const phase of phases) {
-      const load = phaseLoadAt(phase, template, n, extraFlows, transients);
-      if (!changeFits(load, phaseLoadAt(phase, template, n, none, transients))) return { phase, load };
+      const p = phaseLoadAt(phase, template, n, extraFlows, transients);
+      if (!changeFits(p, phaseLoadAt(phase, template, n, none, transients))) return p;
     }
     return null;
   };
   const binding = (maxSafeNodes: number | null, p: PhaseLoad): BreakEven => ({
     maxSafeNodes,
-    bindingResource: p.load.bindingResource,
-    bindingLevel: p.load.bindingLevel,
+    bindingResource: p.bindingResource,
+    bindingLevel: p.bindingLevel,
     bindingPhase: p.phase,
   });
   const atOne = failing(1);

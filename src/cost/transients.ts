@@ -1,5 +1,6 @@
 import { clientDefaults } from './calibration.js';
 import type { FlowSpec } from './flows.js';
+import type { ServerLoad } from './steady-state.js';
 
 /**
  * The three loads a change is judged by. A steady state that fits can still take a cluster down on day
@@ -76,3 +77,55 @@ function burstOf(f: FlowSpec, id: string, ratePerS: number, share = 1): FlowSpec
     },
   ];
 }
+
+/** Seconds a phase's burst lasts: the rollout starts its pods over replicas / rate; relists are spread. */
+export function phaseDurationS(phase: LoadPhase, change: readonly FlowSpec[], opts: PhaseContext): number {
+  switch (phase) {
+    case 'steady':
+      return Number.POSITIVE_INFINITY;
+    case 'rollout-burst': {
+      let longest = 0;
+      for (const f of change)
+        if (f.relistCall && opts.podsStartPerS > 0)
+          longest = Math.max(longest, f.ratePerS / opts.podsStartPerS);
+      return longest;
+    }
+    case 'restart-relist':
+      return relistSpreadS;
+  }
+}
+
+/** The utilization that decides whether a phase fits, and what it is of. */
+export interface DecidingLoad {
+  readonly utilization: number;
+  readonly bindingResource: ServerLoad['bindingResource'];
+  readonly bindingLevel: string | null;
+}
+
+/**
+ * What of a phase's load the cluster cannot absorb. Memory past the limit kills the server at once (OOM),
+ * whatever the phase. Seats or CPU past capacity in a burst only delay work: the backlog (the burst's work
+ * at capacity) clears within about duration × utilization, and only a backlog that outlasts a request
+ * timeout (60 s, §2.1) times requests out and turns into 429s and retries; a shorter one is absorbed.
+ */
+export function decidingLoad(load: ServerLoad, durationS: number, requestTimeoutS: number): DecidingLoad {
+  const lasts = (u: number): boolean => u >= 1 && durationS * u >= requestTimeoutS;
+  if (!Number.isFinite(durationS) || lasts(load.utilization) || load.bindingResource === 'memory')
+    return load;
+  let worst: DecidingLoad = {
+    utilization: load.memoryUtilization,
+    bindingResource: 'memory',
+    bindingLevel: null,
+  };
+  const consider = (u: number, r: DecidingLoad['bindingResource'], level: string | null): void => {
+    // An absorbed overload still shows how close the burst came, capped just under the limit.
+    const shown = lasts(u) ? u : Math.min(u, absorbedCap);
+    if (shown > worst.utilization) worst = { utilization: shown, bindingResource: r, bindingLevel: level };
+  };
+  consider(load.cpuUtilization, 'cpu', null);
+  for (const l of load.levels) consider(l.utilization, 'seats', l.level);
+  return worst;
+}
+
+/** The most an absorbed (short) overload of seats or CPU counts for: just below saturation. */
+const absorbedCap = 0.99;
