@@ -90,6 +90,18 @@ export function formatJson(report: AnalysisReport): string {
       })),
     },
     workloads: report.workloads.map(workloadJson),
+    combined:
+      report.combined?.map((c) => ({
+        name: c.name,
+        nodes: c.nodes,
+        worstPhase: c.worstPhase,
+        utilization: round(c.utilization, 4),
+        bindingResource: c.bindingResource,
+        baselineUtilization: round(c.baselineUtilization, 4),
+        verdict: c.verdict,
+      })) ?? null,
+    warnings: report.warnings,
+    invalid: report.invalid,
     skipped: report.skipped.map((s) => ({
       kind: s.kind,
       name: s.name,

@@ -6,6 +6,7 @@ import { runAnalysis } from '../../analyze/run-analysis.js';
 import { formatJson } from '../../report/analyze-json.js';
 import { formatSarif } from '../../report/analyze-sarif.js';
 import { formatText } from '../../report/analyze-text.js';
+import { badInput } from '../../core/errors.js';
 import type { RegisterCommand } from './context.js';
 
 const formats = ['text', 'json', 'sarif'] as const;
@@ -21,6 +22,9 @@ interface AnalyzeOptions {
   readonly format: Format;
   readonly failOn: FailOn;
   readonly output?: string;
+  readonly json?: string;
+  readonly sarif?: string;
+  readonly skipInvalid?: boolean;
 }
 
 function positiveInt(value: string): number {
@@ -62,14 +66,20 @@ Per-replica rate = requests / window / replicas. A per-node (DaemonSet-like) acc
 node of the audited cluster: --audit-nodes when given, else the node names seen in the log; other
 accounts have one replica per distinct source.
 
-Exit codes: 0 below --fail-on, 1 at or above it, 2 bad input (the message names file:line).
-JSON (--format json, version 1): {verdict, workloads: [{kind, namespace, name, source, scaling,
+Manifests without any workload (a change to a Service only) are nothing to analyze: exit 0 with a
+warning. An unrendered Helm or Jinja template is refused with "render it first"; --skip-invalid reports
+and skips any file that cannot be read instead of failing.
+
+Exit codes: 0 below --fail-on (or nothing to analyze), 1 at or above it, 2 bad input (the message names
+file:line), 70 internal error.
+JSON (--json FILE|-, version 1): {verdict, workloads: [{kind, namespace, name, source, scaling,
 maxSafeNodes, dominantCall, fix, verdict, clusters: [{name, nodes, seatDemand, seatCapacity, utilization,
 verdict, ...}]}], skipped, audit}.
 
 Examples:
   rampart analyze examples/analyze/manifests --fleet examples/analyze/fleet.yaml
-  rampart analyze deploy/ --format sarif --output rampart.sarif --fail-on medium
+  rampart analyze deploy/ --sarif rampart.sarif --fail-on medium
+  rampart analyze deploy/ --json - | jq .verdict
   rampart analyze --audit-log examples/analyze/audit/staging-audit.jsonl --audit-nodes 40
 `;
 
@@ -95,9 +105,14 @@ export const registerAnalyze: RegisterCommand = (program, { io, setExit }) => {
     .addOption(
       new Option('--fail-on <verdict>', 'exit 1 at or above this verdict').choices(failOns).default('high'),
     )
-    .option('--output <file>', 'write the report to a file (atomically) instead of stdout')
+    .option('--json <file>', "write the report as JSON to a file, or '-' for stdout")
+    .option('--sarif <file>', "write the report as SARIF 2.1.0 to a file, or '-' for stdout")
+    .option('--skip-invalid', 'report and skip manifest files that cannot be read, instead of failing')
+    .option('--output <file>', "with --format: write the report to a file (atomically), or '-' for stdout")
     .addHelpText('after', help)
     .action(async (manifests: string[], opts: AnalyzeOptions) => {
+      if ([opts.json, opts.sarif, opts.output].filter((o) => o !== undefined).length > 1)
+        throw badInput('analyze: give one of --json, --sarif and --output');
       const report = await runAnalysis({
         manifests,
         profiles: opts.profile,
@@ -105,16 +120,22 @@ export const registerAnalyze: RegisterCommand = (program, { io, setExit }) => {
         ...(opts.auditLog !== undefined ? { auditLog: opts.auditLog } : {}),
         ...(opts.auditNodes !== undefined ? { auditNodes: opts.auditNodes } : {}),
         ...(opts.podsStartPerS !== undefined ? { podsStartPerS: opts.podsStartPerS } : {}),
+        skipInvalid: opts.skipInvalid ?? false,
       });
+      // --json FILE and --sarif FILE are the documented form (as simulate --json); --format with --output
+      // is the older one, kept.
+      const format: Format =
+        opts.json !== undefined ? 'json' : opts.sarif !== undefined ? 'sarif' : opts.format;
+      const target = opts.json ?? opts.sarif ?? opts.output;
       const text =
-        opts.format === 'json'
+        format === 'json'
           ? formatJson(report)
-          : opts.format === 'sarif'
+          : format === 'sarif'
             ? formatSarif(report, toolVersion())
             : formatText(report, opts.failOn);
-      if (opts.output !== undefined) {
-        writeFileAtomic(opts.output, text);
-        io.out(`rampart analyze: verdict ${report.verdict}; report written to ${opts.output}\n`);
+      if (target !== undefined && target !== '-') {
+        writeFileAtomic(target, text);
+        io.out(`rampart analyze: verdict ${report.verdict}; report written to ${target}\n`);
       } else {
         io.out(text);
       }
