@@ -20,7 +20,16 @@ export function describeCall(call: ApiCall): string {
       }
     }
   })();
-  if (call.verb === 'watch') return `watch ${call.resource} ${scope}`;
+  const sel = call.selector;
+  const selector = sel
+    ? ` (${
+        [sel.field ? `fieldSelector=${sel.field}` : '', sel.label ? `labelSelector=${sel.label}` : '']
+          .filter((x) => x)
+          .join(', ') || 'selector'
+      }: ${formatShare(sel.share)} of them)`
+    : '';
+  const who = call.replicas === 'leader' ? ', leader only' : '';
+  if (call.verb === 'watch') return `watch ${call.resource} ${scope}${selector}${who}`;
   const rv =
     call.verb === 'list'
       ? call.resourceVersion === '0'
@@ -28,8 +37,15 @@ export function describeCall(call: ApiCall): string {
         : ' (resourceVersion="", consistent read)'
       : '';
   const every =
-    call.everySeconds !== undefined ? ` every ${formatSeconds(call.everySeconds)} per replica` : '';
-  return `${call.verb} ${call.resource} ${scope}${rv}${every}`;
+    call.everySeconds !== undefined
+      ? ` every ${formatSeconds(call.everySeconds)} ${call.replicas === 'leader' ? 'by the leader only' : 'per replica'}`
+      : '';
+  return `${call.verb} ${call.resource} ${scope}${selector}${rv}${every}`;
+}
+
+function formatShare(share: number): string {
+  const p = share * 100;
+  return `${p >= 1 ? Number(p.toPrecision(3)) : Number(p.toPrecision(2))}%`;
 }
 
 function formatSeconds(s: number): string {

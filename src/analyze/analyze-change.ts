@@ -1,4 +1,17 @@
-import { breakEvenNodes, loadAt, type BreakEven } from '../cost/break-even.js';
+import {
+  breakEvenNodes,
+  breakEvenSearchLimit,
+  changeFits,
+  loadAt,
+  phaseLoadAt,
+  type BreakEven,
+} from '../cost/break-even.js';
+import {
+  defaultPodsStartPerS,
+  loadPhases,
+  type LoadPhase,
+  type TransientOptions,
+} from '../cost/transients.js';
 import { GiB } from '../cost/calibration.js';
 import { classify } from '../cost/classify.js';
 import { serviceAccountIdentity } from '../model/apf.js';
@@ -24,14 +37,23 @@ export const mediumIncrement = 0.1;
 /** Level use from which requests start to queue noticeably [D: M/M/c waits grow steeply past ~70%]. */
 const queueingUtilization = 0.7;
 
-/** Largest cluster the break-even search tries; maxSafeNodes equal to it means "fits at any size tried". */
-export const breakEvenSearchLimit = 100_000;
+/** maxSafeNodes equal to the search limit means "fits at any size tried". */
+export { breakEvenSearchLimit };
 
 /** Options for {@link analyzeChange}. */
 export interface AnalyzeChangeOptions {
   /** Sizes whose cost ratio gives the scaling law (default 1,000 and 4,000 nodes). */
   readonly probeNodes?: readonly [number, number];
+  /** Pods the rollout starts per second in one cluster, for the start-up burst (default 25). */
+  readonly podsStartPerS?: number;
 }
+
+/** How each phase reads in a sentence. */
+export const phaseLabels: Readonly<Record<LoadPhase, string>> = {
+  steady: 'the steady state',
+  'rollout-burst': "the rollout's start-up burst",
+  'restart-relist': 'the relist storm after an API server restarts',
+};
 
 /**
  * Predicts what a change asks of each cluster's API servers, using the shared cost model (the same
@@ -45,21 +67,18 @@ export function analyzeChange(
   const largest = [...targets].sort((a, b) => b.nodes - a.nodes)[0];
   if (!largest) throw new Error('analyzeChange needs at least one cluster');
   const probe = opts.probeNodes ?? defaultProbeNodes;
+  const transients: TransientOptions = { podsStartPerS: opts.podsStartPerS ?? defaultPodsStartPerS };
   const extra = (n: number): ReturnType<typeof flowsAt> => flowsAt(change, n);
+  const breakEvenOf = (t: ClusterTarget): BreakEven =>
+    breakEvenNodes(templateFor(t), extra, breakEvenSearchLimit, transients);
   const breakEvens = new Map<string, BreakEven>();
   for (const t of targets) {
     const key = shapeKey(t);
-    if (!breakEvens.has(key))
-      breakEvens.set(key, breakEvenNodes(templateFor(t), extra, breakEvenSearchLimit));
+    if (!breakEvens.has(key)) breakEvens.set(key, breakEvenOf(t));
   }
   const scaling = scalingOf(change, largest, probe);
   const clusters = targets.map((t) =>
-    clusterResult(
-      change,
-      t,
-      breakEvens.get(shapeKey(t)) ?? breakEvenNodes(templateFor(t), extra, breakEvenSearchLimit),
-      scaling.law,
-    ),
+    clusterResult(change, t, breakEvens.get(shapeKey(t)) ?? breakEvenOf(t), scaling.law, transients),
   );
 
   const atLargest = callCosts(change, largest, largest.nodes);
@@ -97,6 +116,7 @@ export function analyzeChange(
       apiServers: worst?.t.apiServers ?? largest.apiServers,
     },
     bindingResource: worst?.be.bindingResource ?? null,
+    decidingPhase: worst?.be.bindingPhase ?? null,
     dominantCall,
     fix,
     notes,
@@ -130,10 +150,15 @@ function dominantCallIndex(
   return best;
 }
 
-function clusterResult(change: ChangeSpec, t: ClusterTarget, be: BreakEven, law: ScalingLaw): ClusterResult {
+function clusterResult(
+  change: ChangeSpec,
+  t: ClusterTarget,
+  be: BreakEven,
+  law: ScalingLaw,
+  transients: TransientOptions,
+): ClusterResult {
   const tpl = templateFor(t);
   const withChange = loadAt(tpl, t.nodes, (n) => flowsAt(change, n));
-  const without = loadAt(tpl, t.nodes, () => []);
   const costs = callCosts(change, t, t.nodes);
   // The level the change lands in: that of its costliest call in seats (watches hold none).
   const main = [...costs].sort((a, b) => b.seatsInUse - a.seatsInUse)[0];
@@ -153,17 +178,37 @@ function clusterResult(change: ChangeSpec, t: ClusterTarget, be: BreakEven, law:
     .filter((c) => c.costed.classification.priorityLevel === cls.priorityLevel)
     .reduce((s, c) => s + c.seatsInUse, 0);
 
+  const phases = loadPhases.map((phase) => ({
+    phase,
+    with: phaseLoadAt(phase, tpl, t.nodes, (n) => flowsAt(change, n), transients),
+    without: phaseLoadAt(phase, tpl, t.nodes, () => [], transients),
+  }));
+  const steady = phases[0];
+  const without = steady?.without.load ?? loadAt(tpl, t.nodes, () => []);
+  let worst = phases[0];
+  for (const p of phases) if (worst && p.with.utilization > worst.with.utilization) worst = p;
+
   const reasons: string[] = [];
   let verdict: Verdict = 'low';
-  if (withChange.utilization >= 1) {
-    verdict = 'high';
+  for (const p of phases) {
+    if (p.with.utilization < 1) continue;
     const what =
-      withChange.bindingResource === 'seats'
-        ? `seats of ${withChange.bindingLevel ?? 'a level'}`
-        : withChange.bindingResource;
-    reasons.push(`saturates: ${what} at ${pct(withChange.utilization)} of capacity`);
-    if (without.utilization >= 1) reasons.push('already saturated without this change');
-  } else {
+      p.with.bindingResource === 'seats'
+        ? `seats of ${p.with.bindingLevel ?? 'a level'}`
+        : p.with.bindingResource;
+    const where = p.phase === 'steady' ? '' : ` in ${phaseLabels[p.phase]}`;
+    if (!changeFits(p.with, p.without)) {
+      verdict = 'high';
+      reasons.push(`saturates${where}: ${what} at ${pct(p.with.utilization)} of capacity`);
+      if (p.without.utilization >= 1)
+        reasons.push(`already ${pct(p.without.utilization)} without this change`);
+    } else {
+      reasons.push(
+        `the cluster's own traffic is past capacity${where} (${pct(p.without.utilization)}); this change adds ${pct(p.with.utilization - p.without.utilization)}`,
+      );
+    }
+  }
+  if (verdict !== 'high') {
     if (utilization > mediumLevelUtilization) {
       verdict = 'medium';
       reasons.push(`${cls.priorityLevel} needs ${pct(utilization)} of the seats it can get`);
@@ -175,6 +220,16 @@ function clusterResult(change: ChangeSpec, t: ClusterTarget, be: BreakEven, law:
       if (w > mediumResourceUtilization && w - wo >= mediumIncrement) {
         verdict = 'medium';
         reasons.push(`${name} at ${pct(w)} (${pct(w - wo)} from this change)`);
+      }
+    }
+    for (const p of phases) {
+      if (p.phase === 'steady' || p.with.utilization >= 1) continue;
+      if (
+        p.with.utilization > queueingUtilization &&
+        p.with.utilization - p.without.utilization >= mediumIncrement
+      ) {
+        verdict = 'medium';
+        reasons.push(`${p.with.bindingResource} at ${pct(p.with.utilization)} in ${phaseLabels[p.phase]}`);
       }
     }
     if (law === 'O(N²)' && be.maxSafeNodes !== null && t.nodes * 2 > be.maxSafeNodes) {
@@ -200,6 +255,12 @@ function clusterResult(change: ChangeSpec, t: ClusterTarget, be: BreakEven, law:
     memoryUtilization: withChange.memoryUtilization,
     serverUtilization: withChange.utilization,
     bindingResource: withChange.bindingResource,
+    phaseUtilization: {
+      steady: phases[0]?.with.utilization ?? 0,
+      'rollout-burst': phases[1]?.with.utilization ?? 0,
+      'restart-relist': phases[2]?.with.utilization ?? 0,
+    },
+    worstPhase: worst?.phase ?? 'steady',
     listResponseBytes: Math.max(
       0,
       ...costs.filter((c) => c.call.verb === 'list').map((c) => c.costed.cost.responseBytes),

@@ -1,9 +1,10 @@
 import { badInput } from '../core/errors.js';
 import { loadApiProfiles } from '../config/api-profile.js';
 import { loadFleet } from '../config/fleet.js';
-import { loadManifests, type SkippedDocument } from '../config/manifests.js';
+import { loadManifests, type InvalidFile, type SkippedDocument } from '../config/manifests.js';
 import type { ChangeSpec } from '../model/api-profile.js';
-import { analyzeChange } from './analyze-change.js';
+import { analyzeChange, type AnalyzeChangeOptions } from './analyze-change.js';
+import { analyzeCombined, type CombinedClusterResult } from './combined.js';
 import { auditWindowS, readAuditLog, type AuditSummary } from './audit-log.js';
 import { fleetTargets, ladderTargets, worstVerdict } from './targets.js';
 import type { ClusterTarget, Verdict, Workload, WorkloadReport } from './types.js';
@@ -17,6 +18,10 @@ export interface AnalyzeRequest {
   readonly fleet?: string;
   readonly auditLog?: string;
   readonly auditNodes?: number;
+  /** Pods a rollout starts per second in one cluster (the start-up burst). */
+  readonly podsStartPerS?: number;
+  /** Report and skip manifest files that cannot be read instead of failing. */
+  readonly skipInvalid?: boolean;
 }
 
 /** Facts about the audit log read, for the report. */
@@ -42,7 +47,13 @@ export interface AnalysisReport {
     readonly clusters: readonly ClusterTarget[];
   };
   readonly workloads: readonly WorkloadReport[];
+  /** All workloads in each cluster at once, when there is more than one (they share the API servers). */
+  readonly combined: readonly CombinedClusterResult[] | null;
+  /** Things the reader should know that are not findings (a workload given twice, nothing to analyze). */
+  readonly warnings: readonly string[];
   readonly skipped: readonly SkippedDocument[];
+  /** Manifest files left out under --skip-invalid, with why. */
+  readonly invalid: readonly InvalidFile[];
   readonly audit: AuditStats | null;
 }
 
@@ -62,8 +73,9 @@ export function changeOf(w: Workload): ChangeSpec {
 export function analyzeWorkloads(
   workloads: readonly Workload[],
   targets: readonly ClusterTarget[],
+  opts: AnalyzeChangeOptions = {},
 ): WorkloadReport[] {
-  return workloads.map((workload) => ({ workload, ...analyzeChange(changeOf(workload), targets) }));
+  return workloads.map((workload) => ({ workload, ...analyzeChange(changeOf(workload), targets, opts) }));
 }
 
 /** Loads every input, resolves workloads and analyzes each against the fleet (or the default ladder). */
@@ -75,7 +87,8 @@ export async function runAnalysis(req: AnalyzeRequest): Promise<AnalysisReport> 
   }
   if (req.auditNodes !== undefined && !req.auditLog)
     throw badInput('analyze: --audit-nodes needs --audit-log');
-  const manifests = req.manifests.length > 0 ? loadManifests(req.manifests) : null;
+  const manifests =
+    req.manifests.length > 0 ? loadManifests(req.manifests, { skipInvalid: req.skipInvalid ?? false }) : null;
   const profiles = [...(manifests?.profiles ?? []), ...req.profiles.flatMap((p) => loadApiProfiles(p))];
   const fleet = req.fleet ? loadFleet(req.fleet) : null;
   const audit = req.auditLog ? await readAuditLog(req.auditLog) : null;
@@ -94,20 +107,47 @@ export async function runAnalysis(req: AnalyzeRequest): Promise<AnalysisReport> 
     audit,
     ...(req.auditNodes !== undefined ? { auditNodes: req.auditNodes } : {}),
   });
+  const warnings: string[] = [];
   if (workloads.length === 0) {
-    throw badInput(
-      'analyze: no workloads found (DaemonSet, Deployment, StatefulSet, Job, CronJob or ApiProfile)',
+    // Manifests without a workload (a pull request that touches only a Service) are nothing to judge, not
+    // an error; profiles or an audit log that yield none are.
+    if (profiles.length > 0 || audit)
+      throw badInput(
+        'analyze: no workloads found (DaemonSet, Deployment, StatefulSet, Job, CronJob or ApiProfile)',
+      );
+    warnings.push(
+      `no workloads (DaemonSet, Deployment, StatefulSet, Job, CronJob or ApiProfile) in ${req.manifests.join(', ')}: nothing to analyze`,
     );
   }
+  warnings.push(...duplicateWarnings(workloads));
   const targets = fleet ? fleetTargets(fleet) : ladderTargets();
-  const reports = analyzeWorkloads(workloads, targets);
+  const opts = req.podsStartPerS !== undefined ? { podsStartPerS: req.podsStartPerS } : {};
+  const reports = analyzeWorkloads(workloads, targets, opts);
   return {
     verdict: worstVerdict(reports.map((r) => r.verdict)),
     sizes: { source: fleet ? 'fleet' : 'ladder', file: req.fleet ?? null, clusters: targets },
     workloads: reports,
+    combined: workloads.length > 1 ? analyzeCombined(workloads.map(changeOf), targets, opts) : null,
+    warnings,
     skipped: manifests?.skipped ?? [],
+    invalid: manifests?.invalid ?? [],
     audit: audit ? auditStats(audit) : null,
   };
+}
+
+/** One warning per workload that appears more than once (same kind, namespace and name). */
+function duplicateWarnings(workloads: readonly Workload[]): string[] {
+  const seen = new Map<string, Workload[]>();
+  for (const w of workloads) {
+    const key = `${w.kind} ${w.namespace}/${w.name}`;
+    seen.set(key, [...(seen.get(key) ?? []), w]);
+  }
+  return [...seen.entries()]
+    .filter(([, ws]) => ws.length > 1)
+    .map(
+      ([key, ws]) =>
+        `${key} is given ${ws.length} times (${ws.map((w) => `${w.location.file}:${w.location.line}`).join(', ')}): each is analyzed, and the combined view counts it ${ws.length} times`,
+    );
 }
 
 function auditStats(a: AuditSummary): AuditStats {

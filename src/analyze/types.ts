@@ -2,6 +2,7 @@ import type { ApiCall, WorkloadKind } from '../model/api-profile.js';
 import type { ApiServerCalibration } from '../cost/calibration.js';
 import type { FlowSchema, PriorityLevel } from '../model/apf.js';
 import type { SourceLocation } from '../config/manifests.js';
+import type { LoadPhase } from '../cost/transients.js';
 
 /** Verdicts, lowest first; the order is used to compare against --fail-on. */
 export const verdicts = ['low', 'medium', 'high'] as const;
@@ -73,6 +74,13 @@ export interface ClusterResult {
   /** Worst of seats (any level), CPU and memory; ≥ 1 means the API servers saturate. */
   readonly serverUtilization: number;
   readonly bindingResource: 'seats' | 'cpu' | 'memory';
+  /**
+   * serverUtilization in each phase: the steady state, the rollout's start-up burst (every new pod's
+   * informers LIST) and the relist storm after an API server restarts.
+   */
+  readonly phaseUtilization: Readonly<Record<LoadPhase, number>>;
+  /** The phase with the highest utilization. */
+  readonly worstPhase: LoadPhase;
   /** Largest response of the change's LISTs, in bytes. */
   readonly listResponseBytes: number;
   /** Heap the change's in-flight LISTs hold on one API server. */
@@ -99,6 +107,8 @@ export interface WorkloadAnalysis {
   /** The cluster shape that break-even is for (the fleet's most constrained one). */
   readonly maxSafeAt: { readonly podsPerNode: number; readonly apiServers: number };
   readonly bindingResource: 'seats' | 'cpu' | 'memory' | null;
+  /** The phase that runs out first past that break-even (steady, rollout burst, restart relist). */
+  readonly decidingPhase: LoadPhase | null;
   readonly dominantCall: DominantCall | null;
   readonly fix: string | null;
   readonly notes: readonly string[];

@@ -14,7 +14,18 @@ export async function main(argv: readonly string[], io: CliIo = processIo()): Pr
     .version('0.1.0')
     .showHelpAfterError('(run with --help for usage)')
     .exitOverride()
-    .configureOutput({ writeOut: (s) => io.out(s), writeErr: (s) => io.err(s) });
+    .configureOutput({ writeOut: (s) => io.out(s), writeErr: (s) => io.err(s) })
+    .addHelpText(
+      'after',
+      `
+Examples:
+  rampart simulate scenarios/incident-2024-12-11.yaml
+  rampart analyze deploy/ --fleet fleet.yaml --fail-on medium
+  rampart compare scenarios/incident-2024-12-11.yaml --seeds 5
+
+Exit codes: 0 ok, 1 a verdict failed (analyze --fail-on), 2 bad input, 3 a cluster or endpoint could not
+be reached, 70 internal error. Each command's --help lists its own.`,
+    );
   let exitCode = 0;
   const setExit = (code: number): void => {
     exitCode = Math.max(exitCode, code);

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import type { ApiCall, WorkloadKind } from '../model/api-profile.js';
 import { badInput } from '../core/errors.js';
-import { apiCallSchema, metadataSchema, positiveInt, workloadKind } from './common-schemas.js';
+import { apiCallSchema, metadataSchema, positiveInt, toApiCall, workloadKind } from './common-schemas.js';
 import { parseYamlDocuments, readText, validate, type YamlSource } from './yaml-source.js';
 
 /** The `calls` list of an API profile or of the `rampart.dev/api-profile` annotation. */
@@ -33,9 +33,7 @@ export type ApiProfileFile = z.output<typeof apiProfileSchema>;
 
 /** Parsed calls as model ApiCalls (an absent everySeconds is left out, not set to undefined). */
 export function toApiCalls(calls: z.output<typeof apiCallListSchema>): ApiCall[] {
-  return calls.map(({ everySeconds, ...rest }) =>
-    everySeconds === undefined ? rest : { ...rest, everySeconds },
-  );
+  return calls.map(toApiCall);
 }
 
 /** A validated profile with where it came from (for SARIF locations and messages). */

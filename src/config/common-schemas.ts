@@ -57,6 +57,21 @@ export const apiCallSchema = z
       .union([z.literal(''), z.literal('0'), z.literal(0)])
       .default('')
       .transform((v) => (v === 0 ? '0' : v)),
+    replicas: z
+      .literal('leader')
+      .optional()
+      .describe('leader: only the elected leader makes this call (leader election); default every replica'),
+    selector: z
+      .strictObject({
+        field: z.string().min(1).optional().describe('field selector, e.g. metadata.namespace=kube-system'),
+        label: z.string().min(1).optional().describe('label selector, e.g. app=frontend'),
+        share: z
+          .number()
+          .gt(0)
+          .max(1)
+          .describe("share of the scope's objects the selector returns (the server still reads them all)"),
+      })
+      .optional(),
   })
   .refine((c) => c.verb === 'watch' || c.everySeconds !== undefined, {
     message: 'everySeconds is required for every verb but watch',
@@ -74,6 +89,22 @@ export const metadataSchema = z.strictObject({
 
 /** A validated call as the model's ApiCall (no `everySeconds: undefined` under exactOptionalPropertyTypes). */
 export function toApiCall(c: z.output<typeof apiCallSchema>): ApiCall {
-  const base = { verb: c.verb, resource: c.resource, scope: c.scope, resourceVersion: c.resourceVersion };
-  return c.everySeconds === undefined ? base : { ...base, everySeconds: c.everySeconds };
+  const { selector } = c;
+  return {
+    verb: c.verb,
+    resource: c.resource,
+    scope: c.scope,
+    resourceVersion: c.resourceVersion,
+    ...(c.everySeconds !== undefined ? { everySeconds: c.everySeconds } : {}),
+    ...(c.replicas !== undefined ? { replicas: c.replicas } : {}),
+    ...(selector !== undefined
+      ? {
+          selector: {
+            share: selector.share,
+            ...(selector.field !== undefined ? { field: selector.field } : {}),
+            ...(selector.label !== undefined ? { label: selector.label } : {}),
+          },
+        }
+      : {}),
+  };
 }

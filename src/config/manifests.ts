@@ -43,7 +43,21 @@ export interface ManifestSet extends RbacObjects {
   /** ApiProfile documents found among the manifests, used as if given with --profile. */
   readonly profiles: readonly LoadedProfile[];
   readonly skipped: readonly SkippedDocument[];
+  /** Files that could not be read as manifests, skipped because the caller asked (skipInvalid). */
+  readonly invalid: readonly InvalidFile[];
   readonly files: readonly string[];
+}
+
+/** A manifest file left out, and the one-line reason. */
+export interface InvalidFile {
+  readonly file: string;
+  readonly message: string;
+}
+
+/** Options for {@link loadManifests}. */
+export interface LoadManifestsOptions {
+  /** Report and skip a file that cannot be read as manifests instead of failing on it. */
+  readonly skipInvalid?: boolean;
 }
 
 const kindOnly = z.object({ kind: z.string().min(1, { message: 'kind is required' }) });
@@ -89,9 +103,8 @@ export function expandManifestPaths(paths: readonly string[]): string[] {
       out.push(p);
       continue;
     }
-    const found = walkYaml(p);
-    if (found.length === 0) throw badInput(`${p}: no .yaml, .yml or .json files in this directory`);
-    out.push(...found);
+    // A directory without manifests is nothing to analyze, not an error (analyze says so in its report).
+    out.push(...walkYaml(p));
   }
   return out;
 }
@@ -109,25 +122,74 @@ function walkYaml(dir: string): string[] {
 }
 
 /** Reads manifests (files or directories) into workloads, RBAC objects, profiles and skipped documents. */
-export function loadManifests(paths: readonly string[]): ManifestSet {
+export function loadManifests(paths: readonly string[], opts: LoadManifestsOptions = {}): ManifestSet {
   const files = expandManifestPaths(paths);
   const workloads: ManifestWorkload[] = [];
   const profiles: LoadedProfile[] = [];
   const skipped: SkippedDocument[] = [];
+  const invalid: InvalidFile[] = [];
   const rbac: RbacObjects = { roles: [], bindings: [], serviceAccounts: [] };
   for (const file of files) {
-    const text = readText(file);
-    for (const src of parseYamlDocuments(file, text).flatMap(listItems)) {
-      const { kind } = validate(src, kindOnly);
-      const location = { file, line: docLine(src) };
-      if ((workloadKinds as readonly string[]).includes(kind))
-        workloads.push(workloadFromSource(src, text, location));
-      else if (kind === 'ApiProfile') profiles.push(profileFromSource(src));
-      else if ((rbacKinds as readonly string[]).includes(kind)) rbacFromSource(src, kind, rbac);
-      else skipped.push({ kind, name: nameOf(src), location });
+    // A file is taken whole or not at all: what it held is collected apart and kept only if all of it read.
+    const found: ManifestSet & RbacObjects = {
+      workloads: [],
+      profiles: [],
+      skipped: [],
+      invalid: [],
+      files: [],
+      roles: [],
+      bindings: [],
+      serviceAccounts: [],
+    };
+    try {
+      readManifestFile(file, found);
+    } catch (err) {
+      if (!(err instanceof RampartError) || !opts.skipInvalid) throw err;
+      invalid.push({ file, message: err.message });
+      continue;
     }
+    workloads.push(...found.workloads);
+    profiles.push(...found.profiles);
+    skipped.push(...found.skipped);
+    rbac.roles.push(...found.roles);
+    rbac.bindings.push(...found.bindings);
+    rbac.serviceAccounts.push(...found.serviceAccounts);
   }
-  return { workloads, profiles, skipped, files, ...rbac };
+  return { workloads, profiles, skipped, invalid, files, ...rbac };
+}
+
+/** Marks of a template engine that has not run: Helm/Go `{{ … }}` and Jinja `{% … %}`. */
+const unrendered = /\{\{[^\n]*\}\}|\{%[^\n]*%\}/;
+
+function readManifestFile(file: string, into: ManifestSet & RbacObjects): void {
+  const text = readText(file);
+  try {
+    readDocuments(file, text, into);
+  } catch (err) {
+    // Rendered manifests may carry template text in values (alerting rules, dashboards): only a file that
+    // does not read is taken for an unrendered template.
+    const template = err instanceof RampartError ? unrendered.exec(text) : null;
+    if (!template) throw err;
+    const line = text.slice(0, template.index).split('\n').length;
+    throw badInput(
+      `${file}:${line}: looks like an unrendered Helm or Jinja template (${template[0].slice(0, 40)}): render it first (helm template <release> <chart> > rendered.yaml) and analyze the output`,
+    );
+  }
+}
+
+function readDocuments(file: string, text: string, into: ManifestSet & RbacObjects): void {
+  const workloads = into.workloads as ManifestWorkload[];
+  const profiles = into.profiles as LoadedProfile[];
+  const skipped = into.skipped as SkippedDocument[];
+  for (const src of parseYamlDocuments(file, text).flatMap(listItems)) {
+    const { kind } = validate(src, kindOnly);
+    const location = { file, line: docLine(src) };
+    if ((workloadKinds as readonly string[]).includes(kind))
+      workloads.push(workloadFromSource(src, text, location));
+    else if (kind === 'ApiProfile') profiles.push(profileFromSource(src));
+    else if ((rbacKinds as readonly string[]).includes(kind)) rbacFromSource(src, kind, into);
+    else skipped.push({ kind, name: nameOf(src), location });
+  }
 }
 
 /**

@@ -67,7 +67,7 @@ void describe('rollout policy loading', () => {
     const file = write('typo.yaml', valid.replace('      window: 90s', '      windw: 90s'));
     assert.equal(
       badInputMessage(() => loadRolloutPolicyFile(file)),
-      `${file}:18:14: spec.gates[0].windw: unknown field "windw"`,
+      `${file}:18:14: spec.gates[0].windw: unknown field "windw"; did you mean "window"?`,
     );
   });
 

@@ -54,45 +54,44 @@ const apiServerSchema = z
   })
   .partial();
 
-const dnsSchema = z
-  .strictObject({
-    /** CoreDNS pods (default: 2, plus one per 256 nodes). */
-    corednsReplicas: positiveInt.optional(),
-    /**
-     * True when answering a cluster service name needs a live API call (the incident's "DNS relies on the
-     * control plane"); false for stock CoreDNS answering from its informer copy (reference §3.6).
-     */
-    serviceNamesNeedControlPlane: z.boolean().default(true),
-    /** CoreDNS `cache` TTL for cluster names (kubeadm: 30 s, reference §3.7). */
-    corednsCacheTtl: durationS.default(30),
-    /** Queries one CoreDNS pod answers per second before it sheds load [U]. */
-    corednsQpsPerReplica: z.number().positive().default(20_000),
-    nodeCache: z
-      .strictObject({
-        enabled: z.boolean().default(true),
-        /** How long a node keeps an answer; entries expire spread uniformly over it (≈20 min in the incident). */
-        ttl: durationS.default(1200),
-        /** Serve expired entries this long when upstream fails (CoreDNS serve_stale, off by default). */
-        serveStale: durationS.default(0),
-      })
-      .prefault({}),
-    /** Upstream queries per lookup that misses the node cache (search-path expansion, reference §3.7). */
-    searchAmplification: z.number().min(1).default(2),
-  })
-  .prefault({});
+// No defaults are filled in here: a cluster entry or group that leaves a field out must not override the
+// value clusterDefaults gives it (layers merge field by field in resolveCluster, which applies the
+// documented defaults last). `meta({ default })` only documents them in `rampart schema`.
+const dnsSchema = z.strictObject({
+  /** CoreDNS pods (default: 2, plus one per 256 nodes). */
+  corednsReplicas: positiveInt.optional(),
+  /**
+   * True when answering a cluster service name needs a live API call (the incident's "DNS relies on the
+   * control plane"); false for stock CoreDNS answering from its informer copy (reference §3.6).
+   */
+  serviceNamesNeedControlPlane: z.boolean().optional().meta({ default: true }),
+  /** CoreDNS `cache` TTL for cluster names (kubeadm: 30 s, reference §3.7). */
+  corednsCacheTtl: durationS.optional().meta({ default: 30 }),
+  /** Queries one CoreDNS pod answers per second before it sheds load [U]. */
+  corednsQpsPerReplica: z.number().positive().optional().meta({ default: 20_000 }),
+  nodeCache: z
+    .strictObject({
+      enabled: z.boolean().optional().meta({ default: true }),
+      /** How long a node keeps an answer; entries expire spread uniformly over it (≈20 min in the incident). */
+      ttl: durationS.optional().meta({ default: 1200 }),
+      /** Serve expired entries this long when upstream fails (CoreDNS serve_stale, off by default). */
+      serveStale: durationS.optional().meta({ default: 0 }),
+    })
+    .optional(),
+  /** Upstream queries per lookup that misses the node cache (search-path expansion, reference §3.7). */
+  searchAmplification: z.number().min(1).optional().meta({ default: 2 }),
+});
 
-const dataPlaneSchema = z
-  .strictObject({
-    /** Customer requests per second each node serves: weights a cluster's errors in the fleet total. */
-    requestsPerSPerNode: nonNegative.default(10),
-    /** Share of requests that need a service name resolved (a call to another service). */
-    dnsDependentRatio: z.number().min(0).max(1).default(1),
-    /** Lookups per second per node, against the node cache. */
-    dnsLookupsPerSPerNode: nonNegative.default(20),
-    /** Distinct service names a node resolves (cache entries per node). */
-    namesPerNode: positiveInt.default(50),
-  })
-  .prefault({});
+const dataPlaneSchema = z.strictObject({
+  /** Customer requests per second each node serves: weights a cluster's errors in the fleet total. */
+  requestsPerSPerNode: nonNegative.optional().meta({ default: 10 }),
+  /** Share of requests that need a service name resolved (a call to another service). */
+  dnsDependentRatio: z.number().min(0).max(1).optional().meta({ default: 1 }),
+  /** Lookups per second per node, against the node cache. */
+  dnsLookupsPerSPerNode: nonNegative.optional().meta({ default: 20 }),
+  /** Distinct service names a node resolves (cache entries per node). */
+  namesPerNode: positiveInt.optional().meta({ default: 50 }),
+});
 
 /** Fields a cluster, a generated group or the defaults may set. */
 const clusterFields = {

@@ -355,7 +355,9 @@ function resolveCluster(
   const merged = <K extends 'apiServer' | 'dns' | 'dataPlane' | 'objects'>(
     key: K,
   ): Partial<NonNullable<ClusterFields[K]>> =>
-    Object.assign({}, ...layers.map((l) => l[key] ?? {})) as Partial<NonNullable<ClusterFields[K]>>;
+    Object.assign({}, ...layers.map((l) => stripUndefined(l[key] ?? {}))) as Partial<
+      NonNullable<ClusterFields[K]>
+    >;
 
   const calibration: ApiServerCalibration = {
     ...defaultApiServerCalibration,
@@ -375,7 +377,7 @@ function resolveCluster(
   const dns = merged('dns');
   const nodeCache = Object.assign(
     { enabled: true, ttl: 1200, serveStale: 0 },
-    ...layers.map((l) => l.dns?.nodeCache ?? {}),
+    ...layers.map((l) => stripUndefined(l.dns?.nodeCache ?? {})),
   ) as {
     enabled: boolean;
     ttl: number;

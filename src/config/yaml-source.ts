@@ -10,6 +10,7 @@ import {
 } from 'yaml';
 import type { z } from 'zod';
 import { badInput, RampartError, ErrorCodes } from '../core/errors.js';
+import { closestField } from './suggest.js';
 
 /** One parsed YAML document with what is needed to point errors at `file:line:col`. */
 export interface YamlSource {
@@ -89,7 +90,8 @@ export function validate<S extends z.ZodType>(src: YamlSource, schema: S): z.out
   const data: unknown = src.doc.toJS({ maxAliasCount: 100 });
   const result = schema.safeParse(data);
   if (result.success) return result.data;
-  const issue = result.error.issues[0];
+  // An unknown field is often a misspelt one whose absence is also reported: name the cause first.
+  const issue = result.error.issues.find((i) => i.code === 'unrecognized_keys') ?? result.error.issues[0];
   if (!issue) throw badInput(`${src.file}: invalid`);
   let where: readonly PropertyKey[] = issue.path;
   const path = where;
@@ -97,13 +99,30 @@ export function validate<S extends z.ZodType>(src: YamlSource, schema: S): z.out
   if (issue.code === 'unrecognized_keys') {
     const key = issue.keys[0] ?? '';
     where = [...path, key];
-    message = `unknown field "${key}"`;
+    const near = closestField(schema, path, key);
+    message = `unknown field "${key}"${near ? `; did you mean "${near}"?` : ''}`;
+  } else if (
+    (issue.code === 'invalid_type' || issue.code === 'invalid_union') &&
+    issue.path.length > 0 &&
+    valueAt(data, issue.path) === undefined
+  ) {
+    message = 'required field is missing';
   } else if (issue.code === 'invalid_key') {
     // A map's key failed its own schema (say, an unknown resource): its message says why.
     message = issue.issues[0]?.message ?? message;
   }
   const field = fieldPath(where) || '(document)';
   throw badInput(`${locate(src, where)}: ${field}: ${message}`);
+}
+
+/** The value at a path in plain data, or undefined where the path leads nowhere. */
+function valueAt(data: unknown, path: readonly PropertyKey[]): unknown {
+  let v: unknown = data;
+  for (const k of path) {
+    if (typeof v !== 'object' || v === null) return undefined;
+    v = (v as Record<PropertyKey, unknown>)[k];
+  }
+  return v;
 }
 
 /** Reads, parses and validates a single-document YAML file. */

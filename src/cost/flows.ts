@@ -1,4 +1,4 @@
-import type { ApiCall } from '../model/api-profile.js';
+import { callReplicas, type ApiCall } from '../model/api-profile.js';
 import { type RequestIdentity, serviceAccountIdentity } from '../model/apf.js';
 import type { ClusterShape } from '../model/resources.js';
 
@@ -17,6 +17,11 @@ export interface FlowSpec {
   readonly origin: FlowOrigin;
   /** Informers relist (LIST, RV=0) when their API server restarts; this is that LIST's call. */
   readonly relistCall?: ApiCall;
+  /**
+   * A transient: the stream stops after this many requests (pods starting, informers relisting). Fewer
+   * can be in flight than rate × service time when the burst is over before the first ones finish.
+   */
+  readonly burstTotal?: number;
 }
 
 const nodeIdentity: RequestIdentity = {
@@ -120,7 +125,8 @@ function list(resource: string, scope: ApiCall['scope']): ApiCall {
 
 /**
  * Request streams of a change's replicas: each periodic call becomes a stream of replicas/everySeconds;
- * each watch an informer (one open watch per replica, relisting on restart). One service account ⇒ one
+ * each watch an informer (one open watch per replica, relisting on restart); a leader-only call is made
+ * by one replica. One service account ⇒ one
  * flow under ByUser (reference §2.2 consequences).
  */
 export function changeFlows(
@@ -130,9 +136,10 @@ export function changeFlows(
 ): FlowSpec[] {
   return change.calls.map((c, i) => {
     const id = `change:${change.name}:${i}`;
+    const making = callReplicas(c, replicas);
     if (c.verb === 'watch') {
-      return flow(id, identity, c, replicas, 1, 'change', { ...c, verb: 'list', resourceVersion: '0' });
+      return flow(id, identity, c, making, 1, 'change', { ...c, verb: 'list', resourceVersion: '0' });
     }
-    return flow(id, identity, c, c.everySeconds ? replicas / c.everySeconds : 0, 1, 'change');
+    return flow(id, identity, c, c.everySeconds ? making / c.everySeconds : 0, 1, 'change');
   });
 }

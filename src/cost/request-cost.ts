@@ -61,6 +61,9 @@ export function requestCost(
     }
   })();
 
+  // A selector narrows what is returned (and watched), not what is read.
+  const selected = Math.max(call.selector ? 1 : 0, inScope * (call.selector?.share ?? 1));
+
   if (call.verb === 'watch') {
     return {
       seats: 1,
@@ -73,7 +76,7 @@ export function requestCost(
       memoryBytes: 0,
       etcdObjects: 0,
       longRunning: true,
-      watchEventsPerS: inScope * resource.churnPerObjectPerS,
+      watchEventsPerS: selected * resource.churnPerObjectPerS,
     };
   }
 
@@ -100,7 +103,7 @@ export function requestCost(
   // 2 × limit; limit defaults to N, so both are 2N.
   const processed = fromCache ? total : 2 * total;
   const seats = Math.min(maxSeatsPerRequest, Math.max(1, Math.ceil(processed / calib.objectsPerSeat)));
-  const responseBytes = inScope * bytes;
+  const responseBytes = selected * bytes;
   const etcdObjects = fromCache ? 0 : call.scope === 'namespace' ? inScope : total;
   // The watch cache indexes objects by namespace, and pods by spec.nodeName (the pod registry's
   // indexer), so those reads touch only what they return; any other field selector scans everything.
@@ -114,7 +117,7 @@ export function requestCost(
   return {
     seats,
     processedObjects: processed,
-    returnedObjects: inScope,
+    returnedObjects: selected,
     responseBytes,
     servedFrom: fromCache ? 'cache' : 'etcd',
     serviceS,

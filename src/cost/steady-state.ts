@@ -45,6 +45,16 @@ export function costFlows(
   });
 }
 
+/**
+ * Requests per second a flow keeps in flight by Little's law: its rate, except for a burst too short to
+ * reach that many in flight (at most its whole count runs at once).
+ */
+export function offeredRatePerS(f: CostedFlow): number {
+  const total = f.spec.burstTotal;
+  if (total === undefined || f.cost.serviceS <= 0) return f.spec.ratePerS;
+  return Math.min(f.spec.ratePerS, total / f.cost.serviceS);
+}
+
 export interface LevelLoad {
   readonly level: string;
   /** Seats needed on one API server to serve the offered load without queueing (Little's law). */
@@ -93,6 +103,10 @@ export function serverLoad(
   const limits = levelLimits(cp.priorityLevels, calib.seats, calib.maxListSeats);
   const perServer = 1 / Math.max(1, cp.apiServers);
   const demand = new Map<string, number>();
+  /** CPU and memory the requests of each level would use if every one of them ran. */
+  const levelCpu = new Map<string, number>();
+  const levelMemory = new Map<string, number>();
+  const add = (m: Map<string, number>, k: string, v: number): void => void m.set(k, (m.get(k) ?? 0) + v);
   let cpuCores = 0;
   let memoryBytes = residentMemoryBytes(shape, calib);
   for (const f of costed) {
@@ -100,13 +114,22 @@ export function serverLoad(
       cpuCores += f.spec.ratePerS * perServer * f.cost.watchEventsPerS * calib.watchEventSeconds;
       continue;
     }
-    const rate = f.spec.ratePerS * perServer;
+    const rate = offeredRatePerS(f) * perServer;
     const level = f.classification.priorityLevel;
-    demand.set(level, (demand.get(level) ?? 0) + rate * f.cost.serviceS * f.cost.seats);
-    cpuCores += rate * f.cost.cpuCoreS;
-    memoryBytes += rate * f.cost.serviceS * f.cost.memoryBytes;
+    add(demand, level, rate * f.cost.serviceS * f.cost.seats);
+    add(levelCpu, level, rate * f.cost.cpuCoreS);
+    add(levelMemory, level, rate * f.cost.serviceS * f.cost.memoryBytes);
   }
   const levels = levelCapacities(limits, demand, calib.seats);
+  // A level short of seats runs only what its seats hold (the rest waits in APF's queues, holding no
+  // response in memory, or is rejected), so its CPU and memory are capped in the same proportion.
+  for (const [level, cpu] of levelCpu) {
+    const l = levels.find((x) => x.level === level);
+    const running =
+      l && l.seatDemand > l.seatCapacity && l.seatDemand > 0 ? l.seatCapacity / l.seatDemand : 1;
+    cpuCores += cpu * running;
+    memoryBytes += (levelMemory.get(level) ?? 0) * running;
+  }
   const nonExemptSeats = levels.reduce((s, l) => s + Math.min(l.seatDemand, l.seatCapacity), 0);
   const cpuUtilization = cpuCores / calib.cores;
   const memoryUtilization = memoryBytes / (calib.memoryGiB * GiB);

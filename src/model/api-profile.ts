@@ -14,6 +14,25 @@ export interface ApiCall {
   readonly everySeconds?: number;
   /** "" = consistent read (etcd unless served from cache), "0" = watch cache, any staleness. */
   readonly resourceVersion: '' | '0';
+  /** `leader`: only the elected leader among the replicas makes the call (leader election). */
+  readonly replicas?: 'leader';
+  /**
+   * A field or label selector narrower than the scope: the share of the scope's objects it returns. The
+   * server still reads every object in scope (only namespace and pods-by-node are indexed).
+   */
+  readonly selector?: CallSelector;
+}
+
+/** A selector and the share of the scope's objects it selects (0 < share ≤ 1). */
+export interface CallSelector {
+  readonly field?: string;
+  readonly label?: string;
+  readonly share: number;
+}
+
+/** How many replicas make a call: all of them, or one elected leader. */
+export function callReplicas(call: Pick<ApiCall, 'replicas'>, replicas: number): number {
+  return call.replicas === 'leader' ? Math.min(1, replicas) : replicas;
 }
 
 export const workloadKinds = ['DaemonSet', 'Deployment', 'StatefulSet', 'Job', 'CronJob'] as const;

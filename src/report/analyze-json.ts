@@ -26,6 +26,12 @@ function clusterJson(c: ClusterResult): Record<string, unknown> {
     memoryUtilization: round(c.memoryUtilization, 4),
     serverUtilization: round(c.serverUtilization, 4),
     bindingResource: c.bindingResource,
+    phaseUtilization: {
+      steady: round(c.phaseUtilization.steady, 4),
+      rolloutBurst: round(c.phaseUtilization['rollout-burst'], 4),
+      restartRelist: round(c.phaseUtilization['restart-relist'], 4),
+    },
+    worstPhase: c.worstPhase,
     listResponseBytes: Math.round(c.listResponseBytes),
     listMemoryBytes: Math.round(c.listMemoryBytes),
     watchEventsPerS: round(c.watchEventsPerS, 2),
@@ -53,6 +59,7 @@ function workloadJson(r: WorkloadReport): Record<string, unknown> {
     maxSafeNodes: r.maxSafeNodes,
     maxSafeAt: r.maxSafeAt,
     bindingResource: r.bindingResource,
+    decidingPhase: r.decidingPhase,
     dominantCall: r.dominantCall ? { ...r.dominantCall.call, summary: r.dominantCall.summary } : null,
     fix: r.fix,
     flags: r.flags,
@@ -64,7 +71,7 @@ function workloadJson(r: WorkloadReport): Record<string, unknown> {
 
 /**
  * The stable JSON form: `{verdict, workloads: [{kind, namespace, name, source, scaling, maxSafeNodes,
- * dominantCall, verdict, clusters: [{name, nodes, seatDemand, seatCapacity, utilization, verdict, …}]}]}`.
+ * decidingPhase, dominantCall, verdict, clusters: [{name, nodes, seatDemand, seatCapacity, utilization, verdict, …}]}]}`.
  * Seats, CPU and memory are per API server (`perApiServer: true`).
  */
 export function formatJson(report: AnalysisReport): string {
@@ -83,6 +90,18 @@ export function formatJson(report: AnalysisReport): string {
       })),
     },
     workloads: report.workloads.map(workloadJson),
+    combined:
+      report.combined?.map((c) => ({
+        name: c.name,
+        nodes: c.nodes,
+        worstPhase: c.worstPhase,
+        utilization: round(c.utilization, 4),
+        bindingResource: c.bindingResource,
+        baselineUtilization: round(c.baselineUtilization, 4),
+        verdict: c.verdict,
+      })) ?? null,
+    warnings: report.warnings,
+    invalid: report.invalid,
     skipped: report.skipped.map((s) => ({
       kind: s.kind,
       name: s.name,

@@ -1,4 +1,5 @@
 import { isAbsolute, relative, sep } from 'node:path';
+import { phaseLabels } from '../analyze/analyze-change.js';
 import type { AnalysisReport } from '../analyze/run-analysis.js';
 import type { WorkloadReport } from '../analyze/types.js';
 
@@ -83,6 +84,7 @@ function result(
       verdict: r.verdict,
       scaling: r.scaling,
       maxSafeNodes: r.maxSafeNodes,
+      decidingPhase: r.decidingPhase,
       source: w.source,
       clusters: r.clusters.filter((c) => c.verdict !== 'low').map((c) => c.name),
     },
@@ -97,7 +99,7 @@ function message(r: WorkloadReport): string {
   const fits =
     r.maxSafeNodes === null
       ? 'no cluster size fits'
-      : `fits up to ${r.maxSafeNodes.toLocaleString('en-US')} nodes`;
+      : `fits up to ${r.maxSafeNodes.toLocaleString('en-US')} nodes${r.decidingPhase && r.decidingPhase !== 'steady' ? ` (decided by ${phaseLabels[r.decidingPhase]})` : ''}`;
   const parts = [
     `${w.kind} ${w.namespace}/${w.name} is ${r.verdict}: ${r.scaling}, ${fits}.`,
     r.dominantCall ? `Dominant call: ${r.dominantCall.summary}.` : '',

@@ -1,7 +1,8 @@
-import { breakEvenSearchLimit } from '../analyze/analyze-change.js';
+import { breakEvenSearchLimit, phaseLabels } from '../analyze/analyze-change.js';
 import type { AnalysisReport } from '../analyze/run-analysis.js';
 import type { FailOn } from '../analyze/targets.js';
 import { failsAt } from '../analyze/targets.js';
+import type { CombinedClusterResult } from '../analyze/combined.js';
 import type { ClusterResult, WorkloadReport } from '../analyze/types.js';
 
 const int = (n: number): string => Math.round(n).toLocaleString('en-US');
@@ -54,6 +55,8 @@ function clusterRows(clusters: readonly ClusterResult[]): string[] {
     'memory',
     'LIST size',
     'watch ev/s',
+    'burst',
+    'relist',
     'risk',
     'verdict',
     '',
@@ -73,11 +76,13 @@ function clusterRows(clusters: readonly ClusterResult[]): string[] {
         ? int(c.watchEventsPerS)
         : c.watchEventsPerS.toFixed(2)
       : '-',
+    pct(c.phaseUtilization['rollout-burst']),
+    pct(c.phaseUtilization['restart-relist']),
     c.queueRisk === 'none' ? '-' : c.queueRisk,
     c.verdict.toUpperCase(),
     c.reasons.join('; '),
   ]);
-  return table([header, ...rows], new Set([1, 2, 4, 5, 6, 7, 8, 9]));
+  return table([header, ...rows], new Set([1, 2, 4, 5, 6, 7, 8, 9, 10, 11]));
 }
 
 function workloadLines(r: WorkloadReport): string[] {
@@ -101,11 +106,13 @@ function workloadLines(r: WorkloadReport): string[] {
         : 'memory runs';
   field(
     'fits up to',
-    r.maxSafeNodes === null
-      ? `no size: even 1 node saturates (${shape})`
-      : r.maxSafeNodes >= breakEvenSearchLimit
-        ? `every size tried, up to ${int(breakEvenSearchLimit)} nodes (${shape})`
-        : `${int(r.maxSafeNodes)} nodes (${shape})${r.bindingResource ? `; past that ${binding} out first` : ''}`,
+    w.calls.length === 0
+      ? 'no API calls known: the change adds no control-plane load'
+      : r.maxSafeNodes === null
+        ? `no size: even 1 node saturates (${shape})`
+        : r.maxSafeNodes >= breakEvenSearchLimit
+          ? `every size tried, up to ${int(breakEvenSearchLimit)} nodes (${shape})`
+          : `${int(r.maxSafeNodes)} nodes (${shape})${r.bindingResource ? `; past that ${binding} out first${r.decidingPhase && r.decidingPhase !== 'steady' ? `, in ${phaseLabels[r.decidingPhase]}` : ''}` : ''}`,
   );
   if (w.calls.length === 0) field('calls', 'none known');
   else for (const [i, c] of w.calls.entries()) field(i === 0 ? 'calls' : '', summarize(c));
@@ -118,10 +125,74 @@ function workloadLines(r: WorkloadReport): string[] {
   return lines;
 }
 
+/** How a workload's break-even reads in one line. */
+function fitsUpTo(r: WorkloadReport): string {
+  if (r.workload.calls.length === 0) return 'no API calls known: adds no control-plane load';
+  if (r.maxSafeNodes === null) return 'no size fits';
+  if (r.maxSafeNodes >= breakEvenSearchLimit)
+    return `fits every size up to ${int(breakEvenSearchLimit)} nodes`;
+  const phase = r.decidingPhase ? ` (${phaseShort[r.decidingPhase]})` : '';
+  return `fits up to ${int(r.maxSafeNodes)} nodes${phase}`;
+}
+
+const phaseShort: Readonly<Record<NonNullable<WorkloadReport['decidingPhase']>, string>> = {
+  steady: 'steady state',
+  'rollout-burst': 'start-up burst',
+  'restart-relist': 'restart relist',
+};
+
+/** One line per workload: verdict, scaling law, break-even and the phase that decides it, source. */
+function summaryLines(reports: readonly WorkloadReport[]): string[] {
+  return table(
+    reports.map((r) => [
+      r.verdict.toUpperCase(),
+      `${r.workload.kind} ${r.workload.namespace}/${r.workload.name}`,
+      r.scaling,
+      fitsUpTo(r),
+      `calls from ${r.workload.source}`,
+    ]),
+    new Set(),
+  );
+}
+
+/** Every workload in each cluster at once: they share its API servers. */
+function combinedLines(combined: readonly CombinedClusterResult[]): string[] {
+  const rows = combined.map((c) => [
+    c.name,
+    int(c.nodes),
+    phaseShort[c.worstPhase],
+    `${pct(c.utilization)} ${c.bindingResource}`,
+    pct(c.baselineUtilization),
+    c.verdict.toUpperCase(),
+  ]);
+  return [
+    'All workloads together, per cluster (they share its API servers):',
+    ...table(
+      [
+        ['  cluster', 'nodes', 'worst phase', 'use', 'without them', 'verdict'],
+        ...rows.map((r) => [`  ${r[0] ?? ''}`, ...r.slice(1)]),
+      ],
+      new Set([1, 3, 4]),
+    ),
+  ];
+}
+
+const legend = [
+  'Seats, CPU and memory are per API server; seat capacity includes what the level can borrow from idle levels.',
+  'level use: seat demand of the priority level the workload lands in over the seats it can get. burst,',
+  "relist: the server's worst use in the rollout's start-up burst and in the relist after an API server",
+  'restart (memory counts at once; seats and CPU only when the backlog outlasts the 60 s request timeout).',
+  'risk: queueing (level or CPU past 70%), throttling (past 100%: 429s and timeouts), oom (memory past its limit).',
+];
+
 function summarize(c: WorkloadReport['workload']['calls'][number]): string {
   const rv = c.verb === 'list' ? ` rv="${c.resourceVersion}"` : '';
   const every = c.everySeconds !== undefined ? ` every ${Number(c.everySeconds.toPrecision(3))} s` : '';
-  return `${c.verb} ${c.resource} scope=${c.scope}${rv}${every}`;
+  const sel = c.selector
+    ? ` selector(${[c.selector.field, c.selector.label].filter((x) => x).join(', ')}${c.selector.field || c.selector.label ? ', ' : ''}share ${c.selector.share})`
+    : '';
+  const who = c.replicas === 'leader' ? ' leader-only' : '';
+  return `${c.verb} ${c.resource} scope=${c.scope}${sel}${rv}${every}${who}`;
 }
 
 /** The readable report: one block per workload with a per-cluster table, then the overall verdict. */
@@ -130,12 +201,15 @@ export function formatText(report: AnalysisReport, failOn: FailOn): string {
     report.sizes.source === 'fleet'
       ? `fleet ${report.sizes.file ?? ''} (${report.sizes.clusters.length} clusters)`
       : `default size ladder (${report.sizes.clusters.map((c) => int(c.nodes)).join(', ')} nodes; pass --fleet for yours)`;
-  const out: string[] = [
-    `rampart analyze: ${report.workloads.length} workload(s) against ${sizes}`,
-    'Seats, CPU and memory are per API server; seat capacity includes what the level can borrow from idle levels.',
-    '',
-  ];
+  const out: string[] = [`rampart analyze: ${report.workloads.length} workload(s) against ${sizes}`];
+  for (const w of report.warnings) out.push(`warning: ${w}`);
+  if (report.workloads.length > 0) {
+    out.push('', ...summaryLines(report.workloads), '');
+    if (report.combined) out.push(...combinedLines(report.combined), '');
+    out.push(...legend, '');
+  } else out.push('');
   for (const r of report.workloads) out.push(...workloadLines(r), '');
+  for (const f of report.invalid) out.push(`skipped (--skip-invalid): ${f.message}`);
   for (const s of report.skipped)
     out.push(
       `skipped: ${s.kind} ${s.name} (${s.location.file}:${s.location.line}): not a workload analyze costs`,

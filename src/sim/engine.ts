@@ -1,4 +1,4 @@
-import { breakEvenNodes } from '../cost/break-even.js';
+import { breakEvenNodes, breakEvenSearchLimit } from '../cost/break-even.js';
 import { changeFlows } from '../cost/flows.js';
 import type { ClusterSim } from './cluster-sim.js';
 import { copyReadings, type ClusterReadings } from './readings.js';
@@ -471,7 +471,10 @@ function order(type: string): number {
   return i < 0 ? typeOrder.length : i;
 }
 
-/** The change's break-even size from the cost model, for the largest cluster's shape. */
+/**
+ * The change's break-even size from the cost model, for the largest cluster's shape: the same function,
+ * phases included, that analyze's verdicts use.
+ */
 function predictedBreakEven(scenario: Scenario): number | null {
   const change = scenario.change;
   if (!change) return null;
@@ -485,6 +488,8 @@ function predictedBreakEven(scenario: Scenario): number | null {
       oncallUsers: largest.oncallUsers,
     },
     (nodes) => changeFlows(change, change.kind === 'DaemonSet' ? nodes : change.replicas),
+    breakEvenSearchLimit,
+    { podsStartPerS: change.podsStartPerS },
   );
   return be.maxSafeNodes;
 }

@@ -6,6 +6,7 @@ import { runAnalysis } from '../../analyze/run-analysis.js';
 import { formatJson } from '../../report/analyze-json.js';
 import { formatSarif } from '../../report/analyze-sarif.js';
 import { formatText } from '../../report/analyze-text.js';
+import { badInput } from '../../core/errors.js';
 import type { RegisterCommand } from './context.js';
 
 const formats = ['text', 'json', 'sarif'] as const;
@@ -17,9 +18,13 @@ interface AnalyzeOptions {
   readonly profile: string[];
   readonly auditLog?: string;
   readonly auditNodes?: number;
+  readonly podsStartPerS?: number;
   readonly format: Format;
   readonly failOn: FailOn;
   readonly output?: string;
+  readonly json?: string;
+  readonly sarif?: string;
+  readonly skipInvalid?: boolean;
 }
 
 function positiveInt(value: string): number {
@@ -47,6 +52,11 @@ Where each workload's calls come from, in order of preference: the audit log (--
 profile (--profile, or kind: ApiProfile among the manifests), the annotation rampart.dev/api-profile on
 the workload (YAML of the calls list), else an inference from its RBAC (marked rbac-inferred).
 
+Each workload is costed in three phases, and the worst decides: the steady state; the rollout's
+start-up burst (every new pod's informers LIST, at --pods-start-per-s, while the pods already running
+keep their load); and the relist storm after an API server restarts (the informers whose watches it held
+relist against every server). Past the cluster's own limits a change counts only for what it adds.
+
 Verdicts: high = some cluster's API servers would saturate (seats, CPU or memory); medium = > 50% of the
 seats its priority level can get, CPU/memory > 50% with >= 10 points from the change, or O(N²) with a
 cluster within 2x of the break-even size; low otherwise. Seats, CPU and memory are per API server.
@@ -56,14 +66,20 @@ Per-replica rate = requests / window / replicas. A per-node (DaemonSet-like) acc
 node of the audited cluster: --audit-nodes when given, else the node names seen in the log; other
 accounts have one replica per distinct source.
 
-Exit codes: 0 below --fail-on, 1 at or above it, 2 bad input (the message names file:line).
-JSON (--format json, version 1): {verdict, workloads: [{kind, namespace, name, source, scaling,
+Manifests without any workload (a change to a Service only) are nothing to analyze: exit 0 with a
+warning. An unrendered Helm or Jinja template is refused with "render it first"; --skip-invalid reports
+and skips any file that cannot be read instead of failing.
+
+Exit codes: 0 below --fail-on (or nothing to analyze), 1 at or above it, 2 bad input (the message names
+file:line), 70 internal error.
+JSON (--json FILE|-, version 1): {verdict, workloads: [{kind, namespace, name, source, scaling,
 maxSafeNodes, dominantCall, fix, verdict, clusters: [{name, nodes, seatDemand, seatCapacity, utilization,
 verdict, ...}]}], skipped, audit}.
 
 Examples:
   rampart analyze examples/analyze/manifests --fleet examples/analyze/fleet.yaml
-  rampart analyze deploy/ --format sarif --output rampart.sarif --fail-on medium
+  rampart analyze deploy/ --sarif rampart.sarif --fail-on medium
+  rampart analyze deploy/ --json - | jq .verdict
   rampart analyze --audit-log examples/analyze/audit/staging-audit.jsonl --audit-nodes 40
 `;
 
@@ -80,29 +96,46 @@ export const registerAnalyze: RegisterCommand = (program, { io, setExit }) => {
     .option('--profile <file>', 'API profile of a workload (repeatable)', collect, [])
     .option('--audit-log <file>', 'Kubernetes audit log (JSON lines) from a staging cluster')
     .option('--audit-nodes <n>', 'nodes of the cluster the audit log came from', positiveInt)
+    .option(
+      '--pods-start-per-s <n>',
+      'pods a rollout starts per second in one cluster, for the start-up burst (default 25)',
+      positiveInt,
+    )
     .addOption(new Option('--format <format>', 'output format').choices(formats).default('text'))
     .addOption(
       new Option('--fail-on <verdict>', 'exit 1 at or above this verdict').choices(failOns).default('high'),
     )
-    .option('--output <file>', 'write the report to a file (atomically) instead of stdout')
+    .option('--json <file>', "write the report as JSON to a file, or '-' for stdout")
+    .option('--sarif <file>', "write the report as SARIF 2.1.0 to a file, or '-' for stdout")
+    .option('--skip-invalid', 'report and skip manifest files that cannot be read, instead of failing')
+    .option('--output <file>', "with --format: write the report to a file (atomically), or '-' for stdout")
     .addHelpText('after', help)
     .action(async (manifests: string[], opts: AnalyzeOptions) => {
+      if ([opts.json, opts.sarif, opts.output].filter((o) => o !== undefined).length > 1)
+        throw badInput('analyze: give one of --json, --sarif and --output');
       const report = await runAnalysis({
         manifests,
         profiles: opts.profile,
         ...(opts.fleet !== undefined ? { fleet: opts.fleet } : {}),
         ...(opts.auditLog !== undefined ? { auditLog: opts.auditLog } : {}),
         ...(opts.auditNodes !== undefined ? { auditNodes: opts.auditNodes } : {}),
+        ...(opts.podsStartPerS !== undefined ? { podsStartPerS: opts.podsStartPerS } : {}),
+        skipInvalid: opts.skipInvalid ?? false,
       });
+      // --json FILE and --sarif FILE are the documented form (as simulate --json); --format with --output
+      // is the older one, kept.
+      const format: Format =
+        opts.json !== undefined ? 'json' : opts.sarif !== undefined ? 'sarif' : opts.format;
+      const target = opts.json ?? opts.sarif ?? opts.output;
       const text =
-        opts.format === 'json'
+        format === 'json'
           ? formatJson(report)
-          : opts.format === 'sarif'
+          : format === 'sarif'
             ? formatSarif(report, toolVersion())
             : formatText(report, opts.failOn);
-      if (opts.output !== undefined) {
-        writeFileAtomic(opts.output, text);
-        io.out(`rampart analyze: verdict ${report.verdict}; report written to ${opts.output}\n`);
+      if (target !== undefined && target !== '-') {
+        writeFileAtomic(target, text);
+        io.out(`rampart analyze: verdict ${report.verdict}; report written to ${target}\n`);
       } else {
         io.out(text);
       }

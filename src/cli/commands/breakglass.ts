@@ -49,7 +49,8 @@ export const registerBreakglass: RegisterCommand = (program, { io }) => {
     .addOption(serverSeatsOption())
     .addHelpText(
       'after',
-      '\nExample:\n  rampart breakglass manifests --group oncall --serviceaccount rampart-system/rampart | kubectl apply -f -\n',
+      '\nExample:\n  rampart breakglass manifests --group oncall --serviceaccount rampart-system/rampart | kubectl apply -f -\n' +
+        exitCodes,
     )
     .action((opts: { group: string[]; serviceaccount: string[]; seats: number; serverSeats: number }) => {
       const add = breakGlassApf({
@@ -72,7 +73,8 @@ export const registerBreakglass: RegisterCommand = (program, { io }) => {
     .option('--reject', 'reject its requests over the limit at once (429) instead of queuing a few')
     .addHelpText(
       'after',
-      '\nExample:\n  rampart breakglass quarantine --serviceaccount telemetry/collector | kubectl apply -f -\n',
+      '\nExample:\n  rampart breakglass quarantine --serviceaccount telemetry/collector | kubectl apply -f -\n' +
+        exitCodes,
     )
     .action((opts: { serviceaccount: string; reject?: boolean }) => {
       const sa = parseServiceAccountRef(opts.serviceaccount);
@@ -98,7 +100,8 @@ export const registerBreakglass: RegisterCommand = (program, { io }) => {
     .addHelpText(
       'after',
       '\nExample:\n  rampart breakglass fence --serviceaccount kube-system/telemetry-agent | kubectl apply -f -\n' +
-        'Delete the FlowSchema to lift the fence once the change has proven itself.\n',
+        'Delete the FlowSchema to lift the fence once the change has proven itself.\n' +
+        exitCodes,
     )
     .action((opts: { serviceaccount: string; seats: number; serverSeats: number }) => {
       const sa = parseServiceAccountRef(opts.serviceaccount);
@@ -119,3 +122,5 @@ function serverSeatsOption(): Option {
     .argParser(positiveInt('--server-seats'))
     .default(defaultServerSeats);
 }
+
+const exitCodes = 'Exit codes: 0 ok, 2 bad input (one line naming what to fix), 70 internal error.\n';

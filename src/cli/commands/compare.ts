@@ -49,7 +49,7 @@ Examples:
 
 Seeds change every random draw, including the sizes of generated clusters: each seed is another fleet.
 Metrics and the JSON shape are described in README.md ("Guarded rollouts").
-Exit codes: 0 ok, 2 bad input (unknown policy, bad policy or scenario file).`,
+Exit codes: 0 ok, 2 bad input (unknown policy, bad policy or scenario file), 70 internal error.`,
     )
     .action(
       async (

@@ -9,7 +9,11 @@ export const registerSchema: RegisterCommand = (program, { io }) => {
     .command('schema')
     .argument('<kind>', `file kind: ${Object.keys(schemaKinds).join(', ')}`)
     .description('print the JSON Schema of a Rampart file kind')
-    .addHelpText('after', '\nExample:\n  rampart schema scenario > scenario.schema.json\n')
+    .addHelpText(
+      'after',
+      '\nExample:\n  rampart schema scenario > scenario.schema.json\n' +
+        'Exit codes: 0 ok, 2 unknown kind, 70 internal error.\n',
+    )
     .action((kind: string) => {
       const schema = schemaKinds[kind];
       if (!schema)

@@ -50,7 +50,7 @@ A policy replaces the scenario's own rollout: it starts at the scenario's rollou
 still apply, and the timeline adds rollout.wave.started, rollout.gate.failed, rollout.halted and
 rollout.cluster.rolledback. The builtin naive paces over the scenario's own rollout span.
 
-Exit codes: 0 ok, 2 bad input (the message names file:line:col and field).`,
+Exit codes: 0 ok, 2 bad input (the message names file:line:col and field), 70 internal error.`,
     )
     .action(
       (
