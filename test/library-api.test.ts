@@ -32,7 +32,7 @@ describe('the library (import … from "rampart")', () => {
       saturated: 0,
       decide: 'function',
       rng: true,
-      bad: 'IO',
+      bad: 'BAD_INPUT',
       from: `file://${join(repoRoot, 'dist', 'index.js')}`,
     });
   });
