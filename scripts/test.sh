@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
-# The test command CI runs (`npm test`): type-check everything, then node's test runner over every *.test.ts.
+# The test command CI runs (`npm test`): build dist/ (e2e tests spawn bin/rampart.js, which runs it), type-check
+# everything, then node's test runner over every *.test.ts, the sources through tsx.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-npx tsc -p tsconfig.json --noEmit
+npm run --silent typecheck
 mapfile -t files < <(find src test -name '*.test.ts' -not -path '*/node_modules/*' | sort)
-exec node --import tsx --test --test-concurrency=2 "${files[@]}"
+exec node --import ./scripts/register-tsx.js --test --test-concurrency=2 "${files[@]}"

@@ -79,14 +79,10 @@ export type WorkerReply =
   | { readonly ok: false; readonly id: number; readonly message: string };
 
 /**
- * A worker running compare-worker. Compiled (the CLI runs a compiled tree, bin/compiled-tree.js), this
- * module sits beside compare-worker.js; run through tsx's loader (tests, the tsx fallback), which a worker
- * thread does not inherit, the worker registers it before importing compare-worker.ts.
+ * A worker running compare-worker, resolved beside this module: compare-worker.js in dist/. Under tsx
+ * (tests, `npm run dev`) the worker inherits the process's `--import` of scripts/register-tsx.js, which
+ * maps the .js entry to its .ts source, so this module needs no second way of starting one.
  */
 function spawnWorker(): Worker {
-  if (import.meta.url.endsWith('.js')) return new Worker(new URL('./compare-worker.js', import.meta.url));
-  const tsx = import.meta.resolve('tsx/esm/api');
-  const entry = new URL('./compare-worker.js', import.meta.url).href;
-  const code = `import(${JSON.stringify(tsx)}).then((m) => { m.register(); return import(${JSON.stringify(entry)}); })`;
-  return new Worker(code, { eval: true });
+  return new Worker(new URL('./compare-worker.js', import.meta.url));
 }

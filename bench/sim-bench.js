@@ -1,14 +1,16 @@
+// @ts-check
 /**
  * One simulator benchmark in its own process (so peak RSS is its own): prints one JSON line
  * {bench, wallS, simSecondsPerWallSecond, clusterStepsPerS, peakRssMB}. Figures only; never asserts.
+ * Plain JavaScript through the package's public API, so it runs the build (dist/) as the CLI does, with
+ * no TypeScript loader in the process.
  */
 import { resolve } from 'node:path';
-import { simulate } from '../src/sim/engine.js';
-import { loadScenario, stepCount } from '../src/config/scenario.js';
+import { loadScenario, simulate, stepCount } from 'rampart';
 
 const [name, file] = process.argv.slice(2);
 if (!name || !file) {
-  process.stderr.write('usage: sim-bench.ts <name> <scenario.yaml>\n');
+  process.stderr.write('usage: sim-bench.js <name> <scenario.yaml>\n');
   process.exit(2);
 }
 const scenario = loadScenario(resolve(file));
