@@ -16,7 +16,7 @@ import { GiB } from '../cost/calibration.js';
 import { classify } from '../cost/classify.js';
 import { serviceAccountIdentity } from '../model/apf.js';
 import { replicasFor, type ChangeSpec } from '../model/api-profile.js';
-import { adviceFor, describeCall } from './advice.js';
+import { adviceFor, callAsCondition, describeCall } from './advice.js';
 import { callCosts, defaultProbeNodes, flowsAt, scalingOf, type CallCost } from './change-cost.js';
 import { shapeKey, templateFor, worstVerdict } from './targets.js';
 import type {
@@ -46,6 +46,11 @@ export interface AnalyzeChangeOptions {
   readonly probeNodes?: readonly [number, number];
   /** Pods the rollout starts per second in one cluster, for the start-up burst (default 25). */
   readonly podsStartPerS?: number;
+  /**
+   * The calls are inferred (RBAC), not known: fixes and call notes are phrased as conditions ("if it …"),
+   * since the agent may already do what a fix would ask.
+   */
+  readonly callsInferred?: boolean;
 }
 
 /** How each phase reads in a sentence. */
@@ -91,12 +96,16 @@ export function analyzeChange(
   const notes: string[] = [];
   const flags = new Set<string>();
   let fix: string | null = null;
+  const inferred = opts.callsInferred === true;
   for (const [i, call] of change.calls.entries()) {
     const advice = adviceFor(call, change, scaling.perCall[i]?.law ?? 'O(1)');
+    // Inferred calls may not be made at all: a fix or a finding holds only if the agent does what is assumed.
+    const cond = inferred ? `if ${callAsCondition(call)} (assumed from RBAC)` : '';
     if (advice.watchFanOut) flags.add('watch-fan-out');
-    if (advice.note) notes.push(advice.note);
-    if (i === dominantIndex) fix = advice.fix;
-    else if (advice.fix && advice.watchFanOut) notes.push(`for "${describeCall(call)}": ${advice.fix}`);
+    if (advice.note) notes.push(inferred ? advice.note.replace(/^([^:]*): /, `$1 ${cond}: `) : advice.note);
+    if (i === dominantIndex) fix = advice.fix && (inferred ? `${cond}: ${advice.fix}` : advice.fix);
+    else if (advice.fix && advice.watchFanOut)
+      notes.push(inferred ? `${cond}: ${advice.fix}` : `for "${describeCall(call)}": ${advice.fix}`);
   }
 
   // The workload's break-even is that of the fleet's most constrained cluster shape.

@@ -2,11 +2,19 @@ import { badInput } from '../core/errors.js';
 import { loadApiProfiles } from '../config/api-profile.js';
 import { loadFleet } from '../config/fleet.js';
 import { loadManifests, type SkippedDocument } from '../config/manifests.js';
+import { loadProfileLibrary } from '../config/profile-library.js';
 import type { ChangeSpec } from '../model/api-profile.js';
 import { analyzeChange, type AnalyzeChangeOptions } from './analyze-change.js';
+import { decidingAssumption } from './assumptions.js';
 import { auditWindowS, readAuditLog, type AuditSummary } from './audit-log.js';
 import { fleetTargets, ladderTargets, worstVerdict } from './targets.js';
-import type { ClusterTarget, Verdict, Workload, WorkloadReport } from './types.js';
+import {
+  confidenceOf,
+  type ClusterTarget,
+  type Verdict,
+  type Workload,
+  type WorkloadReport,
+} from './types.js';
 import { resolveWorkloads } from './workloads.js';
 import { byCodeUnits } from '../core/order.js';
 
@@ -19,6 +27,8 @@ export interface AnalyzeRequest {
   readonly auditNodes?: number;
   /** Pods a rollout starts per second in one cluster (the start-up burst). */
   readonly podsStartPerS?: number;
+  /** A profile library directory (`--profile-library`): profiles matched by image or labels. */
+  readonly profileLibrary?: string;
 }
 
 /** Facts about the audit log read, for the report. */
@@ -60,13 +70,24 @@ export function changeOf(w: Workload): ChangeSpec {
   };
 }
 
-/** Analyzes workloads that are already resolved against a set of clusters. */
+/**
+ * Analyzes workloads that are already resolved against a set of clusters. A workload whose calls are
+ * inferred from RBAC also gets the assumption that decides its verdict, with the verdict it would have if
+ * the agent used its grant more narrowly (a second analysis of that variant).
+ */
 export function analyzeWorkloads(
   workloads: readonly Workload[],
   targets: readonly ClusterTarget[],
   opts: AnalyzeChangeOptions = {},
 ): WorkloadReport[] {
-  return workloads.map((workload) => ({ workload, ...analyzeChange(changeOf(workload), targets, opts) }));
+  return workloads.map((workload) => {
+    const confidence = confidenceOf(workload.source);
+    const inferred = confidence === 'inferred';
+    const change = changeOf(workload);
+    const analysis = analyzeChange(change, targets, inferred ? { ...opts, callsInferred: true } : opts);
+    const assumption = inferred ? decidingAssumption(workload, change, analysis, targets, opts) : null;
+    return { workload, ...analysis, confidence, assumption };
+  });
 }
 
 /** Loads every input, resolves workloads and analyzes each against the fleet (or the default ladder). */
@@ -80,6 +101,10 @@ export async function runAnalysis(req: AnalyzeRequest): Promise<AnalysisReport> 
     throw badInput('analyze: --audit-nodes needs --audit-log');
   const manifests = req.manifests.length > 0 ? loadManifests(req.manifests) : null;
   const profiles = [...(manifests?.profiles ?? []), ...req.profiles.flatMap((p) => loadApiProfiles(p))];
+  const library = [
+    ...(manifests?.libraryProfiles ?? []),
+    ...(req.profileLibrary !== undefined ? loadProfileLibrary(req.profileLibrary) : []),
+  ];
   const fleet = req.fleet ? loadFleet(req.fleet) : null;
   const audit = req.auditLog ? await readAuditLog(req.auditLog) : null;
   if (audit && audit.counted === 0) {
@@ -95,6 +120,7 @@ export async function runAnalysis(req: AnalyzeRequest): Promise<AnalysisReport> 
     manifests,
     profiles,
     audit,
+    library,
     ...(req.auditNodes !== undefined ? { auditNodes: req.auditNodes } : {}),
   });
   if (workloads.length === 0) {
