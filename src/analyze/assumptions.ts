@@ -1,7 +1,9 @@
-import type { ApiCall, ChangeSpec } from '../model/api-profile.js';
+import { replicasFor, type ApiCall, type ChangeSpec } from '../model/api-profile.js';
 import { findResource } from '../model/resources.js';
+import { adviceFor, callAsCondition } from './advice.js';
 import { analyzeChange, type AnalyzeChangeOptions } from './analyze-change.js';
 import { breakEvenSearchLimit } from '../cost/break-even.js';
+import { callCosts, scalingOf } from './change-cost.js';
 import type {
   AlternativeVerdict,
   ClusterTarget,
@@ -55,7 +57,9 @@ function narrowing(w: Workload, index: number): Narrowing | null {
     const c: ApiCall = { ...call, replicas: 'leader' };
     return { condition: 'only its elected leader makes it (leader election)', calls: replace(c), call: c };
   }
-  if (call.verb === 'watch') {
+  // Every node keeping an informer is what makes a per-node agent's watch costly; a periodic LIST is the
+  // other common reading of a list/watch grant there. A single replica's informer has no narrower reading.
+  if (call.verb === 'watch' && w.kind === 'DaemonSet') {
     const c: ApiCall = {
       verb: 'list',
       resource: call.resource,
@@ -83,6 +87,35 @@ function narrowing(w: Workload, index: number): Narrowing | null {
     };
   }
   return null;
+}
+
+/**
+ * The call an inferred verdict hangs on. A steady-state verdict is decided by the dominant call; a burst
+ * (the rollout's start-up LISTs, the relist after a restart) by the informer whose LISTs are largest at
+ * the largest cluster (its response size times the replicas that make it), which is what the memory and
+ * seats of a burst follow.
+ */
+function decidingIndex(
+  w: Workload,
+  change: ChangeSpec,
+  analysis: WorkloadAnalysis,
+  targets: readonly ClusterTarget[],
+): number {
+  const dominant = analysis.dominantCall?.call;
+  const di = dominant ? w.calls.indexOf(dominant) : -1;
+  const largest = [...targets].sort((a, b) => b.nodes - a.nodes)[0];
+  if (analysis.decidingPhase === 'steady' || !largest) return di;
+  const replicas = replicasFor(change, largest.nodes);
+  let best = di;
+  let bestBytes = 0;
+  callCosts(change, largest, largest.nodes).forEach((c, i) => {
+    const bytes = (c.costed.relistCost?.responseBytes ?? 0) * (c.call.replicas === 'leader' ? 1 : replicas);
+    if (bytes > bestBytes) {
+      best = i;
+      bestBytes = bytes;
+    }
+  });
+  return best;
 }
 
 /** "fits up to 2,400 nodes" / "fits every size tried" / "fits no size". */
@@ -124,8 +157,8 @@ export function decidingAssumption(
 ): DecidingAssumption {
   const verdict = `${analysis.verdict.toUpperCase()} (${analysis.scaling}, ${fitsPhrase(analysis.maxSafeNodes)})`;
   const wildcard = w.inference?.wildcardGrants ?? [];
-  const dominant = analysis.dominantCall?.call ?? null;
-  const index = dominant ? w.calls.indexOf(dominant) : -1;
+  const index = decidingIndex(w, change, analysis, targets);
+  const deciding = w.calls[index] ?? null;
   if (wildcard.length > 0 || index < 0) {
     const assumes =
       wildcard.length > 0
@@ -143,19 +176,25 @@ export function decidingAssumption(
       grant: wildcard[0] ?? null,
       call: null,
       alternative: alt,
+      fix: null,
       text: `${verdict} ${assumes}; if ${alt.condition}, it is ${altPhrase(alt)}`,
     };
   }
-  const assumes = w.inference?.assumes[index] ?? `assumes it makes "${analysis.dominantCall?.summary ?? ''}"`;
+  const assumes =
+    w.inference?.assumes[index] ?? (deciding ? callAsCondition(deciding) : 'it makes these calls');
   const n = narrowing(w, index);
   const alt = n ? alternativeOf(change, n, targets, opts) : null;
   const tail = alt
     ? `; if ${alt.condition}, it is ${altPhrase(alt)}`
     : '; RBAC cannot tell a narrower use of this grant apart';
+  const largest = [...targets].sort((a, b) => b.nodes - a.nodes)[0];
+  const law = largest ? (scalingOf(change, largest).perCall[index]?.law ?? 'O(1)') : 'O(1)';
+  const advice = deciding ? adviceFor(deciding, change, law).fix : null;
   return {
     assumes: `assumes ${assumes}`,
+    fix: deciding && advice ? `if ${callAsCondition(deciding)} (assumed from RBAC): ${advice}` : null,
     grant: w.inference?.grants[index] ?? null,
-    call: dominant,
+    call: deciding,
     alternative: alt,
     text: `${verdict} assumes ${assumes}${tail}`,
   };

@@ -86,7 +86,9 @@ export function analyzeWorkloads(
     const change = changeOf(workload);
     const analysis = analyzeChange(change, targets, inferred ? { ...opts, callsInferred: true } : opts);
     const assumption = inferred ? decidingAssumption(workload, change, analysis, targets, opts) : null;
-    return { workload, ...analysis, confidence, assumption };
+    // An inferred verdict's fix is that of the call it hangs on (the deciding one), if that has one.
+    const fix = assumption ? (assumption.fix ?? analysis.fix) : analysis.fix;
+    return { workload, ...analysis, fix, confidence, assumption };
   });
 }
 

@@ -172,6 +172,8 @@ export interface DecidingAssumption {
   /** The assumed call that decides the verdict (the dominant one). */
   readonly call: ApiCall | null;
   readonly alternative: AlternativeVerdict | null;
+  /** The fix for the deciding call, as a condition ("if it watches pods cluster-wide …: …"). */
+  readonly fix: string | null;
   /** The whole sentence, as reports print it. */
   readonly text: string;
 }

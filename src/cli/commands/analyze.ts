@@ -1,4 +1,6 @@
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync, realpathSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { InvalidArgumentError, Option } from 'commander';
 import { writeFileAtomic } from '../../core/atomic-write.js';
 import { failsAt, type FailOn } from '../../analyze/targets.js';
@@ -18,6 +20,7 @@ interface AnalyzeOptions {
   readonly auditLog?: string;
   readonly auditNodes?: number;
   readonly podsStartPerS?: number;
+  readonly profileLibrary?: string | true;
   readonly format: Format;
   readonly failOn: FailOn;
   readonly output?: string;
@@ -43,10 +46,31 @@ function toolVersion(): string {
   }
 }
 
+/**
+ * The profile library shipped with Rampart (profiles/ at the project root). The CLI may run from a
+ * compiled tree elsewhere (bin/compiled-tree.js), so it is looked for beside the sources and beside the
+ * bin script that started the process.
+ */
+function shippedProfileLibrary(): string {
+  const candidates = [join(dirname(fileURLToPath(import.meta.url)), '..', '..', '..', 'profiles')];
+  const script = process.argv[1];
+  if (script) {
+    try {
+      candidates.push(join(dirname(realpathSync(script)), '..', 'profiles'));
+    } catch {
+      // not a file (e.g. node -e): only the first candidate applies
+    }
+  }
+  return candidates.find((c) => existsSync(c)) ?? (candidates[0] as string);
+}
+
 const help = `
 Where each workload's calls come from, in order of preference: the audit log (--audit-log), an API
 profile (--profile, or kind: ApiProfile among the manifests), the annotation rampart.dev/api-profile on
-the workload (YAML of the calls list), else an inference from its RBAC (marked rbac-inferred).
+the workload (YAML of the calls list), a library profile matching its images or labels
+(--profile-library; profiles/README.md), else an inference from its RBAC (marked rbac-inferred).
+Confidence: measured (audit), declared (profiles, annotation, library), inferred (RBAC). An inferred
+verdict names the assumption that decides it and the verdict if the agent used its grant more narrowly.
 
 Each workload is costed in three phases, and the worst decides: the steady state; the rollout's
 start-up burst (every new pod's informers LIST, at --pods-start-per-s, while the pods already running
@@ -87,6 +111,10 @@ export const registerAnalyze: RegisterCommand = (program, { io, setExit }) => {
     .option('--audit-log <file>', 'Kubernetes audit log (JSON lines) from a staging cluster')
     .option('--audit-nodes <n>', 'nodes of the cluster the audit log came from', positiveInt)
     .option(
+      '--profile-library [dir]',
+      "profiles matched by container image or labels (default dir: Rampart's own profiles/)",
+    )
+    .option(
       '--pods-start-per-s <n>',
       'pods a rollout starts per second in one cluster, for the start-up burst (default 25)',
       positiveInt,
@@ -105,6 +133,9 @@ export const registerAnalyze: RegisterCommand = (program, { io, setExit }) => {
         ...(opts.auditLog !== undefined ? { auditLog: opts.auditLog } : {}),
         ...(opts.auditNodes !== undefined ? { auditNodes: opts.auditNodes } : {}),
         ...(opts.podsStartPerS !== undefined ? { podsStartPerS: opts.podsStartPerS } : {}),
+        ...(opts.profileLibrary !== undefined
+          ? { profileLibrary: opts.profileLibrary === true ? shippedProfileLibrary() : opts.profileLibrary }
+          : {}),
       });
       const text =
         opts.format === 'json'
