@@ -52,7 +52,11 @@ export function phaseLoadAt(
     apiServers: template.controlPlane.apiServers,
   };
   const change = extraFlows(nodes);
-  const flows = phaseFlows(at, baseline, change, ctx);
+  // A change to an agent the baseline already runs (kube-proxy, CoreDNS: same service account) replaces
+  // it, as a rollout replaces the running pods; counting both would double the agent's load.
+  const replaced = new Set(change.map((f) => f.identity.user));
+  const kept = replaced.size > 0 ? baseline.filter((f) => !replaced.has(f.identity.user)) : baseline;
+  const flows = phaseFlows(at, kept, change, ctx);
   const cp = template.controlPlane;
   const load = serverLoad(costFlows(flows, shape, cp), shape, cp);
   return {

@@ -110,7 +110,7 @@ function result(
 function message(r: WorkloadReport): string {
   const w = r.workload;
   const bad = r.clusters
-    .filter((c) => c.verdict === r.verdict)
+    .filter((c) => c.verdict === r.verdict && c.reasons.length > 0)
     .map((c) => `${c.name} (${c.nodes} nodes): ${c.reasons.join('; ')}`);
   const fits =
     r.maxSafeNodes === null
