@@ -1,5 +1,5 @@
 import { existsSync, readFileSync, realpathSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { dirname, isAbsolute, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { InvalidArgumentError, Option } from 'commander';
 import { writeFileAtomic } from '../../core/atomic-write.js';
@@ -61,7 +61,10 @@ function shippedProfileLibrary(): string {
       // not a file (e.g. node -e): only the first candidate applies
     }
   }
-  return candidates.find((c) => existsSync(c)) ?? (candidates[0] as string);
+  const found = candidates.find((c) => existsSync(c)) ?? (candidates[0] as string);
+  // Reports name the profiles' files: relative to the working directory when under it, as others are.
+  const rel = relative(process.cwd(), found);
+  return rel.startsWith('..') || isAbsolute(rel) ? found : rel;
 }
 
 const help = `
@@ -94,6 +97,7 @@ verdict, ...}]}], skipped, audit}.
 Examples:
   rampart analyze examples/analyze/manifests --fleet examples/analyze/fleet.yaml
   rampart analyze deploy/ --format sarif --output rampart.sarif --fail-on medium
+  rampart analyze test/fixtures/agents/calico-typha.yaml --profile-library
   rampart analyze --audit-log examples/analyze/audit/staging-audit.jsonl --audit-nodes 40
 `;
 
