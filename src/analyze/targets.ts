@@ -36,6 +36,8 @@ export function fleetTargets(fleet: FleetFile): ClusterTarget[] {
 export function templateFor(t: ClusterTarget): ClusterTemplate {
   const base = {
     podsPerNode: t.podsPerNode,
+    // A change to kube-proxy or CoreDNS replaces the baseline's copy rather than doubling it.
+    changeReplacesBaseline: true,
     ...(t.objects ? { objects: t.objects } : {}),
     controlPlane: {
       apiServers: t.apiServers,

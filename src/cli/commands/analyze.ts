@@ -90,7 +90,8 @@ node of the audited cluster: --audit-nodes when given, else the node names seen 
 accounts have one replica per distinct source.
 
 Exit codes: 0 below --fail-on, 1 at or above it, 2 bad input (the message names file:line).
-JSON (--format json, version 1): {verdict, workloads: [{kind, namespace, name, source, scaling,
+JSON (--format json, version 1): {verdict, workloads: [{kind, namespace, name, source, confidence,
+assumption (inferred calls: {assumes, grant, call, alternative: {condition, verdict, maxSafeNodes}}), scaling,
 maxSafeNodes, dominantCall, fix, verdict, clusters: [{name, nodes, seatDemand, seatCapacity, utilization,
 verdict, ...}]}], skipped, audit}.
 
