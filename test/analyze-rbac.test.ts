@@ -233,7 +233,12 @@ void describe('profile library', () => {
       'fb-annotated.yaml',
       'apiVersion: apps/v1\nkind: DaemonSet\nmetadata:\n  name: fb\n  annotations:\n    rampart.dev/api-profile: "[{verb: watch, resource: pods, scope: node}]"\nspec:\n  template:\n    spec:\n      containers: [{name: main, image: fluent/fluent-bit:2}]\n',
     );
-    const a = resolveWorkloads({ manifests: loadManifests([annotated]), profiles: [], audit: null, library: lib });
+    const a = resolveWorkloads({
+      manifests: loadManifests([annotated]),
+      profiles: [],
+      audit: null,
+      library: lib,
+    });
     assert.equal(a[0]?.source, 'annotation');
   });
 

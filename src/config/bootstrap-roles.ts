@@ -74,7 +74,14 @@ const aggregateToView: PolicyRule[] = [
   r(['batch'], ['cronjobs', 'cronjobs/status', 'jobs', 'jobs/status'], read),
   r(
     ['extensions'],
-    ['daemonsets', 'deployments', 'ingresses', 'networkpolicies', 'replicasets', 'replicationcontrollers/scale'],
+    [
+      'daemonsets',
+      'deployments',
+      'ingresses',
+      'networkpolicies',
+      'replicasets',
+      'replicationcontrollers/scale',
+    ],
     read,
   ),
   r(['policy'], ['poddisruptionbudgets', 'poddisruptionbudgets/status'], read),

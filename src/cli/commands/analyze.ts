@@ -61,7 +61,7 @@ function shippedProfileLibrary(): string {
       // not a file (e.g. node -e): only the first candidate applies
     }
   }
-  const found = candidates.find((c) => existsSync(c)) ?? (candidates[0] as string);
+  const found = candidates.find((c) => existsSync(c)) ?? candidates[0] ?? 'profiles';
   // Reports name the profiles' files: relative to the working directory when under it, as others are.
   const rel = relative(process.cwd(), found);
   return rel.startsWith('..') || isAbsolute(rel) ? found : rel;
