@@ -1,4 +1,6 @@
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync, realpathSync } from 'node:fs';
+import { dirname, isAbsolute, join, relative } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { InvalidArgumentError, Option } from 'commander';
 import { writeFileAtomic } from '../../core/atomic-write.js';
 import { failsAt, type FailOn } from '../../analyze/targets.js';
@@ -19,6 +21,7 @@ interface AnalyzeOptions {
   readonly auditLog?: string;
   readonly auditNodes?: number;
   readonly podsStartPerS?: number;
+  readonly profileLibrary?: string | true;
   readonly format: Format;
   readonly failOn: FailOn;
   readonly output?: string;
@@ -47,10 +50,34 @@ function toolVersion(): string {
   }
 }
 
+/**
+ * The profile library shipped with Rampart (profiles/ at the project root). The CLI may run from a
+ * compiled tree elsewhere (bin/compiled-tree.js), so it is looked for beside the sources and beside the
+ * bin script that started the process.
+ */
+function shippedProfileLibrary(): string {
+  const candidates = [join(dirname(fileURLToPath(import.meta.url)), '..', '..', '..', 'profiles')];
+  const script = process.argv[1];
+  if (script) {
+    try {
+      candidates.push(join(dirname(realpathSync(script)), '..', 'profiles'));
+    } catch {
+      // not a file (e.g. node -e): only the first candidate applies
+    }
+  }
+  const found = candidates.find((c) => existsSync(c)) ?? candidates[0] ?? 'profiles';
+  // Reports name the profiles' files: relative to the working directory when under it, as others are.
+  const rel = relative(process.cwd(), found);
+  return rel.startsWith('..') || isAbsolute(rel) ? found : rel;
+}
+
 const help = `
 Where each workload's calls come from, in order of preference: the audit log (--audit-log), an API
 profile (--profile, or kind: ApiProfile among the manifests), the annotation rampart.dev/api-profile on
-the workload (YAML of the calls list), else an inference from its RBAC (marked rbac-inferred).
+the workload (YAML of the calls list), a library profile matching its images or labels
+(--profile-library; profiles/README.md), else an inference from its RBAC (marked rbac-inferred).
+Confidence: measured (audit), declared (profiles, annotation, library), inferred (RBAC). An inferred
+verdict names the assumption that decides it and the verdict if the agent used its grant more narrowly.
 
 Each workload is costed in three phases, and the worst decides: the steady state; the rollout's
 start-up burst (every new pod's informers LIST, at --pods-start-per-s, while the pods already running
@@ -72,7 +99,8 @@ and skips any file that cannot be read instead of failing.
 
 Exit codes: 0 below --fail-on (or nothing to analyze), 1 at or above it, 2 bad input (the message names
 file:line), 70 internal error.
-JSON (--json FILE|-, version 1): {verdict, workloads: [{kind, namespace, name, source, scaling,
+JSON (--json FILE|-, version 1): {verdict, workloads: [{kind, namespace, name, source, confidence,
+assumption (inferred calls: {assumes, grant, call, alternative: {condition, verdict, maxSafeNodes}}), scaling,
 maxSafeNodes, dominantCall, fix, verdict, clusters: [{name, nodes, seatDemand, seatCapacity, utilization,
 verdict, ...}]}], skipped, audit}.
 
@@ -80,6 +108,7 @@ Examples:
   rampart analyze examples/analyze/manifests --fleet examples/analyze/fleet.yaml
   rampart analyze deploy/ --sarif rampart.sarif --fail-on medium
   rampart analyze deploy/ --json - | jq .verdict
+  rampart analyze test/fixtures/agents/calico-typha.yaml --profile-library
   rampart analyze --audit-log examples/analyze/audit/staging-audit.jsonl --audit-nodes 40
 `;
 
@@ -96,6 +125,10 @@ export const registerAnalyze: RegisterCommand = (program, { io, setExit }) => {
     .option('--profile <file>', 'API profile of a workload (repeatable)', collect, [])
     .option('--audit-log <file>', 'Kubernetes audit log (JSON lines) from a staging cluster')
     .option('--audit-nodes <n>', 'nodes of the cluster the audit log came from', positiveInt)
+    .option(
+      '--profile-library [dir]',
+      "profiles matched by container image or labels (default dir: Rampart's own profiles/)",
+    )
     .option(
       '--pods-start-per-s <n>',
       'pods a rollout starts per second in one cluster, for the start-up burst (default 25)',
@@ -121,6 +154,9 @@ export const registerAnalyze: RegisterCommand = (program, { io, setExit }) => {
         ...(opts.auditNodes !== undefined ? { auditNodes: opts.auditNodes } : {}),
         ...(opts.podsStartPerS !== undefined ? { podsStartPerS: opts.podsStartPerS } : {}),
         skipInvalid: opts.skipInvalid ?? false,
+        ...(opts.profileLibrary !== undefined
+          ? { profileLibrary: opts.profileLibrary === true ? shippedProfileLibrary() : opts.profileLibrary }
+          : {}),
       });
       // --json FILE and --sarif FILE are the documented form (as simulate --json); --format with --output
       // is the older one, kept.
