@@ -5,4 +5,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 npm run --silent typecheck
 mapfile -t files < <(find src test -name '*.test.ts' -not -path '*/node_modules/*' | sort)
-exec node --import ./scripts/register-tsx.js --test --test-concurrency=2 "${files[@]}"
+# A person at a terminal reads the spec reporter; CI (and any pipe) gets TAP, which it parses.
+reporter=(--test-reporter=tap)
+if [ -t 1 ] && [ "${CI:-}" != "true" ]; then reporter=(--test-reporter=spec); fi
+exec node --import ./scripts/register-tsx.js --test "${reporter[@]}" --test-concurrency=2 "${files[@]}"

@@ -106,7 +106,7 @@ verdict, ...}]}], skipped, audit}.
 
 Examples:
   rampart analyze examples/analyze/manifests --fleet examples/analyze/fleet.yaml
-  rampart analyze deploy/ --sarif rampart.sarif --fail-on medium
+  rampart analyze deploy/ --sarif out/rampart.sarif --fail-on medium
   rampart analyze deploy/ --json - | jq .verdict
   rampart analyze test/fixtures/agents/calico-typha.yaml --profile-library
   rampart analyze --audit-log examples/analyze/audit/staging-audit.jsonl --audit-nodes 40
