@@ -1,11 +1,13 @@
 import { readFileSync } from 'node:fs';
-import { InvalidArgumentError, Option } from 'commander';
+import { Option } from 'commander';
 import { writeFileAtomic } from '../../core/atomic-write.js';
 import { failsAt, type FailOn } from '../../analyze/targets.js';
 import { runAnalysis } from '../../analyze/run-analysis.js';
 import { formatJson } from '../../report/analyze-json.js';
 import { formatSarif } from '../../report/analyze-sarif.js';
 import { formatText } from '../../report/analyze-text.js';
+import { maxNodes } from '../../config/common-schemas.js';
+import { nonEmptyArg, wholeNumberArg } from '../whole-number.js';
 import type { RegisterCommand } from './context.js';
 
 const formats = ['text', 'json', 'sarif'] as const;
@@ -22,14 +24,9 @@ interface AnalyzeOptions {
   readonly output?: string;
 }
 
-function positiveInt(value: string): number {
-  const n = Number(value);
-  if (!Number.isInteger(n) || n <= 0) throw new InvalidArgumentError('must be a positive integer');
-  return n;
-}
-
-function collect(value: string, previous: string[]): string[] {
-  return [...previous, value];
+function collectFiles(flag: string): (value: string, previous: string[]) => string[] {
+  const file = nonEmptyArg(flag);
+  return (value, previous) => [...previous, file(value)];
 }
 
 function toolVersion(): string {
@@ -76,15 +73,31 @@ export const registerAnalyze: RegisterCommand = (program, { io, setExit }) => {
       '[manifests...]',
       'manifest files or directories (YAML or JSON; multi-document, or kubectl get -o yaml/json lists)',
     )
-    .option('--fleet <file>', 'fleet file with the cluster sizes (default: a 10 … 10,000-node ladder)')
-    .option('--profile <file>', 'API profile of a workload (repeatable)', collect, [])
-    .option('--audit-log <file>', 'Kubernetes audit log (JSON lines) from a staging cluster')
-    .option('--audit-nodes <n>', 'nodes of the cluster the audit log came from', positiveInt)
+    .option(
+      '--fleet <file>',
+      'fleet file with the cluster sizes (default: a 10 … 10,000-node ladder)',
+      nonEmptyArg('--fleet'),
+    )
+    .option('--profile <file>', 'API profile of a workload (repeatable)', collectFiles('--profile'), [])
+    .option(
+      '--audit-log <file>',
+      'Kubernetes audit log (JSON lines) from a staging cluster',
+      nonEmptyArg('--audit-log'),
+    )
+    .option(
+      '--audit-nodes <n>',
+      'nodes of the cluster the audit log came from',
+      wholeNumberArg('--audit-nodes', 1, maxNodes),
+    )
     .addOption(new Option('--format <format>', 'output format').choices(formats).default('text'))
     .addOption(
       new Option('--fail-on <verdict>', 'exit 1 at or above this verdict').choices(failOns).default('high'),
     )
-    .option('--output <file>', 'write the report to a file (atomically) instead of stdout')
+    .option(
+      '--output <file>',
+      'write the report to a file (atomically) instead of stdout',
+      nonEmptyArg('--output'),
+    )
     .addHelpText('after', help)
     .action(async (manifests: string[], opts: AnalyzeOptions) => {
       const report = await runAnalysis({

@@ -9,7 +9,7 @@ import { renderComparison } from '../../report/compare-table.js';
 import { policyForScenario } from '../../adapters/sim/policy-run.js';
 import { loadScenario, runWarnings } from '../../config/scenario.js';
 import { progressReporter } from '../progress.js';
-import { wholeNumber } from '../whole-number.js';
+import { nonEmptyArg, wholeNumber } from '../whole-number.js';
 import type { RegisterCommand } from './context.js';
 
 /** The `compare --json` document. */
@@ -37,6 +37,7 @@ export const registerCompare: RegisterCommand = (program, { io }) => {
     .option(
       '--json <file>',
       "write the comparison as JSON to a file, or '-' for stdout (then nothing else is printed)",
+      nonEmptyArg('--json', "a file name, or '-' for stdout"),
     )
     .addOption(new Option('--parallel <n>', 'simulations at once (worker threads; default: CPU count)'))
     .addHelpText(

@@ -13,7 +13,7 @@ import {
 } from '../../report/timeline.js';
 import type { RegisterCommand } from './context.js';
 import { progressReporter } from '../progress.js';
-import { wholeNumber } from '../whole-number.js';
+import { nonEmptyArg, wholeNumber } from '../whole-number.js';
 
 /** `rampart simulate <scenario>`: runs a scenario and prints the timeline and per-cluster summary. */
 export const registerSimulate: RegisterCommand = (program, { io }) => {
@@ -25,6 +25,7 @@ export const registerSimulate: RegisterCommand = (program, { io }) => {
     .option(
       '--policy <builtin|file>',
       "roll the scenario's change out under a policy: naive, workload-only, guarded (add -no-node-steps to turn node-subset steps off) or a RolloutPolicy YAML file",
+      nonEmptyArg('--policy', 'a builtin policy name or a RolloutPolicy file'),
     )
     .option(
       '--no-node-steps',
@@ -33,6 +34,7 @@ export const registerSimulate: RegisterCommand = (program, { io }) => {
     .option(
       '--json <file>',
       "write the full result as JSON to a file, or '-' for stdout (then nothing else is printed)",
+      nonEmptyArg('--json', "a file name, or '-' for stdout"),
     )
     .addOption(new Option('--quiet', 'print only the summary, not the timeline'))
     .addHelpText(
