@@ -8,7 +8,7 @@ import { badInput } from '../core/errors.js';
 export function wholeNumber(text: string, flag: string, min: number, max: number): number {
   const n = /^\d+$/.test(text) ? Number(text) : Number.NaN;
   if (!Number.isSafeInteger(n) || n < min || n > max)
-    throw badInput(`${flag}: "${text}" is not a whole number from ${min} to ${max} (decimal digits only)`);
+    throw badInput(`${flag}: "${text}" is not a whole number from ${min} to ${max}`);
   return n;
 }
 
