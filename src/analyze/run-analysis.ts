@@ -4,7 +4,7 @@ import { loadFleet } from '../config/fleet.js';
 import { loadManifests, type SkippedDocument } from '../config/manifests.js';
 import type { ChangeSpec } from '../model/api-profile.js';
 import { analyzeChange } from './analyze-change.js';
-import { auditWindowS, readAuditLog, type AuditSummary } from './audit-log.js';
+import { auditWindowS, maxAccounts, readAuditLog, type AuditSummary } from './audit-log.js';
 import { fleetTargets, ladderTargets, worstVerdict } from './targets.js';
 import type { ClusterTarget, Verdict, Workload, WorkloadReport } from './types.js';
 import { resolveWorkloads } from './workloads.js';
@@ -31,6 +31,8 @@ export interface AuditStats {
   readonly serviceAccounts: number;
   readonly nodesSeen: number;
   readonly unknownResources: Readonly<Record<string, number>>;
+  /** Only when the log has more service accounts than are analyzed (absent otherwise: JSON unchanged). */
+  readonly accountsOverCap?: { readonly maxAccounts: number; readonly requestsLeftOut: number };
 }
 
 /** The whole analysis: the overall verdict, every workload, and what was skipped. */
@@ -124,5 +126,8 @@ function auditStats(a: AuditSummary): AuditStats {
     unknownResources: Object.fromEntries(
       [...a.unknownResources.entries()].sort(([x], [y]) => byCodeUnits(x, y)),
     ),
+    ...(a.accountsOverCap !== undefined && a.accountsOverCap > 0
+      ? { accountsOverCap: { maxAccounts, requestsLeftOut: a.accountsOverCap } }
+      : {}),
   };
 }

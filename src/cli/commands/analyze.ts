@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import { Option } from 'commander';
+import { InvalidArgumentError, Option } from 'commander';
 import { writeFileAtomic } from '../../core/atomic-write.js';
 import { failsAt, type FailOn } from '../../analyze/targets.js';
 import { runAnalysis } from '../../analyze/run-analysis.js';
@@ -7,7 +7,7 @@ import { formatJson } from '../../report/analyze-json.js';
 import { formatSarif } from '../../report/analyze-sarif.js';
 import { formatText } from '../../report/analyze-text.js';
 import { maxNodes } from '../../config/common-schemas.js';
-import { nonEmptyArg, wholeNumberArg } from '../whole-number.js';
+import { nonEmptyArg, wholeNumber } from '../whole-number.js';
 import type { RegisterCommand } from './context.js';
 
 const formats = ['text', 'json', 'sarif'] as const;
@@ -84,11 +84,14 @@ export const registerAnalyze: RegisterCommand = (program, { io, setExit }) => {
       'Kubernetes audit log (JSON lines) from a staging cluster',
       nonEmptyArg('--audit-log'),
     )
-    .option(
-      '--audit-nodes <n>',
-      'nodes of the cluster the audit log came from',
-      wholeNumberArg('--audit-nodes', 1, maxNodes),
-    )
+    .option('--audit-nodes <n>', 'nodes of the cluster the audit log came from', (v: string) => {
+      // commander's own wording ("option '--audit-nodes <n>' argument '0' is invalid"), as for --format.
+      try {
+        return wholeNumber(v, '--audit-nodes', 1, maxNodes);
+      } catch {
+        throw new InvalidArgumentError(`not a whole number from 1 to ${maxNodes}`);
+      }
+    })
     .addOption(new Option('--format <format>', 'output format').choices(formats).default('text'))
     .addOption(
       new Option('--fail-on <verdict>', 'exit 1 at or above this verdict').choices(failOns).default('high'),
