@@ -1,11 +1,14 @@
 import { z } from 'zod';
 import type { ApiCall, WorkloadKind } from '../model/api-profile.js';
 import { badInput } from '../core/errors.js';
-import { apiCallSchema, metadataSchema, positiveInt, workloadKind } from './common-schemas.js';
+import { apiCallSchema, intIn, maxCalls, metadataSchema, workloadKind } from './common-schemas.js';
 import { parseYamlDocuments, readText, validate, type YamlSource } from './yaml-source.js';
 
 /** The `calls` list of an API profile or of the `rampart.dev/api-profile` annotation. */
-export const apiCallListSchema = z.array(apiCallSchema).min(1, { message: 'list at least one call' });
+export const apiCallListSchema = z
+  .array(apiCallSchema)
+  .min(1, { message: 'list at least one call' })
+  .max(maxCalls, { message: `at most ${maxCalls} calls` });
 
 /**
  * An API profile: what each replica of a workload asks of the API server. `target` names the workload;
@@ -23,7 +26,7 @@ export const apiProfileSchema = z.strictObject({
       /** Defaults to the target's name. */
       serviceAccount: z.string().min(1).optional(),
       /** Replicas for non-DaemonSet kinds (default 1). */
-      replicas: positiveInt.optional(),
+      replicas: intIn(1, 1_000_000).optional(),
     }),
     calls: apiCallListSchema,
   }),

@@ -58,7 +58,8 @@ const podTemplate = z.object({
     .object({ serviceAccountName: z.string().optional(), serviceAccount: z.string().optional() })
     .optional(),
 });
-const count = z.number().int().nonnegative().optional();
+// Kubernetes' own range for replicas and parallelism (int32).
+const count = z.number().int().min(0).max(2_147_483_647).optional();
 // Kubernetes objects carry many fields analyze does not read, so these schemas are not strict.
 const workloadSchema = z.object({
   kind: z.enum(workloadKinds),
