@@ -44,12 +44,16 @@ export const dayS = 86_400;
  * A duration in [minS, maxS] seconds (`gt`: more than minS): seconds as a number, or text like `90s`, `29m`,
  * `1h30m`. The range is in the JSON Schema's description (a duration may be text, so it has no minimum).
  */
+/** Durations in messages and the schema: whole seconds as 1h30m, fractions of one in ms (0.1 s is 100ms). */
+const fmtDuration = (s: number): string =>
+  s > 0 && s < 1 ? `${Math.round(s * 1000)}ms` : formatDurationS(s);
+
 export function durationIn(
   minS: number,
   maxS: number,
   opts: { readonly gt?: boolean; readonly note?: string } = {},
 ) {
-  const range = `${opts.gt ? `more than ${formatDurationS(minS)}` : `from ${formatDurationS(minS)}`} ${opts.gt ? 'and at most' : 'to'} ${formatDurationS(maxS)}`;
+  const range = `${opts.gt ? `more than ${fmtDuration(minS)}` : `from ${fmtDuration(minS)}`} ${opts.gt ? 'and at most' : 'to'} ${fmtDuration(maxS)}`;
   return z
     .union([z.number(), z.string()])
     .transform((v, ctx) => {
