@@ -7,6 +7,7 @@ import { formatJson } from '../../report/analyze-json.js';
 import { formatSarif } from '../../report/analyze-sarif.js';
 import { formatText } from '../../report/analyze-text.js';
 import { maxNodes } from '../../config/common-schemas.js';
+import { assertFiniteNumbers } from '../finite.js';
 import { nonEmptyArg, wholeNumber } from '../whole-number.js';
 import type { RegisterCommand } from './context.js';
 
@@ -110,6 +111,7 @@ export const registerAnalyze: RegisterCommand = (program, { io, setExit }) => {
         ...(opts.auditLog !== undefined ? { auditLog: opts.auditLog } : {}),
         ...(opts.auditNodes !== undefined ? { auditNodes: opts.auditNodes } : {}),
       });
+      assertFiniteNumbers(report, 'the analysis');
       const text =
         opts.format === 'json'
           ? formatJson(report)

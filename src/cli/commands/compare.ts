@@ -9,6 +9,7 @@ import { renderComparison } from '../../report/compare-table.js';
 import { policyForScenario } from '../../adapters/sim/policy-run.js';
 import { loadScenario, runWarnings } from '../../config/scenario.js';
 import { progressReporter } from '../progress.js';
+import { assertFiniteNumbers } from '../finite.js';
 import { nonEmptyArg, wholeNumber } from '../whole-number.js';
 import type { RegisterCommand } from './context.js';
 
@@ -94,6 +95,7 @@ Exit codes: 0 ok, 2 bad input (unknown policy, bad policy or scenario file).`,
         progress?.done();
         const policies = names.map((name, p) => comparePolicy(name, runs.slice(p * count, (p + 1) * count)));
         const out: CompareOutput = { scenario: scenario.name, seeds, policies };
+        assertFiniteNumbers(out, 'the comparison');
         const json = `${JSON.stringify(out)}\n`;
         if (jsonToStdout) {
           io.out(json);

@@ -13,6 +13,7 @@ import {
 } from '../../report/timeline.js';
 import type { RegisterCommand } from './context.js';
 import { progressReporter } from '../progress.js';
+import { assertFiniteNumbers } from '../finite.js';
 import { nonEmptyArg, wholeNumber } from '../whole-number.js';
 
 /** `rampart simulate <scenario>`: runs a scenario and prints the timeline and per-cluster summary. */
@@ -76,6 +77,7 @@ Exit codes: 0 ok, 2 bad input (the message names file:line:col and field).`,
         const runOpts = progress ? { onProgress: progress.update } : {};
         const result = policy ? simulateWithPolicy(scenario, policy, runOpts) : simulate(scenario, runOpts);
         progress?.done();
+        assertFiniteNumbers(result, 'the simulation result');
         const json = `${JSON.stringify(result)}\n`;
         if (jsonToStdout) {
           io.out(json);
