@@ -39,7 +39,11 @@ export function writeFileAtomic(path: string, content: string): void {
   try {
     const target = resolveTarget(path);
     if (target.stream) {
-      writeFileSync(path, content);
+      const fd = ownDescriptor(path);
+      // A descriptor of this process is written as it is: a socket (what a parent's pipe often is) cannot
+      // be opened again through /proc.
+      if (fd !== undefined) writeAll(fd, content);
+      else writeFileSync(path, content);
       return;
     }
     const st = statSync(target.path, { throwIfNoEntry: false });
@@ -83,7 +87,25 @@ export function writeFileAtomic(path: string, content: string): void {
 
 function writeAll(fd: number, content: string): void {
   const buf = Buffer.from(content, 'utf8');
-  for (let off = 0; off < buf.length;) off += writeSync(fd, buf, off, buf.length - off);
+  const pause = new Int32Array(new SharedArrayBuffer(4));
+  for (let off = 0; off < buf.length;) {
+    try {
+      off += writeSync(fd, buf, off, buf.length - off);
+    } catch (err) {
+      // A non-blocking pipe or socket that is full: wait for its reader a moment.
+      if ((err as NodeJS.ErrnoException).code !== 'EAGAIN') throw err;
+      Atomics.wait(pause, 0, 0, 5);
+    }
+  }
+}
+
+/** The descriptor a path names when it is one of this process's own (`/dev/stdout`, `/dev/fd/3`, …). */
+function ownDescriptor(path: string): number | undefined {
+  if (path === '/dev/stdout') return 1;
+  if (path === '/dev/stderr') return 2;
+  const m = /^\/(?:dev\/fd|proc\/(?:self|thread-self|(\d+))\/fd)\/(\d+)$/.exec(path);
+  if (!m || (m[1] !== undefined && Number(m[1]) !== process.pid)) return undefined;
+  return Number(m[2]);
 }
 
 /**
