@@ -3,7 +3,10 @@ import { formatDurationS, parseDurationS } from '../core/duration.js';
 import { apiVerbs, callScopes, workloadKinds, type ApiCall } from '../model/api-profile.js';
 import { findResource, knownResourceNames } from '../model/resources.js';
 
-/** A duration: seconds as a number, or text like `90s`, `29m`, `1h30m`. Output: seconds. */
+/**
+ * A duration: seconds as a number, or text like `90s`, `29m`, `1h30m`. Output: seconds. Unbounded: a file's
+ * field takes durationIn (its range shows in the schema); kept for code that still imports it.
+ */
 export const durationS = z.union([z.number(), z.string()]).transform((v, ctx) => {
   const s = parseDurationS(v);
   if (s === undefined || s < 0) {
@@ -78,6 +81,7 @@ export function durationIn(
 export const scenarioTime = z.union([numberIn(0, 365 * dayS), z.string().min(1)]);
 
 export const positiveInt = z.number().int().positive();
+/** Unbounded: a file's field takes numberIn (its range shows in the schema). */
 export const nonNegative = z.number().nonnegative();
 
 /**

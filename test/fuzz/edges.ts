@@ -1,9 +1,10 @@
 import { stringify } from 'yaml';
 import { basePolicy, baseScenario } from './cases.js';
-import { jsonSchemaOf, leaves, minimalValue, setAt, type JsonSchema } from './schema-gen.js';
+import { jsonSchemaOf, leaves, setAt, type JsonSchema } from './schema-gen.js';
 import { runCases, type FuzzCase } from './support.js';
 
-// One-off: every numeric leaf of the scenario and policy schemas at its minimum and its maximum.
+// On demand (not part of npm test): every numeric leaf of the scenario and policy schemas at its minimum and
+// its maximum, each through the CLI. `node --import tsx test/fuzz/edges.ts [path-filter]`.
 const cases: FuzzCase[] = [];
 for (const [kind, base] of [
   ['scenario', baseScenario],
@@ -37,7 +38,6 @@ for (const [kind, base] of [
     }
   }
 }
-void minimalValue;
 console.log(`${cases.length} edge cases`);
 const results = await runCases(cases, 2);
 let failed = 0;
