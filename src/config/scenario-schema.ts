@@ -122,7 +122,9 @@ const clusterSchema = z.strictObject({ name: z.string().min(1), nodes: nodeCount
 
 const generateSchema = z.strictObject({
   namePrefix: z.string().min(1),
-  count: intIn(1, 10_000),
+  // The scenario's total (at most 10,000 clusters, checkSize in scenario.ts) is the real limit, and says so
+  // better; this bound only keeps the sum finite.
+  count: intIn(1, 100_000_000),
   nodes: z
     .strictObject({
       min: nodeCount,
@@ -234,7 +236,9 @@ export const scenarioSchema = z.strictObject({
   metadata: metadataSchema,
   spec: z.strictObject({
     start: z.string().optional(),
-    duration: durationIn(0, 30 * dayS, { gt: true }),
+    // The step count (at most 2,000,000, checkSize) is the real limit, and says what to change; this bound
+    // only keeps the arithmetic finite.
+    duration: durationIn(0, 1_000_000 * hourS, { gt: true, note: 'at most 2,000,000 steps' }),
     // A step below 0.1 s would only multiply the delay lines and caches (one slot per step) for nothing.
     step: durationIn(0.1, 60).default(2),
     sampleEvery: durationIn(0.1, 60, { note: 'at least the step' }).default(30),
