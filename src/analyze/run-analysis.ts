@@ -7,7 +7,7 @@ import type { ChangeSpec } from '../model/api-profile.js';
 import { analyzeChange, type AnalyzeChangeOptions } from './analyze-change.js';
 import { decidingAssumption } from './assumptions.js';
 import { analyzeCombined, type CombinedClusterResult } from './combined.js';
-import { auditWindowS, readAuditLog, type AuditSummary } from './audit-log.js';
+import { auditWindowS, maxAccounts, readAuditLog, type AuditSummary } from './audit-log.js';
 import { fleetTargets, ladderTargets, worstVerdict } from './targets.js';
 import {
   confidenceOf,
@@ -46,6 +46,8 @@ export interface AuditStats {
   readonly serviceAccounts: number;
   readonly nodesSeen: number;
   readonly unknownResources: Readonly<Record<string, number>>;
+  /** Only when the log has more service accounts than are analyzed (absent otherwise: JSON unchanged). */
+  readonly accountsOverCap?: { readonly maxAccounts: number; readonly requestsLeftOut: number };
 }
 
 /** The whole analysis: the overall verdict, every workload, and what was skipped. */
@@ -192,5 +194,8 @@ function auditStats(a: AuditSummary): AuditStats {
     unknownResources: Object.fromEntries(
       [...a.unknownResources.entries()].sort(([x], [y]) => byCodeUnits(x, y)),
     ),
+    ...(a.accountsOverCap !== undefined && a.accountsOverCap > 0
+      ? { accountsOverCap: { maxAccounts, requestsLeftOut: a.accountsOverCap } }
+      : {}),
   };
 }

@@ -1,5 +1,6 @@
 import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
+import { RampartError, type ErrorCode } from '../core/errors.js';
 import { runMetrics, type RunMetrics } from './compare.js';
 import { policyForScenario, simulateWithPolicy } from '../adapters/sim/policy-run.js';
 import { loadScenario } from '../config/scenario.js';
@@ -59,7 +60,8 @@ export async function runCompareJobs(
       w.on('message', (m: WorkerReply) => {
         if (!m.ok) {
           void w.terminate();
-          reject(new Error(m.message));
+          // The code crosses the thread boundary, so bad input stays bad input (exit 2, not 70).
+          reject(m.code === undefined ? new Error(m.message) : new RampartError(m.code, m.message));
           return;
         }
         results[m.id] = m.metrics;
@@ -76,7 +78,7 @@ export async function runCompareJobs(
 /** What a worker answers for one job. */
 export type WorkerReply =
   | { readonly ok: true; readonly id: number; readonly metrics: RunMetrics }
-  | { readonly ok: false; readonly id: number; readonly message: string };
+  | { readonly ok: false; readonly id: number; readonly message: string; readonly code?: ErrorCode };
 
 /**
  * A worker running compare-worker, resolved beside this module: compare-worker.js in dist/. Under tsx

@@ -1,11 +1,14 @@
 import { z } from 'zod';
 import type { ApiCall, WorkloadKind } from '../model/api-profile.js';
 import { badInput } from '../core/errors.js';
-import { apiCallSchema, metadataSchema, positiveInt, toApiCall, workloadKind } from './common-schemas.js';
+import { apiCallSchema, intIn, maxCalls, metadataSchema, toApiCall, workloadKind } from './common-schemas.js';
 import { parseYamlDocuments, readText, validate, type YamlSource } from './yaml-source.js';
 
 /** The `calls` list of an API profile or of the `rampart.dev/api-profile` annotation. */
-export const apiCallListSchema = z.array(apiCallSchema).min(1, { message: 'list at least one call' });
+export const apiCallListSchema = z
+  .array(apiCallSchema)
+  .min(1, { message: 'list at least one call' })
+  .max(maxCalls, { message: `at most ${maxCalls} calls` });
 
 /** Image patterns: `*` matches any characters (slashes included); see imageMatches. */
 const imagePatterns = z.array(z.string().min(1)).min(1);
@@ -53,7 +56,7 @@ export const apiProfileSchema = z.strictObject({
           /** Defaults to the target's name. */
           serviceAccount: z.string().min(1).optional(),
           /** Replicas for non-DaemonSet kinds (default 1). */
-          replicas: positiveInt.optional(),
+          replicas: intIn(1, 1_000_000).optional(),
         })
         .optional(),
       match: profileMatchSchema.optional(),

@@ -55,6 +55,7 @@ export const fleetSchema = z.strictObject({
     clusters: z
       .array(fleetClusterSchema)
       .min(1, { message: 'the fleet needs at least one cluster' })
+      .max(10_000, { message: 'at most 10,000 clusters (split the fleet over several files)' })
       .superRefine((clusters, ctx) => {
         const seen = new Set<string>();
         clusters.forEach((c, i) => {

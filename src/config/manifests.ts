@@ -92,7 +92,8 @@ const podTemplate = z.object({
     })
     .optional(),
 });
-const count = z.number().int().nonnegative().optional();
+// Kubernetes' own range for replicas and parallelism (int32).
+const count = z.number().int().min(0).max(2_147_483_647).optional();
 // Kubernetes objects carry many fields analyze does not read, so these schemas are not strict.
 const workloadSchema = z.object({
   kind: z.enum(workloadKinds),

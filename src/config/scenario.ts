@@ -21,6 +21,7 @@ import {
   type ScenarioFile,
 } from './scenario-schema.js';
 import { byCodeUnits } from '../core/order.js';
+import { checkRingMemory } from './scenario-memory.js';
 
 /** DNS set-up of one cluster, resolved (seconds, counts). */
 export interface DnsConfig {
@@ -166,6 +167,8 @@ export function resolveScenario(doc: ScenarioFile, src: YamlSource, seedOverride
       add(`${g.namePrefix}${String(i + 1).padStart(width, '0')}`, nodes, [g], ['fleet', 'generate', gi]);
     }
   });
+
+  checkRingMemory(clusters, spec.step, at(['step']));
 
   const parseT = (v: string | number, path: PropertyKey[]): number =>
     resolveScenarioTimeS(v, clock, at(path), parseDurationS);

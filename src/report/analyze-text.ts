@@ -226,6 +226,10 @@ export function formatText(report: AnalysisReport, failOn: FailOn): string {
       out.push(
         `audit log: ${int(a.malformed)} malformed line(s), the first at ${a.file}:${a.firstMalformedLine ?? 0}`,
       );
+    if (a.accountsOverCap)
+      out.push(
+        `audit log: more than ${int(a.accountsOverCap.maxAccounts)} service accounts: ${int(a.accountsOverCap.requestsLeftOut)} request(s) of later ones left out (give a log of fewer accounts)`,
+      );
     const unknown = Object.entries(a.unknownResources);
     if (unknown.length > 0)
       out.push(

@@ -73,7 +73,11 @@ export class ClusterDns {
     this.corednsSuccess = 1;
     this.advancedMissRatio = 1;
     this.serviceNames = serviceNames;
-    this.nodeCache = dns.nodeCacheEnabled ? new ExpiryCache(stepS, dns.nodeCacheTtlS, dns.serveStaleS) : null;
+    // A TTL of 0 is no node cache (documented): one of 0 s would refresh every name infinitely often.
+    this.nodeCache =
+      dns.nodeCacheEnabled && dns.nodeCacheTtlS > 0
+        ? new ExpiryCache(stepS, dns.nodeCacheTtlS, dns.serveStaleS)
+        : null;
     this.corednsCache = new ExpiryCache(stepS, dns.corednsCacheTtlS);
     this.ownReading = zeroReading();
     this.reading = this.ownReading;

@@ -22,9 +22,18 @@ export function policyForScenario(
   scenario: Scenario,
   opts: PolicyRefOptions = {},
 ): RolloutPolicyFile {
+  // Checked here, where every policy run starts (compare before its workers do): a missing change is bad
+  // input, and a worker thread would report it as an internal error.
+  requireChange(scenario);
   const policy = loadPolicyRef(ref, opts.noNodeSteps ? { noNodeSteps: true } : {});
   if (ref === 'naive' && scenario.rollout) return applyOverrides(policy, { spreadS: scenario.rollout.spanS });
   return policy;
+}
+
+function requireChange(scenario: Scenario): NonNullable<Scenario['change']> {
+  if (!scenario.change)
+    throw badInput(`${scenario.file}: spec.change is required to simulate a rollout policy`);
+  return scenario.change;
 }
 
 export interface PolicyRunOptions {
@@ -41,8 +50,7 @@ export function simulateWithPolicy(
   policy: RolloutPolicyFile,
   opts: PolicyRunOptions = {},
 ): SimResult {
-  const change = scenario.change;
-  if (!change) throw badInput(`${scenario.file}: spec.change is required to simulate a rollout policy`);
+  const change = requireChange(scenario);
   const actor = new RolloutActor({
     scenario,
     policy,

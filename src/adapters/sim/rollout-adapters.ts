@@ -41,9 +41,10 @@ export function sizeClass(nodes: number): 'small' | 'medium' | 'large' {
 export function clusterInfo(c: ClusterConfig): ClusterInfo {
   const labels: Record<string, string> = { [sizeClassLabel]: sizeClass(c.nodes) };
   if (c.name.startsWith('staging')) labels['rampart.dev/stage'] = 'staging';
-  const dnsCacheTtlS = c.dns.nodeCacheEnabled
-    ? c.dns.nodeCacheTtlS + c.dns.serveStaleS
-    : c.dns.corednsCacheTtlS;
+  const dnsCacheTtlS =
+    c.dns.nodeCacheEnabled && c.dns.nodeCacheTtlS > 0
+      ? c.dns.nodeCacheTtlS + c.dns.serveStaleS
+      : c.dns.corednsCacheTtlS;
   return { name: c.name, nodes: c.nodes, labels, dnsCacheTtlS };
 }
 

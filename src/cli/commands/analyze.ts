@@ -9,6 +9,9 @@ import { formatJson } from '../../report/analyze-json.js';
 import { formatSarif } from '../../report/analyze-sarif.js';
 import { formatText } from '../../report/analyze-text.js';
 import { badInput } from '../../core/errors.js';
+import { maxNodes } from '../../config/common-schemas.js';
+import { assertFiniteNumbers } from '../finite.js';
+import { nonEmptyArg, wholeNumber } from '../whole-number.js';
 import type { RegisterCommand } from './context.js';
 
 const formats = ['text', 'json', 'sarif'] as const;
@@ -30,14 +33,9 @@ interface AnalyzeOptions {
   readonly skipInvalid?: boolean;
 }
 
-function positiveInt(value: string): number {
-  const n = Number(value);
-  if (!Number.isInteger(n) || n <= 0) throw new InvalidArgumentError('must be a positive integer');
-  return n;
-}
-
-function collect(value: string, previous: string[]): string[] {
-  return [...previous, value];
+function collectFiles(flag: string): (value: string, previous: string[]) => string[] {
+  const file = nonEmptyArg(flag);
+  return (value, previous) => [...previous, file(value)];
 }
 
 function toolVersion(): string {
@@ -121,10 +119,6 @@ export const registerAnalyze: RegisterCommand = (program, { io, setExit }) => {
       '[manifests...]',
       'manifest files or directories (YAML or JSON; multi-document, or kubectl get -o yaml/json lists)',
     )
-    .option('--fleet <file>', 'fleet file with the cluster sizes (default: a 10 … 10,000-node ladder)')
-    .option('--profile <file>', 'API profile of a workload (repeatable)', collect, [])
-    .option('--audit-log <file>', 'Kubernetes audit log (JSON lines) from a staging cluster')
-    .option('--audit-nodes <n>', 'nodes of the cluster the audit log came from', positiveInt)
     .option(
       '--profile-library [dir]',
       "profiles matched by container image or labels (default dir: Rampart's own profiles/)",
@@ -132,16 +126,43 @@ export const registerAnalyze: RegisterCommand = (program, { io, setExit }) => {
     .option(
       '--pods-start-per-s <n>',
       'pods a rollout starts per second in one cluster, for the start-up burst (default 25)',
-      positiveInt,
+      (v: string) => wholeNumber(v, '--pods-start-per-s', 1, 10_000),
     )
+    .option(
+      '--fleet <file>',
+      'fleet file with the cluster sizes (default: a 10 … 10,000-node ladder)',
+      nonEmptyArg('--fleet'),
+    )
+    .option('--profile <file>', 'API profile of a workload (repeatable)', collectFiles('--profile'), [])
+    .option(
+      '--audit-log <file>',
+      'Kubernetes audit log (JSON lines) from a staging cluster',
+      nonEmptyArg('--audit-log'),
+    )
+    .option('--audit-nodes <n>', 'nodes of the cluster the audit log came from', (v: string) => {
+      // commander's own wording ("option '--audit-nodes <n>' argument '0' is invalid"), as for --format.
+      try {
+        return wholeNumber(v, '--audit-nodes', 1, maxNodes);
+      } catch {
+        throw new InvalidArgumentError(`not a whole number from 1 to ${maxNodes}`);
+      }
+    })
     .addOption(new Option('--format <format>', 'output format').choices(formats).default('text'))
     .addOption(
       new Option('--fail-on <verdict>', 'exit 1 at or above this verdict').choices(failOns).default('high'),
     )
-    .option('--json <file>', "write the report as JSON to a file, or '-' for stdout")
-    .option('--sarif <file>', "write the report as SARIF 2.1.0 to a file, or '-' for stdout")
+    .option('--json <file>', "write the report as JSON to a file, or '-' for stdout", nonEmptyArg('--json'))
+    .option(
+      '--sarif <file>',
+      "write the report as SARIF 2.1.0 to a file, or '-' for stdout",
+      nonEmptyArg('--sarif'),
+    )
     .option('--skip-invalid', 'report and skip manifest files that cannot be read, instead of failing')
-    .option('--output <file>', "with --format: write the report to a file (atomically), or '-' for stdout")
+    .option(
+      '--output <file>',
+      "with --format: write the report to a file (atomically), or '-' for stdout",
+      nonEmptyArg('--output'),
+    )
     .addHelpText('after', help)
     .action(async (manifests: string[], opts: AnalyzeOptions) => {
       if ([opts.json, opts.sarif, opts.output].filter((o) => o !== undefined).length > 1)
@@ -158,6 +179,7 @@ export const registerAnalyze: RegisterCommand = (program, { io, setExit }) => {
           ? { profileLibrary: opts.profileLibrary === true ? shippedProfileLibrary() : opts.profileLibrary }
           : {}),
       });
+      assertFiniteNumbers(report, 'the analysis');
       // --json FILE and --sarif FILE are the documented form (as simulate --json); --format with --output
       // is the older one, kept.
       const format: Format =
