@@ -37,7 +37,7 @@ const kwokDir = join(testbedDir, 'kwok');
 const recipe = 'r1';
 
 function requiredVersion(goMod: string, module: string): string {
-  const m = new RegExp(`^\\s*${module.replace(/[./]/g, '\\$&')} (v\\S+)`, 'm').exec(goMod);
+  const m = new RegExp(`^(?:require)?\\s*${module.replace(/[./]/g, '\\$&')} (v\\S+)`, 'm').exec(goMod);
   if (!m?.[1]) throw new Error(`${module} is not required in testbed's go.mod`);
   return m[1];
 }

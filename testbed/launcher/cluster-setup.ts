@@ -59,6 +59,8 @@ export async function ensureNamespace(k: KubeJson, name: string): Promise<void> 
   );
 }
 
+const podCidr = (i: number): string => `10.${64 + Math.floor(i / 256)}.${i % 256}.0/24`;
+
 /**
  * A fake node as KWOK documents them: the labels a real node carries (hostname, os, arch, zone), the
  * `kwok.x-k8s.io/node: fake` annotation KWOK selects on, and its NoSchedule taint so only pods that
@@ -85,7 +87,12 @@ export function fakeNode(i: number, podsPerNode: number): Record<string, unknown
         type: 'kwok',
       },
     },
-    spec: { taints: [{ key: 'kwok.x-k8s.io/node', value: 'fake', effect: 'NoSchedule' }] },
+    spec: {
+      // A /24 per node, as a node IPAM controller would give: KWOK takes pod IPs from it.
+      podCIDR: podCidr(i),
+      podCIDRs: [podCidr(i)],
+      taints: [{ key: 'kwok.x-k8s.io/node', value: 'fake', effect: 'NoSchedule' }],
+    },
     status: {
       capacity,
       allocatable: capacity,

@@ -173,9 +173,10 @@ export async function upTestbed(o: UpOptions, log: (line: string) => void): Prom
       '--node-ip=10.0.0.2',
     ]);
     writeFileToken(dir, 'controller', tokens.controller);
+    // tsx by absolute path: the controller runs in the state directory, where a bare `tsx` does not resolve.
     start('controller', process.execPath, [
       '--import',
-      'tsx',
+      import.meta.resolve('tsx'),
       join(testbedDir, 'launcher', 'controller-main.ts'),
       o.name,
     ]);
