@@ -54,7 +54,7 @@ export function kubectl(
     const child = execFile(
       'kubectl',
       ['--kubeconfig', kubeconfig, '--context', context, ...args],
-      { timeout: 60_000 },
+      { timeout: 60_000, maxBuffer: 256 * 2 ** 20 },
       (error, stdout, stderr) => {
         const code = error ? (typeof error.code === 'number' ? error.code : 1) : 0;
         resolvePromise({ code, stdout, stderr });
