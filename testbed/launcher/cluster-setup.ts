@@ -155,10 +155,7 @@ export async function createNodesAndPods(
   log(`${pods.length} filler pods created`);
 }
 
-const listMeta = z.object({
-  metadata: z.object({ remainingItemCount: z.number().optional() }).optional(),
-  items: z.array(z.unknown()),
-});
+const listMeta = z.object({ items: z.array(z.unknown()) });
 const nodeList = z.object({
   items: z.array(
     z.object({
@@ -177,13 +174,13 @@ async function notReadyNodes(k: KubeJson, expected: number): Promise<number> {
   return expected - ready;
 }
 
+/** Filler pods not Running, counted up to one page (the server gives no remaining count with a selector). */
 async function notRunningPods(k: KubeJson): Promise<number> {
-  // Only the count matters: a small page and the server's own remaining count, never the whole list.
   const sel = encodeURIComponent('status.phase!=Running');
   const page = listMeta.parse(
-    await k.must('GET', `/api/v1/namespaces/${fillerNamespace}/pods?fieldSelector=${sel}&limit=1`),
+    await k.must('GET', `/api/v1/namespaces/${fillerNamespace}/pods?fieldSelector=${sel}&limit=500`),
   );
-  return page.items.length + (page.metadata?.remainingItemCount ?? 0);
+  return page.items.length;
 }
 
 /** Waits until every node is Ready and every filler pod Running; throws after `timeoutMs`. */
@@ -200,7 +197,7 @@ export async function waitReady(
     const nodesLeft = await notReadyNodes(k, nodes);
     const podsLeft = podsPerNode > 0 ? await notRunningPods(k) : 0;
     if (nodesLeft <= 0 && podsLeft === 0) return;
-    const status = `waiting: ${nodesLeft} nodes not Ready, ${podsLeft} filler pods not Running`;
+    const status = `waiting: ${nodesLeft} nodes not Ready, ${podsLeft >= 500 ? '500+' : podsLeft} filler pods not Running`;
     if (status !== last) log(status);
     last = status;
     if (performance.now() > deadline) throw new Error(`not ready after ${timeoutMs / 1000} s (${status})`);

@@ -6,8 +6,10 @@ import { ensureBuilt } from './build.js';
 import { downTestbed, listTestbedLines } from './down.js';
 import { upTestbed } from './up.js';
 
+const started = performance.now();
 const log = (line: string): void => {
-  process.stderr.write(`testbed: ${line}\n`);
+  const s = ((performance.now() - started) / 1000).toFixed(1);
+  process.stderr.write(`testbed [${s}s]: ${line}\n`);
 };
 
 async function main(): Promise<void> {

@@ -6,7 +6,7 @@ import { KubeJson } from './kube-client.js';
 import { writeKubeconfig } from './kubeconfig.js';
 import { makePki, writeTokenFile, type Identity } from './pki.js';
 import { freePort } from './ports.js';
-import { startDetached, type ProcessRecord } from './processes.js';
+import { isRunning, startDetached, type ProcessRecord } from './processes.js';
 import { runDir, testbedDir } from './paths.js';
 import { readState, writeApiserverRecord, writeState, type Component, type TestbedState } from './state.js';
 import { downTestbed } from './down.js';
@@ -30,9 +30,19 @@ export interface UpResult {
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
-async function waitFor(what: string, timeoutMs: number, check: () => Promise<boolean>): Promise<void> {
+/** Waits for `check`; fails at once, naming its log, when the process being waited for has exited. */
+async function waitFor(
+  what: string,
+  proc: { rec: ProcessRecord; log: string },
+  timeoutMs: number,
+  check: () => Promise<boolean>,
+): Promise<void> {
   const deadline = performance.now() + timeoutMs;
   for (;;) {
+    if (!isRunning(proc.rec)) {
+      const last = readFileSync(proc.log, 'utf8').trim().split('\n').at(-1) ?? '';
+      throw new Error(`${what} exited (${proc.log}): ${last.slice(0, 300)}`);
+    }
     try {
       if (await check()) return;
     } catch {
@@ -121,7 +131,7 @@ export async function upTestbed(o: UpOptions, log: (line: string) => void): Prom
   const started = performance.now();
   const etcdUrl = `http://127.0.0.1:${etcdPort}`;
   const peerUrl = `http://127.0.0.1:${etcdPeerPort}`;
-  start('etcd', bin('etcd'), [
+  const etcd = start('etcd', bin('etcd'), [
     '--name=testbed',
     `--data-dir=${join(dir, 'etcd-data')}`,
     `--listen-client-urls=${etcdUrl}`,
@@ -134,12 +144,22 @@ export async function upTestbed(o: UpOptions, log: (line: string) => void): Prom
     '--quota-backend-bytes=8589934592',
     '--log-level=warn',
   ]);
-  await waitFor('etcd', 30_000, async () => (await fetch(`${etcdUrl}/health`)).ok);
+  await waitFor(
+    'etcd',
+    { rec: etcd, log: join(dir, 'logs', 'etcd.log') },
+    30_000,
+    async () => (await fetch(`${etcdUrl}/health`)).ok,
+  );
   const apiserver = start('apiserver', bin('kube-apiserver'), apiserverArgs);
   writeApiserverRecord(o.name, { process: apiserver, restarts: 0 });
   const admin = new KubeJson(server, caPem, tokens.admin);
   try {
-    await waitFor('kube-apiserver', 90_000, async () => (await admin.call('GET', '/readyz')).status === 200);
+    await waitFor(
+      'kube-apiserver',
+      { rec: apiserver, log: join(dir, 'logs', 'apiserver.log') },
+      90_000,
+      async () => (await admin.call('GET', '/readyz')).status === 200,
+    );
     log(`apiserver ready in ${((performance.now() - started) / 1000).toFixed(1)} s at ${server}`);
     await applyRbac(admin);
     const common = (id: Identity): string[] => {
@@ -165,6 +185,7 @@ export async function upTestbed(o: UpOptions, log: (line: string) => void): Prom
     start('kwok', bin('kwok'), [
       `--kubeconfig=${internalKubeconfig('kwok')}`,
       `--config=${built.kwokStages}`,
+      `--config=${kwokConfig(dir)}`,
       '--manage-all-nodes=false',
       '--manage-nodes-with-annotation-selector=kwok.x-k8s.io/node=fake',
       '--node-lease-duration-seconds=40',
@@ -192,4 +213,25 @@ export async function upTestbed(o: UpOptions, log: (line: string) => void): Prom
 /** Writes a token the controller reads at start: mode 0600, never on a command line, where ps shows it. */
 function writeFileToken(dir: string, id: string, token: string): void {
   writeFileSync(join(dir, `${id}.token`), token, { mode: 0o600 });
+}
+
+/**
+ * KWOK's workers: its defaults (4 per kind) bring 1,000 nodes with 5,000 pods up in ~5 minutes and let
+ * Lease heartbeats of that many nodes lag (zones went PartialDisruption); 16 each keep up on two cores.
+ */
+function kwokConfig(dir: string): string {
+  const file = join(dir, 'kwok-config.yaml');
+  writeFileSync(
+    file,
+    [
+      'apiVersion: config.kwok.x-k8s.io/v1alpha1',
+      'kind: KwokConfiguration',
+      'options:',
+      '  nodePlayStageParallelism: 16',
+      '  podPlayStageParallelism: 16',
+      '  nodeLeaseParallelism: 16',
+      '',
+    ].join('\n'),
+  );
+  return file;
 }
