@@ -1,6 +1,7 @@
 // Type-aware lint: floating promises, exhaustive switches and type-only imports are checked.
 import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
+import { layersPlugin } from './eslint/layers.js';
 
 export default tseslint.config(
   {
@@ -11,6 +12,7 @@ export default tseslint.config(
       'out/**',
       'bin/**',
       'eslint.config.js',
+      'eslint/**',
       '**/*-scratch.ts',
     ],
   },
@@ -18,7 +20,10 @@ export default tseslint.config(
   ...tseslint.configs.recommendedTypeChecked,
   {
     languageOptions: { parserOptions: { projectService: true, tsconfigRootDir: import.meta.dirname } },
+    plugins: { rampart: layersPlugin },
     rules: {
+      'rampart/layers': 'error',
+      'rampart/no-cycles': 'error',
       // node:test's describe/it return promises the runner itself awaits.
       '@typescript-eslint/no-floating-promises': [
         'error',

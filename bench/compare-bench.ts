@@ -5,9 +5,9 @@
  */
 import { availableParallelism } from 'node:os';
 import { resolve } from 'node:path';
-import { comparePolicy } from '../src/sim/compare.js';
-import { runCompareJobs, type CompareJob } from '../src/sim/compare-run.js';
-import { loadScenario } from '../src/sim/scenario.js';
+import { comparePolicy } from '../src/compare/compare.js';
+import { runCompareJobs, type CompareJob } from '../src/compare/compare-run.js';
+import { loadScenario } from '../src/config/scenario.js';
 
 const [name, file, policyList = 'naive,workload-only,guarded', seedCount = '10'] = process.argv.slice(2);
 if (!name || !file) {

@@ -4,7 +4,7 @@
  */
 import { resolve } from 'node:path';
 import { simulate } from '../src/sim/engine.js';
-import { loadScenario, stepCount } from '../src/sim/scenario.js';
+import { loadScenario, stepCount } from '../src/config/scenario.js';
 
 const [name, file] = process.argv.slice(2);
 if (!name || !file) {

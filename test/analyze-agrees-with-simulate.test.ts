@@ -3,8 +3,8 @@ import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { analyzeChange } from '../src/analyze/analyze-change.js';
 import { simulate } from '../src/sim/engine.js';
-import { loadScenario } from '../src/sim/scenario.js';
-import { repoRoot } from './helpers.js';
+import { loadScenario } from '../src/config/scenario.js';
+import { repoRoot } from './support/index.js';
 
 describe('analyze and simulate share one cost model', () => {
   it("analyze's break-even is within 20% of where the simulator first shows saturation", () => {

@@ -4,13 +4,13 @@ import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import type { CompareOutput } from '../src/cli/commands/compare.js';
 import type { SimResult } from '../src/sim/result.js';
-import { runCli, tempDir, writeTemp } from './helpers.js';
+import { runCliInProcess, tempDir, writeTemp } from './support/index.js';
 
 const fleet = 'test/fixtures/rollout-fleet.yaml';
 
 describe('rampart simulate --policy', () => {
-  it('runs the scenario’s change under a builtin policy; the JSON names the policy and has the rollout events', () => {
-    const run = runCli(['simulate', fleet, '--policy', 'guarded', '--json', '-']);
+  it('runs the scenario’s change under a builtin policy; the JSON names the policy and has the rollout events', async () => {
+    const run = await runCliInProcess(['simulate', fleet, '--policy', 'guarded', '--json', '-']);
     assert.equal(run.code, 0, run.stderr);
     const r = JSON.parse(run.stdout) as SimResult;
     assert.equal(r.policy, 'guarded');
@@ -28,19 +28,19 @@ describe('rampart simulate --policy', () => {
       );
     const gate = r.events.find((e) => e.type === 'rollout.gate.failed');
     assert.match(gate?.detail ?? '', /^change_seat_demand \d+ vs threshold \d+ \(gate extrapolation/);
-    const text = runCli(['simulate', fleet, '--policy', 'guarded-no-node-steps', '--quiet']);
+    const text = await runCliInProcess(['simulate', fleet, '--policy', 'guarded-no-node-steps', '--quiet']);
     assert.equal(text.code, 0, text.stderr);
     assert.match(text.stdout, /policy guarded-no-node-steps/);
   });
 
-  it('takes a RolloutPolicy file', () => {
+  it('takes a RolloutPolicy file', async () => {
     const dir = tempDir();
     const file = writeTemp(
       dir,
       'p.yaml',
-      readFileSync('src/rollout/examples/guarded.yaml', 'utf8').replace('name: guarded', 'name: team-policy'),
+      readFileSync('examples/policies/guarded.yaml', 'utf8').replace('name: guarded', 'name: team-policy'),
     );
-    const run = runCli(['simulate', fleet, '--policy', file, '--json', '-']);
+    const run = await runCliInProcess(['simulate', fleet, '--policy', file, '--json', '-']);
     assert.equal(run.code, 0, run.stderr);
     const r = JSON.parse(run.stdout) as SimResult;
     assert.equal(r.policy, 'team-policy');
@@ -51,14 +51,14 @@ describe('rampart simulate --policy', () => {
     );
   });
 
-  it('shows the policy’s warnings in the timeline: a bake shorter than the DNS caches', () => {
+  it('shows the policy’s warnings in the timeline: a bake shorter than the DNS caches', async () => {
     const dir = tempDir();
     const file = writeTemp(
       dir,
       'short.yaml',
-      readFileSync('src/rollout/examples/guarded.yaml', 'utf8').replace('bakeMargin: 5m', 'bake: 5m'),
+      readFileSync('examples/policies/guarded.yaml', 'utf8').replace('bakeMargin: 5m', 'bake: 5m'),
     );
-    const run = runCli(['simulate', fleet, '--policy', file]);
+    const run = await runCliInProcess(['simulate', fleet, '--policy', file]);
     assert.equal(run.code, 0, run.stderr);
     assert.match(
       run.stdout,
@@ -66,7 +66,7 @@ describe('rampart simulate --policy', () => {
     );
   });
 
-  it('bad input is one line and exit 2', () => {
+  it('bad input is one line and exit 2', async () => {
     const dir = tempDir();
     const bad = writeTemp(
       dir,
@@ -78,7 +78,7 @@ describe('rampart simulate --policy', () => {
       [['--policy', bad], /bad\.yaml:5:\d+: spec\.bake/],
       [['--no-node-steps'], /--no-node-steps: only with --policy/],
     ] as const) {
-      const run = runCli(['simulate', fleet, ...args]);
+      const run = await runCliInProcess(['simulate', fleet, ...args]);
       assert.equal(run.code, 2, run.stderr);
       assert.match(run.stderr, expect);
       assert.equal(run.stderr.trim().split('\n').length, 1);
@@ -88,9 +88,18 @@ describe('rampart simulate --policy', () => {
 });
 
 describe('rampart compare', () => {
-  it('prints the policies side by side and writes the documented JSON (means and worst case over seeds)', () => {
+  it('prints the policies side by side and writes the documented JSON (means and worst case over seeds)', async () => {
     const out = join(tempDir(), 'compare.json');
-    const run = runCli(['compare', fleet, '--policies', 'naive,guarded', '--seeds', '2', '--json', out]);
+    const run = await runCliInProcess([
+      'compare',
+      fleet,
+      '--policies',
+      'naive,guarded',
+      '--seeds',
+      '2',
+      '--json',
+      out,
+    ]);
     assert.equal(run.code, 0, run.stderr);
     assert.match(run.stdout, /^Rampart compare · rollout-fleet · seeds 1–2 · 14 clusters/);
     assert.match(run.stdout, /clusters saturated \(blast radius\)/);
@@ -126,7 +135,7 @@ describe('rampart compare', () => {
     assert.equal(guarded.halted, 1);
     assert.equal(guarded.blastRadius, 0);
     // Worker threads or not, the numbers are the same.
-    const serial = runCli([
+    const serial = await runCliInProcess([
       'compare',
       fleet,
       '--policies',
@@ -142,7 +151,7 @@ describe('rampart compare', () => {
     assert.equal(serial.stdout, readFileSync(out, 'utf8'));
   });
 
-  it('bad input is one line and exit 2, before anything runs', () => {
+  it('bad input is one line and exit 2, before anything runs', async () => {
     for (const [args, expect] of [
       [['--policies', 'naive,nope'], /--policy: unknown builtin "nope"/],
       [['--seeds', '0'], /--seeds: "0" is not a whole number from 1 to 1000/],
@@ -153,7 +162,7 @@ describe('rampart compare', () => {
         /--seed: "4294967295" is not a whole number from 0 to 4294967294/,
       ],
     ] as const) {
-      const run = runCli(['compare', fleet, ...args]);
+      const run = await runCliInProcess(['compare', fleet, ...args]);
       assert.equal(run.code, 2, run.stderr);
       assert.match(run.stderr, expect);
       assert.equal(run.stderr.trim().split('\n').length, 1);

@@ -1,9 +1,9 @@
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { before, describe, it } from 'node:test';
-import type { RunMetrics } from '../src/sim/compare.js';
-import { runCompareJobs } from '../src/sim/compare-run.js';
-import { repoRoot } from './helpers.js';
+import type { RunMetrics } from '../src/compare/compare.js';
+import { runCompareJobs } from '../src/compare/compare-run.js';
+import { repoRoot } from './support/index.js';
 
 // Issue 3, "Must hold": the benign change completes on every cluster under guarded with no halt on 50 of 50
 // seeds; the bad change is halted on 50 of 50. On a small fleet that keeps the essentials (a staging

@@ -8,6 +8,3 @@ export * from './audit-workloads.js';
 export * from './rbac-infer.js';
 export * from './workloads.js';
 export * from './run-analysis.js';
-export * from './format-text.js';
-export * from './format-json.js';
-export * from './format-sarif.js';

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { decide } from './controller.js';
 import { noObservations, type RolloutEvent } from './events.js';
 import { createRolloutExecutor, type RolloutExecutor } from './executor.js';
-import { rolloutPolicySchema, type RolloutPolicyInput } from './policy-schema.js';
+import { rolloutPolicySchema, type RolloutPolicyInput } from '../config/policy-schema.js';
 import { resolvePolicy } from './policy-resolve.js';
 import { createRolloutState } from './state.js';
 import { memoryStateStore } from './state-store.js';

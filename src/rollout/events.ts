@@ -1,6 +1,6 @@
 import type { NodeSubsetLabel, SignalReading, WorkloadStatus, ActionOutcome } from './ports.js';
 import type { GateResult } from './gates/types.js';
-import type { SignalName } from './signals.js';
+import type { SignalName } from '../model/signals.js';
 import type { HaltCause, PauseReason } from './state.js';
 
 /** What the controller asks the executor to do; ids are deterministic so results can be matched. */

@@ -1,15 +1,10 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { builtinPolicies } from './builtin-policies.js';
+import { builtinPolicies } from '../config/builtin-policies.js';
 import { createRolloutExecutor } from './executor.js';
 import type { ClusterClient, MetricsSource } from './ports.js';
-import { fileStateStore, memoryStateStore } from './state-store.js';
+import { memoryStateStore } from './state-store.js';
 import { fakeWorld, testChange, testFleet } from './test-support.js';
-
-const tmp = (): string => mkdtempSync(join(tmpdir(), 'rampart-exec-'));
 
 void describe('executor', () => {
   void it('drives the guarded policy over async (live-like) ports to completion', async () => {
@@ -86,36 +81,6 @@ void describe('executor', () => {
       /the rollout fence could not be put in place for 300s on .* \(nothing applied there\)/,
     );
     assert.deepEqual(w.rollbacks, [], 'nothing to roll back');
-  });
-
-  void it('persists after every transition and resumes from the file without re-applying finished clusters', () => {
-    const file = join(tmp(), 'state.json');
-    const w = fakeWorld({ clusters: testFleet(5) });
-    const opts = {
-      fleet: w.fleet,
-      client: w.client,
-      metrics: w.metrics,
-      policy: builtinPolicies['workload-only'],
-      change: testChange,
-    };
-    let exec = createRolloutExecutor({ ...opts, store: fileStateStore(file) });
-    for (; w.now < 1_900_000; w.now += 10_000) exec.tickSync(w.now);
-    const saved = JSON.parse(readFileSync(file, 'utf8')) as {
-      clusters: { name: string; phase: { kind: string } }[];
-    };
-    assert.deepEqual(
-      saved.clusters.map((c) => c.phase.kind),
-      exec.state()?.clusters.map((c) => c.phase.kind),
-    );
-    const doneBefore = saved.clusters.filter((c) => c.phase.kind === 'done').map((c) => c.name);
-    assert.ok(doneBefore.length >= 2, `some clusters done before the restart: ${doneBefore.join(',')}`);
-    const appliesBefore = w.applies.length;
-
-    exec = createRolloutExecutor({ ...opts, store: fileStateStore(file) }); // a restart
-    for (; w.now < 20_000_000 && !exec.finished(); w.now += 10_000) exec.tickSync(w.now);
-    assert.equal(exec.state()?.status.kind, 'completed');
-    const reapplied = w.applies.slice(appliesBefore).filter((a) => doneBefore.includes(a.cluster));
-    assert.deepEqual(reapplied, []);
   });
 
   void it('turns throwing ports into data: missing signals, unreachable status, failed actions', () => {

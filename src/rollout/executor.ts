@@ -19,7 +19,7 @@ import type {
   WorkloadStatus,
 } from './ports.js';
 import { resolvePolicy } from './policy-resolve.js';
-import type { RolloutPolicyFile } from './policy-schema.js';
+import type { RolloutPolicyFile } from '../config/policy-schema.js';
 import { createRolloutState, type RolloutState } from './state.js';
 import type { RolloutStateStore } from './state-store.js';
 

@@ -1,10 +1,6 @@
-export * from './signals.js';
 export * from './ports.js';
 export * from './policy.js';
-export * from './policy-schema.js';
-export * from './policy-loader.js';
 export * from './policy-resolve.js';
-export * from './builtin-policies.js';
 export * from './planner.js';
 export * from './gates/index.js';
 export * from './state.js';
@@ -13,5 +9,3 @@ export * from './observation-plan.js';
 export * from './controller.js';
 export * from './state-store.js';
 export * from './executor.js';
-export * from './apf-manifests.js';
-export * from './breakglass.js';

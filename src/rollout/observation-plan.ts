@@ -2,7 +2,7 @@ import type { GateEvaluation, Observations, ObservationPurpose } from './events.
 import { evaluateExtrapolationGate } from './gates/extrapolation.js';
 import { evaluateThresholdGate } from './gates/threshold.js';
 import type { SignalReading } from './ports.js';
-import type { SignalName } from './signals.js';
+import type { SignalName } from '../model/signals.js';
 import { waveBakeS, type ClusterState, type RolloutState } from './state.js';
 
 /** One signal the executor should read before the next decide. */

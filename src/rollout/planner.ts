@@ -1,5 +1,5 @@
 import type { ClusterInfo } from './ports.js';
-import type { ClusterSelectorEntry } from './policy-schema.js';
+import type { ClusterSelectorEntry } from '../config/policy-schema.js';
 
 /** One wave of a plan: clusters that change together (at most maxInFlight at a time). */
 export interface PlannedWave {

@@ -1,7 +1,7 @@
 import { formatDurationS } from '../core/duration.js';
 import { badInput } from '../core/errors.js';
 import type { ClusterInfo } from './ports.js';
-import type { RolloutPolicyFile } from './policy-schema.js';
+import type { RolloutPolicyFile } from '../config/policy-schema.js';
 import type { ResolvedPolicy, ThresholdGateSpec } from './policy.js';
 import {
   planAsListed,
@@ -10,7 +10,7 @@ import {
   planSmallestFirst,
   type PlannedWave,
 } from './planner.js';
-import { signalDefs } from './signals.js';
+import { signalDefs } from '../model/signals.js';
 
 /** A policy made concrete for one fleet: resolved values, the wave plan, and what a person should know. */
 export interface ResolvedRollout {

@@ -1,4 +1,4 @@
-import type { SignalName, GateTiming } from './signals.js';
+import type { SignalName, GateTiming } from '../model/signals.js';
 import type { Aggregate } from './gates/samples.js';
 
 /**

@@ -1,4 +1,4 @@
-import type { SignalName } from './signals.js';
+import type { SignalName } from '../model/signals.js';
 
 /**
  * The three ports the rollout executor talks through. The simulator implements them synchronously; live

@@ -1,8 +1,5 @@
-import { existsSync } from 'node:fs';
 import { z } from 'zod';
-import { writeFileAtomic } from '../core/atomic-write.js';
 import { badInput } from '../core/errors.js';
-import { readText } from '../config/yaml-source.js';
 import type { Awaitable } from './ports.js';
 import type { RolloutState } from './state.js';
 
@@ -78,14 +75,6 @@ export function parseState(text: string, where: string): RolloutState {
   }
   // The shape check above covers what decide navigates; the rest was written by serializeState.
   return data as RolloutState;
-}
-
-/** Persists the state as JSON at `path`, atomically (temp file + rename) after every transition. */
-export function fileStateStore(path: string): SyncRolloutStateStore {
-  return {
-    load: () => (existsSync(path) ? parseState(readText(path), path) : null),
-    save: (state) => writeFileAtomic(path, serializeState(state)),
-  };
 }
 
 /** In-memory store for simulations and tests; keeps the JSON text so every load is a real round trip. */

@@ -11,7 +11,7 @@ import type {
   SignalReading,
   SignalSample,
 } from './ports.js';
-import type { SignalName } from './signals.js';
+import type { SignalName } from '../model/signals.js';
 
 /**
  * In-memory ports for tests (not a simulator): healthy signals by default, with hooks to make a signal
@@ -86,31 +86,40 @@ export function fakeWorld(opts: FakeWorldOptions): FakeWorld {
     client: {
       apply: (req) => {
         world.applies.push(req);
+        if (!nodes.has(req.cluster)) return noCluster(req.cluster);
         const outcome = opts.applyOutcome?.(req, world.now) ?? { ok: true };
         if (outcome.ok) world.shares.set(req.cluster, req.nodeShare);
         return outcome;
       },
       rollback: (req) => {
         world.rollbacks.push(req.cluster);
+        if (!nodes.has(req.cluster)) return noCluster(req.cluster);
         const outcome = opts.rollbackOutcome?.(req.cluster) ?? { ok: true };
         if (outcome.ok) world.shares.set(req.cluster, 0);
         return outcome;
       },
       fence: (req) => {
         world.fences.push(`${req.on ? 'on' : 'off'}:${req.cluster}`);
+        if (!nodes.has(req.cluster)) return noCluster(req.cluster);
         const outcome = opts.fenceOutcome?.(req, world.now) ?? { ok: true };
         if (outcome.ok) world.fenced.set(req.cluster, req.on);
         return outcome;
       },
       rolloutStatus: (cluster) => {
-        const desired = Math.ceil((world.shares.get(cluster) ?? 0) * (nodes.get(cluster) ?? 0));
+        // ceil(share × nodes) in exact arithmetic, as the port says (0.1 × 30 nodes is 3, not 4); max
+        // turns the -0 of an unapplied change into 0.
+        const share = world.shares.get(cluster) ?? 0;
+        const desired = Math.max(0, Math.ceil(share * (nodes.get(cluster) ?? 0) - 1e-9));
         return { desiredReplicas: desired, readyReplicas: desired };
       },
     },
-    metrics: { evaluate: (q) => reading(q, opts, every, world) },
+    // A cluster outside the fleet has no metrics: healthy samples for it would pass any gate.
+    metrics: { evaluate: (q) => (nodes.has(q.cluster) ? reading(q, opts, every, world) : 'missing') },
   };
   return world;
 }
+
+const noCluster = (cluster: string): ActionOutcome => ({ ok: false, reason: `no cluster ${cluster}` });
 
 function reading(q: SignalQuery, opts: FakeWorldOptions, everyMs: number, world: FakeWorld): SignalReading {
   const override = opts.signal?.(q);

@@ -5,14 +5,20 @@ import {
   type PriorityLevel,
   type RequestIdentity,
 } from '../model/apf.js';
-import {
-  breakGlassApf,
-  quarantineApf,
-  rampartServiceAccount,
-  type ApfAddition,
-} from '../rollout/breakglass.js';
-import type { ClusterApfExtras } from './fleet-sim.js';
-import type { Scenario } from './scenario.js';
+import { breakGlassApf, quarantineApf, rampartServiceAccount, type ApfAddition } from '../apf/breakglass.js';
+import type { Scenario } from '../config/scenario.js';
+
+/** Per-cluster APF additions (break-glass, fence, quarantine) installed before the run. */
+export interface ClusterApfExtras {
+  readonly priorityLevels?: readonly PriorityLevel[];
+  readonly flowSchemas?: readonly FlowSchema[];
+  /** Identity of a rollout controller acting on the fleet: adds its request class to every cluster. */
+  readonly controllerIdentity?: RequestIdentity;
+  /** Identity only the rollout fence's FlowSchema matches: adds fenced copies of the change's classes. */
+  readonly fenceIdentity?: RequestIdentity;
+  /** Identity only the quarantine FlowSchema matches: adds quarantined copies of the change's classes. */
+  readonly quarantineIdentity?: RequestIdentity;
+}
 
 /**
  * The APF objects the simulator adds to clusters (break-glass, rollout fence, quarantine), built the way

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { orbitReplay } from './cluster-orbit.js';
 import { simulate } from './engine.js';
 import { shortcuts } from './shortcuts.js';
-import { smallIncident } from '../../test/scenario-fixtures.js';
+import { smallIncident } from './small-incident.fixture.js';
 
 // After the change is deleted, a remediated cluster's CoreDNS cache renews its names in the uneven bursts
 // it refilled in: the cluster cycles through the same states every cache TTL for the rest of the run, and

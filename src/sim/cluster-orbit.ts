@@ -5,7 +5,7 @@ const signatureWidth = 4;
 /** Longest wait before trying again after a period failed to verify, in steps. */
 const maxBackoffSteps = 2048;
 
-import type { ClusterReadings } from './cluster-sim.js';
+import type { ClusterReadings } from './readings.js';
 import type { DnsReading } from './dns.js';
 
 /** Switch and counter for tests: replay on or off (the results must not differ), and steps replayed. */

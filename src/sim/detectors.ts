@@ -1,4 +1,4 @@
-import type { ClusterReadings } from './cluster-sim.js';
+import type { ClusterReadings } from './readings.js';
 import type { SimEventType } from './result.js';
 
 /** Sustained conditions, so one noisy step does not flap an event. */

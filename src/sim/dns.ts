@@ -1,5 +1,5 @@
 import { ExpiryCache } from './expiry-cache.js';
-import type { DataPlaneConfig, DnsConfig } from './scenario.js';
+import type { DataPlaneConfig, DnsConfig } from '../config/scenario.js';
 
 /** One step's DNS readings for a cluster. */
 export interface DnsReading {

@@ -1,12 +1,14 @@
 import { breakEvenNodes } from '../cost/break-even.js';
 import { changeFlows } from '../cost/flows.js';
-import { copyReadings, type ClusterReadings, type ClusterSim } from './cluster-sim.js';
-import { FleetSim, type ClusterApfExtras } from './fleet-sim.js';
+import type { ClusterSim } from './cluster-sim.js';
+import { copyReadings, type ClusterReadings } from './readings.js';
+import { FleetSim } from './fleet-sim.js';
+import type { ClusterApfExtras } from './apf-extras.js';
 import { OperatorRunner } from './operator.js';
 import { rehearseOnce } from './rehearsal.js';
 import { shortcuts } from './shortcuts.js';
 import type { ClusterSeries, ClusterSummary, FleetSummary, SimResult } from './result.js';
-import { pipelineApplyS, stepCount, stepsPerSample, type Scenario } from './scenario.js';
+import { pipelineApplyS, stepCount, stepsPerSample, type Scenario } from '../config/scenario.js';
 import { byCodeUnits } from '../core/order.js';
 
 /** Something that acts on the fleet every step (a rollout controller); the plain pipeline is one. */

@@ -1,28 +1,15 @@
 import { isoAt } from '../core/wall-clock.js';
 import type { Rng } from '../core/random.js';
 import { createRng } from '../core/random.js';
-import type { FlowSchema, PriorityLevel, RequestIdentity } from '../model/apf.js';
-import { scenarioApfExtras } from './apf-extras.js';
+import { scenarioApfExtras, type ClusterApfExtras } from './apf-extras.js';
 import { shortcuts } from './shortcuts.js';
 import { ClusterSim } from './cluster-sim.js';
 import { ClusterDetector, healthyRatio, pct } from './detectors.js';
 import type { SimEvent, SimEventType } from './result.js';
-import type { Scenario } from './scenario.js';
+import type { Scenario } from '../config/scenario.js';
 
 /** Share of its own traffic a healthy cluster can take on from clusters that shifted theirs away [U]. */
 const spareTrafficRatio = 0.5;
-
-/** Per-cluster APF additions (break-glass, fence, quarantine) installed before the run. */
-export interface ClusterApfExtras {
-  readonly priorityLevels?: readonly PriorityLevel[];
-  readonly flowSchemas?: readonly FlowSchema[];
-  /** Identity of a rollout controller acting on the fleet: adds its request class to every cluster. */
-  readonly controllerIdentity?: RequestIdentity;
-  /** Identity only the rollout fence's FlowSchema matches: adds fenced copies of the change's classes. */
-  readonly fenceIdentity?: RequestIdentity;
-  /** Identity only the quarantine FlowSchema matches: adds quarantined copies of the change's classes. */
-  readonly quarantineIdentity?: RequestIdentity;
-}
 
 /**
  * The fleet being simulated: every cluster, its detector, the events so far and the fleet-wide error

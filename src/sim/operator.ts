@@ -1,7 +1,7 @@
 import { formatDurationS } from '../core/duration.js';
 import type { ClusterSim } from './cluster-sim.js';
 import type { FleetSim } from './fleet-sim.js';
-import { selectClusters, type OperatorAction } from './scenario.js';
+import { selectClusters, type OperatorAction } from '../config/scenario.js';
 
 /** An on-call write (deleting the change, a quarantine FlowSchema) that has to get through the API; retried until it does. */
 interface PendingWrite {

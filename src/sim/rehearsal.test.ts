@@ -2,10 +2,10 @@ import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { orbitReplay } from './cluster-orbit.js';
-import { smallIncident } from '../../test/scenario-fixtures.js';
+import { smallIncident } from './small-incident.fixture.js';
 import { simulate } from './engine.js';
 import { rehearsal, rehearsalOf, rehearseOnce, worthRehearsing } from './rehearsal.js';
-import { loadScenario, type Scenario } from './scenario.js';
+import { loadScenario, type Scenario } from '../config/scenario.js';
 import { shortcuts } from './shortcuts.js';
 
 const scenarios = join(import.meta.dirname, '..', '..', 'scenarios');

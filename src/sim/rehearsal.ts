@@ -1,6 +1,6 @@
 import { orbitReplay } from './cluster-orbit.js';
 import { shortcuts } from './shortcuts.js';
-import { stepCount, type ClusterConfig, type OperatorAction, type Scenario } from './scenario.js';
+import { stepCount, type ClusterConfig, type OperatorAction, type Scenario } from '../config/scenario.js';
 
 /**
  * A short run on two clusters of the scenario's own shape before a large run, so that V8 optimises the

@@ -3,9 +3,9 @@ import { InvalidArgumentError, Option } from 'commander';
 import { writeFileAtomic } from '../../core/atomic-write.js';
 import { failsAt, type FailOn } from '../../analyze/targets.js';
 import { runAnalysis } from '../../analyze/run-analysis.js';
-import { formatJson } from '../../analyze/format-json.js';
-import { formatSarif } from '../../analyze/format-sarif.js';
-import { formatText } from '../../analyze/format-text.js';
+import { formatJson } from '../../report/analyze-json.js';
+import { formatSarif } from '../../report/analyze-sarif.js';
+import { formatText } from '../../report/analyze-text.js';
 import type { RegisterCommand } from './context.js';
 
 const formats = ['text', 'json', 'sarif'] as const;

@@ -1,6 +1,6 @@
 import { Option } from 'commander';
 import { badInput } from '../../core/errors.js';
-import { renderManifests } from '../../rollout/apf-manifests.js';
+import { renderManifests } from '../../apf/apf-manifests.js';
 import {
   additionObjects,
   breakGlassApf,
@@ -9,7 +9,7 @@ import {
   quarantineApf,
   fenceApf,
   rampartServiceAccount,
-} from '../../rollout/breakglass.js';
+} from '../../apf/breakglass.js';
 import type { RegisterCommand } from './context.js';
 
 const collect = (value: string, previous: string[]): string[] => [...previous, value];

@@ -3,8 +3,8 @@ import { writeFileAtomic } from '../../core/atomic-write.js';
 import { badInput } from '../../core/errors.js';
 import { maxSeed } from '../../core/random.js';
 import { simulate } from '../../sim/engine.js';
-import { policyForScenario, simulateWithPolicy } from '../../sim/policy-run.js';
-import { loadScenario, runWarnings } from '../../sim/scenario.js';
+import { policyForScenario, simulateWithPolicy } from '../../adapters/sim/policy-run.js';
+import { loadScenario, runWarnings } from '../../config/scenario.js';
 import {
   renderClusterTable,
   renderFleetSummary,

@@ -1,6 +1,6 @@
 import type { SignalReading } from '../ports.js';
 import type { ThresholdGateSpec } from '../policy.js';
-import { signalDefs } from '../signals.js';
+import { signalDefs } from '../../model/signals.js';
 import { aggregate, windowSamples } from './samples.js';
 import { fmt, type GateResult } from './types.js';
 

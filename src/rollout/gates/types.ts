@@ -1,4 +1,4 @@
-import type { SignalName } from '../signals.js';
+import type { SignalName } from '../../model/signals.js';
 
 /** A gate's verdict on one cluster at one moment. */
 export type Verdict = 'pass' | 'fail' | 'inconclusive';

@@ -1,0 +1,163 @@
+import { breakEvenSearchLimit } from '../analyze/analyze-change.js';
+import type { AnalysisReport } from '../analyze/run-analysis.js';
+import type { FailOn } from '../analyze/targets.js';
+import { failsAt } from '../analyze/targets.js';
+import type { ClusterResult, WorkloadReport } from '../analyze/types.js';
+
+const int = (n: number): string => Math.round(n).toLocaleString('en-US');
+const pct = (x: number): string => `${int(x * 100)}%`;
+
+/** Decimal byte sizes, as `kubectl` and the reference quote them (2.0 GB, 526 kB). */
+export function formatBytes(bytes: number): string {
+  if (bytes <= 0) return '-';
+  const units = ['B', 'kB', 'MB', 'GB', 'TB'];
+  let v = bytes;
+  let u = 0;
+  while (v >= 1000 && u < units.length - 1) {
+    v /= 1000;
+    u += 1;
+  }
+  return `${v >= 100 || u === 0 ? Math.round(v) : v.toFixed(1)} ${units[u] ?? ''}`;
+}
+
+function seats(n: number): string {
+  return n >= 10 ? int(n) : n.toFixed(1);
+}
+
+/** Left-aligned columns, with the listed ones right-aligned; the last column is free text. */
+function table(rows: readonly (readonly string[])[], right: ReadonlySet<number>): string[] {
+  const widths: number[] = [];
+  for (const r of rows) r.forEach((cell, i) => (widths[i] = Math.max(widths[i] ?? 0, cell.length)));
+  return rows.map((r) =>
+    r
+      .map((cell, i) =>
+        i === r.length - 1
+          ? cell
+          : right.has(i)
+            ? cell.padStart(widths[i] ?? 0)
+            : cell.padEnd(widths[i] ?? 0),
+      )
+      .join('  ')
+      .trimEnd(),
+  );
+}
+
+function clusterRows(clusters: readonly ClusterResult[]): string[] {
+  const header = [
+    'cluster',
+    'nodes',
+    'replicas',
+    'level',
+    'seats demand/capacity',
+    'level use',
+    'cpu',
+    'memory',
+    'LIST size',
+    'watch ev/s',
+    'risk',
+    'verdict',
+    '',
+  ];
+  const rows = clusters.map((c) => [
+    c.name,
+    int(c.nodes),
+    int(c.replicas),
+    c.priorityLevel,
+    `${seats(c.seatDemand)} / ${seats(c.seatCapacity)}`,
+    pct(c.utilization),
+    pct(c.cpuUtilization),
+    pct(c.memoryUtilization),
+    formatBytes(c.listResponseBytes),
+    c.watchEventsPerS > 0
+      ? c.watchEventsPerS >= 10
+        ? int(c.watchEventsPerS)
+        : c.watchEventsPerS.toFixed(2)
+      : '-',
+    c.queueRisk === 'none' ? '-' : c.queueRisk,
+    c.verdict.toUpperCase(),
+    c.reasons.join('; '),
+  ]);
+  return table([header, ...rows], new Set([1, 2, 4, 5, 6, 7, 8, 9]));
+}
+
+function workloadLines(r: WorkloadReport): string[] {
+  const w = r.workload;
+  const lines = [
+    `${r.verdict.toUpperCase().padEnd(6)} ${w.kind} ${w.namespace}/${w.name}  (calls from ${w.source}; ${w.location.file}:${w.location.line})`,
+  ];
+  const field = (k: string, v: string): void => void lines.push(`  ${k.padEnd(14)} ${v}`);
+  const [n1, n2] = r.probeNodes;
+  const ratio = r.costRatio < 10 ? r.costRatio.toFixed(1) : int(r.costRatio);
+  field(
+    'scaling',
+    `${r.scaling} in nodes (steepest call's log-log slope ${r.scalingSlope.toFixed(2)}; own cost ×${ratio} from ${int(n1)} to ${int(n2)} nodes)`,
+  );
+  const shape = `${r.maxSafeAt.podsPerNode} pods/node, ${r.maxSafeAt.apiServers} API servers`;
+  const binding =
+    r.bindingResource === 'seats'
+      ? 'APF seats run'
+      : r.bindingResource === 'cpu'
+        ? 'CPU runs'
+        : 'memory runs';
+  field(
+    'fits up to',
+    r.maxSafeNodes === null
+      ? `no size: even 1 node saturates (${shape})`
+      : r.maxSafeNodes >= breakEvenSearchLimit
+        ? `every size tried, up to ${int(breakEvenSearchLimit)} nodes (${shape})`
+        : `${int(r.maxSafeNodes)} nodes (${shape})${r.bindingResource ? `; past that ${binding} out first` : ''}`,
+  );
+  if (w.calls.length === 0) field('calls', 'none known');
+  else for (const [i, c] of w.calls.entries()) field(i === 0 ? 'calls' : '', summarize(c));
+  if (r.dominantCall && w.calls.length > 1) field('dominant call', r.dominantCall.summary);
+  if (r.fix) field('fix', r.fix);
+  for (const f of r.flags) field('flag', f);
+  for (const n of [...w.notes, ...r.notes]) field('note', n);
+  lines.push('');
+  lines.push(...clusterRows(r.clusters).map((l) => `  ${l}`));
+  return lines;
+}
+
+function summarize(c: WorkloadReport['workload']['calls'][number]): string {
+  const rv = c.verb === 'list' ? ` rv="${c.resourceVersion}"` : '';
+  const every = c.everySeconds !== undefined ? ` every ${Number(c.everySeconds.toPrecision(3))} s` : '';
+  return `${c.verb} ${c.resource} scope=${c.scope}${rv}${every}`;
+}
+
+/** The readable report: one block per workload with a per-cluster table, then the overall verdict. */
+export function formatText(report: AnalysisReport, failOn: FailOn): string {
+  const sizes =
+    report.sizes.source === 'fleet'
+      ? `fleet ${report.sizes.file ?? ''} (${report.sizes.clusters.length} clusters)`
+      : `default size ladder (${report.sizes.clusters.map((c) => int(c.nodes)).join(', ')} nodes; pass --fleet for yours)`;
+  const out: string[] = [
+    `rampart analyze: ${report.workloads.length} workload(s) against ${sizes}`,
+    'Seats, CPU and memory are per API server; seat capacity includes what the level can borrow from idle levels.',
+    '',
+  ];
+  for (const r of report.workloads) out.push(...workloadLines(r), '');
+  for (const s of report.skipped)
+    out.push(
+      `skipped: ${s.kind} ${s.name} (${s.location.file}:${s.location.line}): not a workload analyze costs`,
+    );
+  const a = report.audit;
+  if (a) {
+    out.push(
+      `audit log: ${a.file}: ${int(a.lines)} lines, ${int(a.counted)} service-account requests from ${a.serviceAccounts} account(s) over ${int(a.windowS)} s; ${int(a.ignored)} other events ignored`,
+    );
+    if (a.malformed > 0)
+      out.push(
+        `audit log: ${int(a.malformed)} malformed line(s), the first at ${a.file}:${a.firstMalformedLine ?? 0}`,
+      );
+    const unknown = Object.entries(a.unknownResources);
+    if (unknown.length > 0)
+      out.push(
+        `audit log: resources the cost model does not know (left out): ${unknown.map(([k, v]) => `${k} (${int(v)})`).join(', ')}`,
+      );
+  }
+  const fails = failsAt(report.verdict, failOn);
+  out.push(
+    `verdict: ${report.verdict.toUpperCase()}${failOn === 'never' ? '' : fails ? ` (fails --fail-on ${failOn})` : ` (below --fail-on ${failOn})`}`,
+  );
+  return `${out.join('\n')}\n`;
+}
