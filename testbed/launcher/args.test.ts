@@ -15,6 +15,19 @@ describe('testbed arguments', () => {
     assert.equal(withMemory.verb === 'up' && withMemory.apiserverMemoryBytes, 2 * 2 ** 30);
   });
 
+  it('parses limit: a quantity or off', () => {
+    assert.deepEqual(parseArgs(['limit', 'a1', '--apiserver-memory', '1Gi']), {
+      verb: 'limit',
+      name: 'a1',
+      apiserverMemoryBytes: 2 ** 30,
+    });
+    assert.deepEqual(parseArgs(['limit', 'a1', '--apiserver-memory=off']), {
+      verb: 'limit',
+      name: 'a1',
+      apiserverMemoryBytes: null,
+    });
+  });
+
   it('refuses bad input with one line', () => {
     for (const argv of [
       [],
@@ -23,6 +36,9 @@ describe('testbed arguments', () => {
       ['up', 'a', '--nodes', 'x'],
       ['up', 'a', '--nodez', '1'],
       ['down'],
+      ['limit', 'a'],
+      ['limit', 'a', '--nodes', '3'],
+      ['limit', 'a', '--apiserver-memory', '1Gi', 'x'],
       ['fly'],
     ]) {
       assert.throws(

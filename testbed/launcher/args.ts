@@ -5,6 +5,8 @@ export type TestbedCommand =
   | { readonly verb: 'build' }
   | { readonly verb: 'list' }
   | { readonly verb: 'down'; readonly name: string }
+  /** Sets (bytes) or lifts (null) the API server's memory limit of a running testbed. */
+  | { readonly verb: 'limit'; readonly name: string; readonly apiserverMemoryBytes: number | null }
   | {
       readonly verb: 'up';
       readonly name: string;
@@ -16,7 +18,7 @@ export type TestbedCommand =
     };
 
 export const usage =
-  'usage: npm run testbed -- build | up <name> --nodes N [--pods-per-node K] [--seats S] [--apiserver-memory 2Gi] | down <name> | list';
+  'usage: npm run testbed -- build | up <name> --nodes N [--pods-per-node K] [--seats S] [--apiserver-memory 2Gi] | limit <name> --apiserver-memory 2Gi|off | down <name> | list';
 
 const units: Record<string, number> = {
   '': 1,
@@ -69,6 +71,17 @@ export function parseArgs(argv: readonly string[]): TestbedCommand {
     case 'down':
       if (rest.length !== 1) throw badInput(`down takes one name; ${usage}`);
       return { verb, name: checkName(rest[0]) };
+    case 'limit': {
+      const name = checkName(rest[0]);
+      const [flag, value] = rest[1]?.includes('=') ? rest[1].split('=', 2) : [rest[1], rest[2]];
+      if (
+        flag !== '--apiserver-memory' ||
+        value === undefined ||
+        rest.length > (rest[1]?.includes('=') ? 2 : 3)
+      )
+        throw badInput(`limit takes a name and --apiserver-memory 2Gi|off; ${usage}`);
+      return { verb, name, apiserverMemoryBytes: value === 'off' ? null : parseMemory(value) };
+    }
     case 'up': {
       const name = checkName(rest[0]);
       const flags = new Map<string, string | undefined>();

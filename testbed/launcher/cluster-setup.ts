@@ -46,6 +46,9 @@ export async function applyRbac(k: KubeJson): Promise<void> {
     name: identities.user.user,
   });
   await bind('rampart-testbed:oncall-admin', 'cluster-admin', { kind: 'Group', name: 'breakglass-oncall' });
+  // KWOK writes every fake node's lease, status and pods: the Node authorizer only knows system:node:<name>
+  // users, so its rights come from RBAC.
+  await bind('rampart-testbed:kwok-admin', 'cluster-admin', { kind: 'User', name: identities.kwok.user });
 }
 
 /** A namespace and its `default` service account (pods are refused until that exists). */

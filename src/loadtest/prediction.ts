@@ -1,0 +1,140 @@
+import { loadAt, type ClusterTemplate } from '../cost/break-even.js';
+import { defaultApiServerCalibration, type ApiServerCalibration } from '../cost/calibration.js';
+import { changeFlows } from '../cost/flows.js';
+import { costFlows } from '../cost/steady-state.js';
+import { defaultFlowSchemas, defaultPriorityLevels } from '../model/apf.js';
+import type { ChangeSpec } from '../model/api-profile.js';
+import { findResource, knownResourceNames, type ClusterShape } from '../model/resources.js';
+import type { Thresholds } from './step-verdict.js';
+
+/** A live cluster as the cost model needs it: what the load test read through the API. */
+export interface LiveCluster {
+  readonly nodes: number;
+  readonly pods: number;
+  /** API servers behind the `kubernetes` service (load spreads over them). */
+  readonly apiServers: number;
+  /** --max-requests-inflight + --max-mutating-requests-inflight, as derived from the nominal limits. */
+  readonly serverSeats: number;
+  /** Stored objects per resource ("pods", "discovery.k8s.io/endpointslices"), from apiserver_resource_objects. */
+  readonly objects: ReadonlyMap<string, number>;
+}
+
+/** The model's view of one of the change's calls at this cluster's size. */
+export interface PredictedCall {
+  readonly call: string;
+  readonly priorityLevel: string;
+  readonly seats: number;
+  /** Objects the work estimator counts / the response returns. */
+  readonly processedObjects: number;
+  readonly returnedObjects: number;
+  readonly serviceS: number;
+}
+
+export interface Prediction {
+  /** Smallest agent count at which the model breaks a threshold; null when none up to the limit does. */
+  readonly breakEvenAgents: number | null;
+  /** The change's priority level in the model (that of its costliest call). */
+  readonly priorityLevel: string;
+  /** The level's seats in the model with the change absent (guaranteed + what it can borrow). */
+  readonly levelSeats: number;
+  readonly calls: readonly PredictedCall[];
+}
+
+/** Largest agent count the prediction searches. */
+export const predictionLimitAgents = 1_000_000;
+
+/** The cost model's template for a live cluster: its real object counts, seats and API servers. */
+export function templateForLive(
+  c: LiveCluster,
+  calibration: ApiServerCalibration = defaultApiServerCalibration,
+): ClusterTemplate {
+  const objects: Record<string, number> = {};
+  for (const name of knownResourceNames) {
+    const r = findResource(name);
+    if (!r) continue;
+    const n = c.objects.get(r.group === '' ? r.name : `${r.group}/${r.name}`);
+    if (n !== undefined) objects[r.name] = n;
+  }
+  objects['pods'] = c.pods;
+  objects['nodes'] = c.nodes;
+  return {
+    podsPerNode: c.nodes > 0 ? c.pods / c.nodes : 0,
+    objects,
+    controlPlane: {
+      apiServers: Math.max(1, c.apiServers),
+      calibration: { ...calibration, seats: c.serverSeats },
+      priorityLevels: defaultPriorityLevels,
+      flowSchemas: defaultFlowSchemas,
+    },
+  };
+}
+
+/**
+ * Server seats from the nominal limits the server reports: NominalCL(i) = ceil(S × NCS(i) / ΣNCS), so
+ * their sum exceeds S by up to one seat per level, and a few neighbouring S give the same limits. Returns
+ * the middle of the range of S whose default-share ceilings add up to the sum (assumes default shares).
+ */
+export function serverSeatsFromNominal(nominalSum: number): number {
+  const levels = defaultPriorityLevels.filter((l) => !l.exempt);
+  const total = defaultPriorityLevels.reduce((s, l) => s + l.shares, 0);
+  const sumAt = (s: number): number => levels.reduce((acc, l) => acc + Math.ceil((s * l.shares) / total), 0);
+  const target = Math.max(1, Math.round(nominalSum));
+  // sumAt is non-decreasing: the first S reaching the sum, then the last not exceeding it.
+  let first = 1;
+  while (sumAt(first) < target) first++;
+  let last = first;
+  while (sumAt(last + 1) <= target) last++;
+  return sumAt(first) === target ? Math.round((first + last) / 2) : first;
+}
+
+/**
+ * analyze's cost model applied to this cluster at a fixed size with a varying number of agents: the
+ * smallest count whose steady state uses ≥ maxSeatFraction of the change's level seats, or saturates the
+ * server's CPU or memory (utilization ≥ 1), by doubling then bisection (load grows with agents).
+ */
+export function predictBreakEven(change: ChangeSpec, cluster: LiveCluster, t: Thresholds): Prediction {
+  const template = templateForLive(cluster);
+  const shape: ClusterShape = {
+    nodes: cluster.nodes,
+    podsPerNode: template.podsPerNode,
+    ...(template.objects ? { objects: template.objects } : {}),
+  };
+  const one = costFlows(changeFlows(change, 1), shape, template.controlPlane);
+  const calls: PredictedCall[] = one.map((f) => ({
+    call: `${f.spec.call.verb} ${f.spec.call.resource} ${f.spec.call.scope}`,
+    priorityLevel: f.classification.priorityLevel,
+    seats: f.cost.seats,
+    processedObjects: f.cost.processedObjects,
+    returnedObjects: f.cost.returnedObjects,
+    serviceS: f.cost.serviceS,
+  }));
+  // The level the change lands in: that of its costliest call in seat-seconds (watches hold none).
+  const main = [...one]
+    .filter((f) => !f.cost.longRunning)
+    .sort(
+      (a, b) =>
+        b.spec.ratePerS * b.cost.serviceS * b.cost.seats - a.spec.ratePerS * a.cost.serviceS * a.cost.seats,
+    )[0];
+  const level = main?.classification.priorityLevel ?? one[0]?.classification.priorityLevel ?? 'workload-low';
+  const at = (agents: number) => loadAt(template, cluster.nodes, () => changeFlows(change, agents));
+  const breaks = (agents: number): boolean => {
+    const l = at(agents);
+    const lv = l.levels.find((x) => x.level === level);
+    return (lv?.utilization ?? 0) >= t.maxSeatFraction || l.cpuUtilization >= 1 || l.memoryUtilization >= 1;
+  };
+  const levelSeats = at(0).levels.find((x) => x.level === level)?.seatCapacity ?? 0;
+  if (breaks(1)) return { breakEvenAgents: 1, priorityLevel: level, levelSeats, calls };
+  let lo = 1;
+  let hi = 2;
+  while (!breaks(hi)) {
+    lo = hi;
+    hi *= 2;
+    if (hi > predictionLimitAgents) return { breakEvenAgents: null, priorityLevel: level, levelSeats, calls };
+  }
+  while (hi - lo > 1) {
+    const mid = Math.floor((lo + hi) / 2);
+    if (breaks(mid)) hi = mid;
+    else lo = mid;
+  }
+  return { breakEvenAgents: hi, priorityLevel: level, levelSeats, calls };
+}
