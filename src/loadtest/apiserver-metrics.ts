@@ -43,6 +43,10 @@ export interface MetricsSnapshot {
   readonly storageLists: ReadonlyMap<string, ListObjects>;
   /** apiserver_resource_objects: stored objects per resource. */
   readonly resourceObjects: ReadonlyMap<string, number>;
+  /** The server process: GOMAXPROCS (the cores it may use), CPU seconds so far, resident bytes. */
+  readonly gomaxprocs: number | null;
+  readonly cpuSeconds: number | null;
+  readonly residentBytes: number | null;
 }
 
 const kept = [
@@ -63,6 +67,9 @@ const kept = [
   'apiserver_storage_list_evaluated_objects_total',
   'apiserver_storage_list_returned_objects_total',
   'apiserver_resource_objects',
+  'go_sched_gomaxprocs_threads',
+  'process_cpu_seconds_total',
+  'process_resident_memory_bytes',
 ];
 const keptSet = new Set(kept);
 
@@ -157,6 +164,9 @@ export function snapshotOf(text: string): MetricsSnapshot {
   const cache = new Map<string, { lists: number; fetched: number; returned: number }>();
   const storage = new Map<string, { lists: number; fetched: number; returned: number }>();
   const objects = new Map<string, number>();
+  let gomaxprocs: number | null = null;
+  let cpuSeconds: number | null = null;
+  let residentBytes: number | null = null;
   const hist = (m: Map<string, HistogramBuilder>, k: string): HistogramBuilder => {
     let h = m.get(k);
     if (!h) {
@@ -247,6 +257,15 @@ export function snapshotOf(text: string): MetricsSnapshot {
       case 'apiserver_resource_objects':
         addTo(objects, resourceKey(s.labels), s.value);
         break;
+      case 'go_sched_gomaxprocs_threads':
+        gomaxprocs = s.value;
+        break;
+      case 'process_cpu_seconds_total':
+        cpuSeconds = s.value;
+        break;
+      case 'process_resident_memory_bytes':
+        residentBytes = s.value;
+        break;
       default:
         break;
     }
@@ -272,6 +291,9 @@ export function snapshotOf(text: string): MetricsSnapshot {
     cacheLists: cache,
     storageLists: storage,
     resourceObjects: objects,
+    gomaxprocs,
+    cpuSeconds,
+    residentBytes,
   };
 }
 

@@ -77,6 +77,7 @@ export async function readLiveCluster(http: Json, token: string, server: string)
     apiServers,
     serverSeats: nominal > 0 ? serverSeatsFromNominal(nominal) : 600,
     objects: snap.resourceObjects,
+    cores: snap.gomaxprocs,
   };
 }
 
@@ -201,6 +202,40 @@ export async function prepareIdentity(
     await cleanup();
     throw err;
   }
+}
+
+/** What one call costs this server with nothing else of the change running: median time and bytes. */
+export interface MeasuredCall {
+  readonly medianS: number;
+  readonly bytes: number;
+  readonly samples: number;
+}
+
+/**
+ * Sends the call `n` times one after the other with the change's token (bodies streamed and discarded)
+ * and returns the median latency: the server's own speed for this request, which the model's reference
+ * hardware may not have. Null for watches, or when no request got a 200.
+ */
+export async function measureCall(
+  http: Pick<KubeHttp, 'send'>,
+  token: string,
+  call: ApiCall,
+  identity: AgentIdentity,
+  n = 3,
+): Promise<MeasuredCall | null> {
+  if (call.verb === 'watch') return null;
+  const times: number[] = [];
+  let bytes = 0;
+  for (let i = 0; i < n; i++) {
+    const r = await http.send(requestFor(call, identity, i, { dryRunWrites: true }), token);
+    if (r.status >= 200 && r.status < 300) {
+      times.push(r.latencyMs / 1000);
+      bytes = Math.max(bytes, r.bytes);
+    }
+  }
+  if (times.length === 0) return null;
+  times.sort((a, b) => a - b);
+  return { medianS: times[Math.floor(times.length / 2)]!, bytes, samples: times.length };
 }
 
 /** The collection of an object or collection path (query dropped): `/api/v1/namespaces/x/pods/p` → `…/pods`. */

@@ -58,6 +58,8 @@ function stepRow(s: StepResult): string {
     pad(`${(s.rejectedRatio * 100).toFixed(1)}%`, 6),
     pad(s.queueWaitP99S.toFixed(2), 6),
     pad(seats, 17),
+    pad(s.serverCpuCores === null ? '-' : s.serverCpuCores.toFixed(2), 5),
+    pad(s.serverRssBytes === null ? '-' : String(Math.round(s.serverRssBytes / 2 ** 20)), 6),
     `  ${s.verdict}${s.reasons.length > 0 ? `: ${s.reasons.join('; ')}` : ''}`,
   ].join(' ');
 }
@@ -77,7 +79,7 @@ export function loadtestText(run: LoadtestRun): string {
   const c = run.cluster;
   const lines: string[] = [];
   lines.push(
-    `cluster ${run.context}: ${n0(c.nodes)} nodes, ${n0(c.pods)} pods, ${c.apiServers} API server(s), ~${c.serverSeats} seats each`,
+    `cluster ${run.context}: ${n0(c.nodes)} nodes, ${n0(c.pods)} pods, ${c.apiServers} API server(s) of ~${c.serverSeats} seats${c.cores !== null ? ` and ${c.cores} cores` : ''} each`,
   );
   if (!run.confirmed) {
     lines.push('not loaded: declined at the prompt');
@@ -97,6 +99,8 @@ export function loadtestText(run: LoadtestRun): string {
       pad('429', 6),
       pad('wait99', 6),
       pad('seats used/limit', 17),
+      pad('cpu', 5),
+      pad('RSS MB', 6),
       '  verdict',
     ].join(' '),
   );
@@ -122,5 +126,14 @@ export function loadtestText(run: LoadtestRun): string {
   );
   if (be !== null && p.breakEvenAgents !== null)
     lines.push(`measured / predicted: ${(be / p.breakEvenAgents).toFixed(2)}`);
+  const cal = run.calibrated;
+  const m = run.measuredCall;
+  if (cal && m) {
+    lines.push(
+      `the same model at this server's measured speed (${p.calls[p.dominantCall]?.call ?? 'its main call'} alone: ${m.medianS.toFixed(3)} s, ${n0(m.bytes)} bytes; ${cal.speedFactor.toFixed(1)}x the model's time): ${cal.breakEvenAgents === null ? 'no break-even' : `${cal.breakEvenAgents} agents`}`,
+    );
+    if (be !== null && cal.breakEvenAgents !== null)
+      lines.push(`measured / predicted at measured speed: ${(be / cal.breakEvenAgents).toFixed(2)}`);
+  }
   return `${lines.join('\n')}\n`;
 }

@@ -17,6 +17,8 @@ export interface LiveCluster {
   readonly serverSeats: number;
   /** Stored objects per resource ("pods", "discovery.k8s.io/endpointslices"), from apiserver_resource_objects. */
   readonly objects: ReadonlyMap<string, number>;
+  /** Cores the API server may use (its GOMAXPROCS, go_sched_gomaxprocs_threads); null when not exported. */
+  readonly cores: number | null;
 }
 
 /** The model's view of one of the change's calls at this cluster's size. */
@@ -33,11 +35,15 @@ export interface PredictedCall {
 export interface Prediction {
   /** Smallest agent count at which the model breaks a threshold; null when none up to the limit does. */
   readonly breakEvenAgents: number | null;
+  /** The model's request times were multiplied by this (1 = analyze's calibration as is). */
+  readonly speedFactor: number;
   /** The change's priority level in the model (that of its costliest call). */
   readonly priorityLevel: string;
   /** The level's seats in the model with the change absent (guaranteed + what it can borrow). */
   readonly levelSeats: number;
   readonly calls: readonly PredictedCall[];
+  /** Index (in the change's calls) of the call the level's load comes from. */
+  readonly dominantCall: number;
 }
 
 /** Largest agent count the prediction searches. */
@@ -62,7 +68,8 @@ export function templateForLive(
     objects,
     controlPlane: {
       apiServers: Math.max(1, c.apiServers),
-      calibration: { ...calibration, seats: c.serverSeats },
+      // What the API tells about the server itself: its seats and its cores; the rest is the model's.
+      calibration: { ...calibration, seats: c.serverSeats, ...(c.cores !== null ? { cores: c.cores } : {}) },
       priorityLevels: defaultPriorityLevels,
       flowSchemas: defaultFlowSchemas,
     },
@@ -87,13 +94,31 @@ export function serverSeatsFromNominal(nominalSum: number): number {
   return sumAt(first) === target ? Math.round((first + last) / 2) : first;
 }
 
+/** The calibration with every per-request time multiplied by `factor` (a slower or faster server). */
+export function slowedCalibration(c: ApiServerCalibration, factor: number): ApiServerCalibration {
+  return {
+    ...c,
+    baseRequestS: c.baseRequestS * factor,
+    serveSecondsPerByte: c.serveSecondsPerByte * factor,
+    cacheScanSecondsPerObject: c.cacheScanSecondsPerObject * factor,
+    etcdSecondsPerObject: c.etcdSecondsPerObject * factor,
+    watchEventSeconds: c.watchEventSeconds * factor,
+  };
+}
+
 /**
  * analyze's cost model applied to this cluster at a fixed size with a varying number of agents: the
  * smallest count whose steady state uses ≥ maxSeatFraction of the change's level seats, or saturates the
  * server's CPU or memory (utilization ≥ 1), by doubling then bisection (load grows with agents).
+ * `speedFactor` scales the model's request times (1: analyze's own calibration).
  */
-export function predictBreakEven(change: ChangeSpec, cluster: LiveCluster, t: Thresholds): Prediction {
-  const template = templateForLive(cluster);
+export function predictBreakEven(
+  change: ChangeSpec,
+  cluster: LiveCluster,
+  t: Thresholds,
+  speedFactor = 1,
+): Prediction {
+  const template = templateForLive(cluster, slowedCalibration(defaultApiServerCalibration, speedFactor));
   const shape: ClusterShape = {
     nodes: cluster.nodes,
     podsPerNode: template.podsPerNode,
@@ -109,32 +134,40 @@ export function predictBreakEven(change: ChangeSpec, cluster: LiveCluster, t: Th
     serviceS: f.cost.serviceS,
   }));
   // The level the change lands in: that of its costliest call in seat-seconds (watches hold none).
-  const main = [...one]
-    .filter((f) => !f.cost.longRunning)
-    .sort(
-      (a, b) =>
-        b.spec.ratePerS * b.cost.serviceS * b.cost.seats - a.spec.ratePerS * a.cost.serviceS * a.cost.seats,
-    )[0];
-  const level = main?.classification.priorityLevel ?? one[0]?.classification.priorityLevel ?? 'workload-low';
-  const at = (agents: number) => loadAt(template, cluster.nodes, () => changeFlows(change, agents));
+  const weight = (i: number): number => {
+    const f = one[i];
+    return f && !f.cost.longRunning ? f.spec.ratePerS * f.cost.serviceS * Math.max(1, f.cost.seats) : -1;
+  };
+  const dominantCall = one.reduce((best, _f, i) => (weight(i) > weight(best) ? i : best), 0);
+  const level = one[dominantCall]?.classification.priorityLevel ?? 'workload-low';
+  const at = (agents: number): ReturnType<typeof loadAt> =>
+    loadAt(template, cluster.nodes, () => changeFlows(change, agents));
   const breaks = (agents: number): boolean => {
     const l = at(agents);
     const lv = l.levels.find((x) => x.level === level);
     return (lv?.utilization ?? 0) >= t.maxSeatFraction || l.cpuUtilization >= 1 || l.memoryUtilization >= 1;
   };
   const levelSeats = at(0).levels.find((x) => x.level === level)?.seatCapacity ?? 0;
-  if (breaks(1)) return { breakEvenAgents: 1, priorityLevel: level, levelSeats, calls };
+  const result = (breakEvenAgents: number | null): Prediction => ({
+    breakEvenAgents,
+    speedFactor,
+    priorityLevel: level,
+    levelSeats,
+    calls,
+    dominantCall,
+  });
+  if (breaks(1)) return result(1);
   let lo = 1;
   let hi = 2;
   while (!breaks(hi)) {
     lo = hi;
     hi *= 2;
-    if (hi > predictionLimitAgents) return { breakEvenAgents: null, priorityLevel: level, levelSeats, calls };
+    if (hi > predictionLimitAgents) return result(null);
   }
   while (hi - lo > 1) {
     const mid = Math.floor((lo + hi) / 2);
     if (breaks(mid)) hi = mid;
     else lo = mid;
   }
-  return { breakEvenAgents: hi, priorityLevel: level, levelSeats, calls };
+  return result(hi);
 }

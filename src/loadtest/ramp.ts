@@ -54,6 +54,9 @@ export interface StepResult extends StepMeasurement, StepJudgement {
   readonly queueWaitP99S: number;
   /** Seats the work estimator charged per request of the level, mean over the window. */
   readonly estimatedSeatsPerRequest: number | null;
+  /** API server CPU (cores, mean over the window) and its largest resident size; null when not exported. */
+  readonly serverCpuCores: number | null;
+  readonly serverRssBytes: number | null;
   /** Per resource listed by the change: objects the server read and returned per LIST in the window. */
   readonly listObjects: Readonly<Record<string, { fetched: number; returned: number; lists: number }>>;
   readonly calls: Readonly<Record<string, CallStats>>;
@@ -109,6 +112,7 @@ function serverView(
   samples: readonly MetricsSnapshot[],
   level: string,
   calls: readonly ApiCall[],
+  windowS: number,
 ): Omit<
   StepResult,
   keyof StepMeasurement | keyof StepJudgement | 'requestsPerS' | 'rejectedRatio' | 'calls'
@@ -148,7 +152,16 @@ function serverView(
     };
   }
   const wait = histogramDelta(first.queueWait.get(level), last.queueWait.get(level));
+  const rss = samples.map((s) => s.residentBytes).filter((x): x is number => x !== null);
   return {
+    serverCpuCores:
+      first.cpuSeconds !== null &&
+      last.cpuSeconds !== null &&
+      windowS > 0 &&
+      last.cpuSeconds >= first.cpuSeconds
+        ? (last.cpuSeconds - first.cpuSeconds) / windowS
+        : null,
+    serverRssBytes: rss.length > 0 ? Math.max(...rss) : null,
     serverP99S: histogramQuantile(
       histogramDelta(nonStreamingDuration(first), nonStreamingDuration(last)),
       0.99,
@@ -245,7 +258,7 @@ export async function runRamp(deps: RampDeps, o: RampOptions): Promise<RampResul
       const last = samples.at(-1);
       const server =
         first && last && samples.length >= 2
-          ? serverView(first, last, samples, o.priorityLevel, o.calls)
+          ? serverView(first, last, samples, o.priorityLevel, o.calls, windowS)
           : {
               serverP99S: 0,
               seatsInUse: 0,
@@ -254,6 +267,8 @@ export async function runRamp(deps: RampDeps, o: RampOptions): Promise<RampResul
               levelRejected: 0,
               queueWaitP99S: 0,
               estimatedSeatsPerRequest: null,
+              serverCpuCores: null,
+              serverRssBytes: null,
               listObjects: {},
             };
       // Too few scrapes to compare counts as a failed scrape: the window had no server view.

@@ -8,12 +8,14 @@ import type { ClusterCredentials } from './kubeconfig.js';
 import {
   checkReachable,
   classifyChange,
+  measureCall,
   nodeNames,
   prepareIdentity,
   readLiveCluster,
   scrapeMetrics,
 } from './live-cluster.js';
 import { predictBreakEven, type LiveCluster, type Prediction } from './prediction.js';
+import type { MeasuredCall } from './live-cluster.js';
 import { runRamp, type RampResult } from './ramp.js';
 import type { Scheduler } from './scheduler.js';
 import type { Thresholds } from './step-verdict.js';
@@ -86,6 +88,14 @@ export interface LoadtestRun {
   /** The level the server put the change's requests in. */
   readonly priorityLevel: string;
   readonly prediction: Prediction;
+  /**
+   * The same model with its request times scaled to this server's measured speed for the change's
+   * dominant call (null when it could not be measured): separates "the hardware is slower than the
+   * model's reference" from "the model's APF and queueing are wrong".
+   */
+  readonly calibrated: Prediction | null;
+  /** The dominant call as measured alone before the ramp. */
+  readonly measuredCall: MeasuredCall | null;
   readonly ramp: RampResult;
   /** False when the user declined at the prompt (nothing was loaded). */
   readonly confirmed: boolean;
@@ -130,6 +140,8 @@ export async function runLoadtest(
         ...base,
         priorityLevel: prediction.priorityLevel,
         ramp: { steps: [], breakEvenAgents: null, interrupted: false },
+        calibrated: null,
+        measuredCall: null,
         confirmed: false,
       };
     const nodes = await nodeNames(http, admin, Math.min(maxAgents, 5_000));
@@ -149,6 +161,13 @@ export async function runLoadtest(
       const priorityLevel = first
         ? await classifyChange(http, admin, who.token, first, identity(0))
         : prediction.priorityLevel;
+      const dominant = o.change.calls[prediction.dominantCall];
+      const measuredCall = dominant ? await measureCall(http, who.token, dominant, identity(0)) : null;
+      const modelS = prediction.calls[prediction.dominantCall]?.serviceS ?? 0;
+      const calibrated =
+        measuredCall && modelS > 0
+          ? predictBreakEven(o.change, cluster, o.thresholds, measuredCall.medianS / modelS)
+          : null;
       hooks.progress(
         `cluster ${creds.context}: ${cluster.nodes} nodes, ${cluster.pods} pods, ${cluster.apiServers} API server(s), ${cluster.serverSeats} seats; ${o.change.namespace}/${o.change.serviceAccount} lands in ${priorityLevel}`,
       );
@@ -173,7 +192,7 @@ export async function runLoadtest(
           thresholds: o.thresholds,
         },
       );
-      return { ...base, priorityLevel, ramp, confirmed: true };
+      return { ...base, priorityLevel, ramp, calibrated, measuredCall, confirmed: true };
     } finally {
       await who.cleanup();
     }

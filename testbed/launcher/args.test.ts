@@ -9,6 +9,7 @@ describe('testbed arguments', () => {
       name: 'a1',
       nodes: 20,
       podsPerNode: 5,
+      podPaddingBytes: 0,
       seats: 600,
     });
     const withMemory = parseArgs(['up', 'b', '--nodes', '3', '--seats', '30', '--apiserver-memory', '2Gi']);
