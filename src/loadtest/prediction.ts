@@ -94,16 +94,24 @@ export function serverSeatsFromNominal(nominalSum: number): number {
   return sumAt(first) === target ? Math.round((first + last) / 2) : first;
 }
 
-/** The calibration with every per-request time multiplied by `factor` (a slower or faster server). */
+/**
+ * The calibration with the per-object and per-byte times multiplied by `factor` (a server slower or faster
+ * at reading and encoding objects). The fixed per-request time stays: it also drives the model's guessed
+ * baseline traffic (kubelets, controllers), which a measurement of one LIST says nothing about.
+ */
 export function slowedCalibration(c: ApiServerCalibration, factor: number): ApiServerCalibration {
   return {
     ...c,
-    baseRequestS: c.baseRequestS * factor,
     serveSecondsPerByte: c.serveSecondsPerByte * factor,
     cacheScanSecondsPerObject: c.cacheScanSecondsPerObject * factor,
     etcdSecondsPerObject: c.etcdSecondsPerObject * factor,
-    watchEventSeconds: c.watchEventSeconds * factor,
   };
+}
+
+/** The factor that makes the model's time for a call equal a measured time (never below 0.01). */
+export function speedFactorFor(modelS: number, measuredS: number, baseS: number): number {
+  const variable = modelS - baseS;
+  return variable > 0 ? Math.max(0.01, (measuredS - baseS) / variable) : 1;
 }
 
 /**

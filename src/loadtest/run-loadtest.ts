@@ -14,7 +14,8 @@ import {
   readLiveCluster,
   scrapeMetrics,
 } from './live-cluster.js';
-import { predictBreakEven, type LiveCluster, type Prediction } from './prediction.js';
+import { predictBreakEven, speedFactorFor, type LiveCluster, type Prediction } from './prediction.js';
+import { defaultApiServerCalibration } from '../cost/calibration.js';
 import type { MeasuredCall } from './live-cluster.js';
 import { runRamp, type RampResult } from './ramp.js';
 import type { Scheduler } from './scheduler.js';
@@ -166,7 +167,12 @@ export async function runLoadtest(
       const modelS = prediction.calls[prediction.dominantCall]?.serviceS ?? 0;
       const calibrated =
         measuredCall && modelS > 0
-          ? predictBreakEven(o.change, cluster, o.thresholds, measuredCall.medianS / modelS)
+          ? predictBreakEven(
+              o.change,
+              cluster,
+              o.thresholds,
+              speedFactorFor(modelS, measuredCall.medianS, defaultApiServerCalibration.baseRequestS),
+            )
           : null;
       hooks.progress(
         `cluster ${creds.context}: ${cluster.nodes} nodes, ${cluster.pods} pods, ${cluster.apiServers} API server(s), ${cluster.serverSeats} seats; ${o.change.namespace}/${o.change.serviceAccount} lands in ${priorityLevel}`,
