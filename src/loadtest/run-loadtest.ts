@@ -156,7 +156,7 @@ export async function runLoadtest(
     const warmupS = warmupFor(o.holdS);
     const plannedS = o.steps.length * (o.holdS + warmupS);
     const who = await prepareIdentity(http, admin, o.change, plannedS * 2 + 600);
-    hooks.onCleanup?.(who.cleanup);
+    hooks.onCleanup?.(() => who.cleanup());
     try {
       const first = o.change.calls[0];
       const priorityLevel = first

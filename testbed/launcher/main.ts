@@ -5,7 +5,7 @@ import { parseArgs } from './args.js';
 import { ensureBuilt } from './build.js';
 import { downTestbed, listTestbedLines } from './down.js';
 import { upTestbed } from './up.js';
-import { readState, writeState } from './state.js';
+import { readState, writeState, type TestbedState } from './state.js';
 
 const started = performance.now();
 const log = (line: string): void => {
@@ -36,7 +36,8 @@ async function main(): Promise<void> {
     case 'limit': {
       const state = readState(cmd.name);
       if (!state) throw badInput(`no testbed named ${cmd.name}`);
-      const { apiserverMemoryBytes: _old, ...rest } = state;
+      const rest: TestbedState = { ...state };
+      delete (rest as { apiserverMemoryBytes?: number }).apiserverMemoryBytes;
       // The controller's watchdog reads the limit from the state file at every poll.
       writeState(
         cmd.apiserverMemoryBytes === null
