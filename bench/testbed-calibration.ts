@@ -80,6 +80,7 @@ try {
           responseMiB: round(m.bytes / 2 ** 20),
           rssBeforeMiB: m.rssBeforeMiB,
           rssGrowthMiB: m.rssGrowthMiB,
+          firstRssGrowthMiB: m.firstRssGrowthMiB,
           seats: m.seats,
           objectsRead: m.objectsRead,
           modelLatencyS: round(model.latencyAtMeasuredBytesS),

@@ -88,7 +88,7 @@ describe('calibration: LIST all pods on a real kube-apiserver', { skip, timeout:
     for (const m of measurements) {
       const model = modelFigures(m, calib, podBytes);
       t.diagnostic(
-        `${m.pods} ${m.paddingBytes > 0 ? 'padded' : 'small'} pods rv="${m.resourceVersion}": ${m.latencyS.toFixed(3)} s (runs ${m.latenciesS.map((x) => x.toFixed(3)).join(', ')}), ${m.bytesPerPod} B/pod, +${m.rssGrowthMiB} MiB RSS (from ${m.rssBeforeMiB}), seats ${m.seats ?? '?'}, objects read ${m.objectsRead ?? '?'} | model: ${model.latencyAtMeasuredBytesS.toFixed(3)} s at these bytes, ${model.memoryMiB.toFixed(0)} MiB, ${model.seats} seats`,
+        `${m.pods} ${m.paddingBytes > 0 ? 'padded' : 'small'} pods rv="${m.resourceVersion}": ${m.latencyS.toFixed(3)} s (runs ${m.latenciesS.map((x) => x.toFixed(3)).join(', ')}), ${m.bytesPerPod} B/pod, +${m.rssGrowthMiB} MiB RSS (first LIST +${m.firstRssGrowthMiB}, from ${m.rssBeforeMiB}), seats ${m.seats ?? '?'}, objects read ${m.objectsRead ?? '?'} | model: ${model.latencyAtMeasuredBytesS.toFixed(3)} s at these bytes, ${model.memoryMiB.toFixed(0)} MiB, ${model.seats} seats`,
       );
     }
     assert.equal(measurements.length, 6);
