@@ -58,6 +58,7 @@ function stepRow(s: StepResult): string {
     pad(`${(s.rejectedRatio * 100).toFixed(1)}%`, 6),
     pad(s.queueWaitP99S.toFixed(2), 6),
     pad(seats, 17),
+    pad(s.estimatedSeatsPerRequest === null ? '-' : s.estimatedSeatsPerRequest.toFixed(1), 5),
     pad(s.serverCpuCores === null ? '-' : s.serverCpuCores.toFixed(2), 5),
     pad(s.serverRssBytes === null ? '-' : String(Math.round(s.serverRssBytes / 2 ** 20)), 6),
     `  ${s.verdict}${s.reasons.length > 0 ? `: ${s.reasons.join('; ')}` : ''}`,
@@ -99,12 +100,16 @@ export function loadtestText(run: LoadtestRun): string {
       pad('429', 6),
       pad('wait99', 6),
       pad('seats used/limit', 17),
+      pad('s/req', 5),
       pad('cpu', 5),
       pad('RSS MB', 6),
       '  verdict',
     ].join(' '),
   );
   for (const s of run.ramp.steps) lines.push(stepRow(s));
+  lines.push(
+    "(req/s, p50, p99, 429: the agents' requests; srv p99: the server's over every non-streaming request; wait99: p99 queue wait in the level; s/req: seats APF charged per request; cpu, RSS: the API server process)",
+  );
   if (run.ramp.interrupted) lines.push('interrupted: every agent was stopped');
   lines.push('');
   const steps = run.ramp.steps;
