@@ -62,7 +62,7 @@ try {
         adminToken: token,
         apiserverPid: () => readApiserverRecord(name)?.process.pid ?? 0,
       },
-      { smallPods: small, paddedPods: padded, paddingBytes: 12_000, runs: 3 },
+      { smallPods: small, paddedPods: padded, paddingBytes: 12_000, runs: 3, waitForEstimator: true },
       log,
     );
     const podBytes = findResource('pods')?.bytesPerObject ?? 20_000;
@@ -82,6 +82,7 @@ try {
           rssGrowthMiB: m.rssGrowthMiB,
           firstRssGrowthMiB: m.firstRssGrowthMiB,
           seats: m.seats,
+          estimatorPods: m.estimatorPods,
           objectsRead: m.objectsRead,
           modelLatencyS: round(model.latencyAtMeasuredBytesS),
           modelLatencyAtModelPodSizeS: round(model.latencyAtModelBytesS),

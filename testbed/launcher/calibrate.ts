@@ -39,6 +39,11 @@ export interface ListMeasurement {
   readonly seats: number | null;
   /** Objects the server read per LIST (watch cache, or evaluated from etcd). */
   readonly objectsRead: number | null;
+  /**
+   * Pods the work estimator believed there were (apiserver_resource_objects, refreshed about once a minute):
+   * right after pods are added it lags, and the LIST is charged for the older, smaller count.
+   */
+  readonly estimatorPods: number | null;
 }
 
 /** A pod of the calibration, bound to a node that does not exist: it stays Pending, nothing acts on it. */
@@ -245,6 +250,7 @@ export async function measureListAllPods(o: {
       firstRssGrowthMiB: Math.round(firstGrowth),
       seats: e0 && e1 && e1.count > e0.count ? (e1.sum - e0.sum) / (e1.count - e0.count) : null,
       objectsRead,
+      estimatorPods: after?.resourceObjects.get('pods') ?? null,
     };
   } finally {
     http.close();
@@ -277,6 +283,35 @@ export interface CalibrationPlan {
   readonly paddedPods: readonly number[];
   readonly paddingBytes: number;
   readonly runs: number;
+  /** Wait (≤ 90 s) until the estimator's pod count has caught up before measuring a size. */
+  readonly waitForEstimator: boolean;
+}
+
+/** Waits until the server's stored-object count of pods is `count` (or `timeoutMs` passes). */
+async function waitForPodCount(
+  o: { server: string; caPem: string; adminToken: string },
+  count: number,
+  timeoutMs: number,
+): Promise<void> {
+  const http = new KubeHttp(
+    { server: o.server, caPem: o.caPem },
+    { scheduler: realScheduler, maxSockets: 2 },
+  );
+  try {
+    const end = performance.now() + timeoutMs;
+    while (performance.now() < end) {
+      const a = await http.json('GET', '/metrics', o.adminToken, { accept: 'text/plain' });
+      if (
+        a.status === 200 &&
+        typeof a.body === 'string' &&
+        snapshotOf(a.body).resourceObjects.get('pods') === count
+      )
+        return;
+      await new Promise((r) => setTimeout(r, 3_000));
+    }
+  } finally {
+    http.close();
+  }
 }
 
 /**
@@ -308,6 +343,7 @@ export async function runCalibration(
       await createPods(o.admin, s.ns, have, count, s.padding);
       log(`${count} pods (padding ${s.padding} B) in ${((performance.now() - t0) / 1000).toFixed(0)} s`);
       have = count;
+      if (plan.waitForEstimator) await waitForPodCount(o, count, 90_000);
       for (const rv of ['', '0'] as const) {
         const m = await measureListAllPods({
           server: o.server,
@@ -321,7 +357,7 @@ export async function runCalibration(
           runs: plan.runs,
         });
         log(
-          `LIST ${count} pods rv="${rv}": ${m.latencyS.toFixed(3)} s, ${(m.bytes / 2 ** 20).toFixed(1)} MiB, +${m.rssGrowthMiB} MiB RSS (first: +${m.firstRssGrowthMiB}), ${m.seats ?? '?'} seats`,
+          `LIST ${count} pods rv="${rv}": ${m.latencyS.toFixed(3)} s, ${(m.bytes / 2 ** 20).toFixed(1)} MiB, +${m.rssGrowthMiB} MiB RSS (first: +${m.firstRssGrowthMiB}), ${m.seats ?? '?'} seats (estimator saw ${m.estimatorPods ?? '?'} pods)`,
         );
         out.push(m);
       }
