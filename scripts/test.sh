@@ -4,7 +4,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 npm run --silent typecheck
-mapfile -t files < <(find src test -name '*.test.ts' -not -path '*/node_modules/*' | sort)
+mapfile -t files < <(find src test testbed -name '*.test.ts' -not -path '*/node_modules/*' | sort)
 # A person at a terminal reads the spec reporter; CI (and any pipe) gets TAP, which it parses.
 reporter=(--test-reporter=tap)
 if [ -t 1 ] && [ "${CI:-}" != "true" ]; then reporter=(--test-reporter=spec); fi

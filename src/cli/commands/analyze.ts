@@ -50,7 +50,7 @@ function toolVersion(): string {
 
 /**
  * The profile library shipped with Rampart (profiles/ at the project root). The CLI may run from a
- * compiled tree elsewhere (bin/compiled-tree.js), so it is looked for beside the sources and beside the
+ * build elsewhere (dist/, or a bundle), so it is looked for beside the sources and beside the
  * bin script that started the process.
  */
 function shippedProfileLibrary(): string {
