@@ -1,7 +1,9 @@
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { loadScenario, type Scenario } from '../config/scenario.js';
-import { repoRoot } from '../../test/helpers.js';
+
+/** The repository's root (this file is src/sim/). */
+export const repoRoot = join(import.meta.dirname, '..', '..');
 
 /**
  * The incident with a handful of its clusters (a staging cluster and two serving regions' first few), and

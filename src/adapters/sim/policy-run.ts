@@ -29,6 +29,8 @@ export function policyForScenario(
 
 export interface PolicyRunOptions {
   readonly onProgress?: (doneShare: number) => void;
+  /** Warm the simulator up first (see SimulateOptions.warmUp): for a one-shot run in a process. */
+  readonly warmUp?: boolean;
 }
 
 /**
@@ -54,5 +56,6 @@ export function simulateWithPolicy(
     policyName: policy.metadata.name,
     apfExtras: policyApfExtras(policy, scenario.change),
     ...(opts.onProgress ? { onProgress: opts.onProgress } : {}),
+    ...(opts.warmUp ? { warmUp: true } : {}),
   });
 }

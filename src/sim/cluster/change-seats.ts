@@ -1,4 +1,5 @@
-import { changeRoute, fencedSuffix, type ClusterSim } from './cluster-sim.js';
+import { changeRoute, fencedSuffix } from './class-table.js';
+import type { ClusterSim } from './cluster-sim.js';
 
 /** What a cluster's change seat demand needs: the change's priority level and which classes are its own. */
 export interface ClusterPlan {
@@ -13,7 +14,7 @@ export interface ClusterPlan {
   readonly levelDemand: Float64Array;
 }
 
-/** Finds the change's classes and priority level in a cluster (once: classes never change). */
+/** Finds the change's classes and priority level in a cluster (again when its classes change). */
 export function clusterPlan(c: ClusterSim): ClusterPlan {
   const isChange = new Uint8Array(c.classes.length);
   const twinOf = new Int32Array(c.classes.length);

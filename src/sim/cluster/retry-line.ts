@@ -80,6 +80,24 @@ export class DelayLines {
     return this.pendingMass[lane] ?? 0;
   }
 
+  /**
+   * Takes over `old`'s schedule (a rebuilt class table): lane i from old lane laneFrom[i] (-1: nothing),
+   * each bucket due as many steps from now as it was (clamped to this line's length).
+   */
+  carryFrom(old: DelayLines, laneFrom: Int32Array): void {
+    for (let i = 0; i < this.lanes; i++) {
+      const j = laneFrom[i] ?? -1;
+      if (j < 0) continue;
+      for (let s = 0; s < old.length; s++) {
+        const mass = old.buckets[((old.cursor + s) % old.length) * old.lanes + j] ?? 0;
+        if (mass === 0) continue;
+        const at = ((this.cursor + Math.min(this.length - 1, s)) % this.length) * this.lanes + i;
+        this.buckets[at] = (this.buckets[at] ?? 0) + mass;
+      }
+      this.pendingMass[i] = old.pendingMass[j] ?? 0;
+    }
+  }
+
   /** True when no bucket of any lane holds anything (then the cursor's position makes no difference). */
   isEmpty(): boolean {
     for (const b of this.buckets) if (b !== 0) return false;

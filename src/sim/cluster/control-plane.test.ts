@@ -1,13 +1,13 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { createRng } from '../core/random.js';
-import { levelLimits } from '../cost/apf-capacity.js';
-import { defaultApiServerCalibration, GiB, type ApiServerCalibration } from '../cost/calibration.js';
-import { baselineFlows } from '../cost/flows.js';
-import type { RequestCost } from '../cost/request-cost.js';
-import { costFlows, residentMemoryBytes, type ControlPlaneSpec } from '../cost/steady-state.js';
-import { defaultFlowSchemas, defaultPriorityLevels } from '../model/apf.js';
-import type { ClusterShape } from '../model/resources.js';
+import { createRng } from '../../core/random.js';
+import { levelLimits } from '../../cost/apf-capacity.js';
+import { defaultApiServerCalibration, GiB, type ApiServerCalibration } from '../../cost/calibration.js';
+import { baselineFlows } from '../../cost/flows.js';
+import type { RequestCost } from '../../cost/request-cost.js';
+import { costFlows, residentMemoryBytes, type ControlPlaneSpec } from '../../cost/steady-state.js';
+import { defaultFlowSchemas, defaultPriorityLevels } from '../../model/apf.js';
+import type { ClusterShape } from '../../model/resources.js';
 import { ControlPlane, gcSlowdown } from './control-plane.js';
 import { buildClasses, type RequestClass } from './request-class.js';
 
@@ -127,7 +127,15 @@ const near = (actual: number, expected: number, tol: number, what: string): void
 
 void describe('ControlPlane: load within capacity', () => {
   void it('100 req/s of 0.1-s, 1-seat requests (10 seats ≪ 24 guaranteed): all served, no 429s, empty queue', () => {
-    const cp = new ControlPlane([cls('small', WL, 'g', cost())], limits, apfOnly, 1, 0, 1, createRng(1));
+    const cp = new ControlPlane({
+      classes: [cls('small', WL, 'g', cost())],
+      limits,
+      calibration: apfOnly,
+      apiServers: 1,
+      residentBytes: 0,
+      stepS: 1,
+      rng: createRng(1),
+    });
     const snaps = runSteps(cp, 30, () => [100]);
     for (const s of snaps) {
       assert.equal(v(s.rejected), 0, `rejected at t=${s.t}`);
@@ -156,15 +164,15 @@ void describe('ControlPlane: load within capacity', () => {
     const costed = costFlows(flows, shape, spec);
     const classes = buildClasses(costed, limits);
     const rate = new Map(flows.map((f) => [f.id, f.ratePerS]));
-    const cp = new ControlPlane(
+    const cp = new ControlPlane({
       classes,
       limits,
-      spec.calibration,
-      3,
-      residentMemoryBytes(shape, spec.calibration),
-      1,
-      createRng(1),
-    );
+      calibration: spec.calibration,
+      apiServers: 3,
+      residentBytes: residentMemoryBytes(shape, spec.calibration),
+      stepS: 1,
+      rng: createRng(1),
+    });
     const n = classes.length;
     const arrivals = classes.map((c) => (c.kind === 'stream' ? (rate.get(c.id) ?? 0) : 0));
     const watchers = Float64Array.from(classes.map((c) => (c.kind === 'watch' ? (rate.get(c.id) ?? 0) : 0)));
@@ -189,15 +197,15 @@ void describe('ControlPlane: load within capacity', () => {
 void describe('ControlPlane: one flow far over its level', () => {
   void it('concurrency is capped at the level’s borrowable seats (≈37 × 10-seat LISTs), the rest queues ≤ 15 s then gets 429', () => {
     // 10 new 20-s LISTs per second need 10 × 20 = 200 concurrent LISTs = 2,000 seats ≫ 366.
-    const cp = new ControlPlane(
-      [cls('big', WL, 'sa/agent', bigList)],
+    const cp = new ControlPlane({
+      classes: [cls('big', WL, 'sa/agent', bigList)],
       limits,
-      apfOnly,
-      1,
-      0,
-      1,
-      createRng(1),
-    );
+      calibration: apfOnly,
+      apiServers: 1,
+      residentBytes: 0,
+      stepS: 1,
+      rng: createRng(1),
+    });
     const snaps = runSteps(cp, 120, () => [10]);
     for (const s of snaps) {
       const seats = v(s.executing) * 10;
@@ -224,15 +232,15 @@ void describe('ControlPlane: one flow far over its level', () => {
   });
 
   void it('a burst: the queue keeps 300 (6 × 50 per flow), the rest is 429; 10/11 come back after Retry-After 1, 2, 4, 8, 16, 32 s', () => {
-    const cp = new ControlPlane(
-      [cls('big', WL, 'sa/agent', bigList)],
+    const cp = new ControlPlane({
+      classes: [cls('big', WL, 'sa/agent', bigList)],
       limits,
-      apfOnly,
-      1,
-      0,
-      1,
-      createRng(1),
-    );
+      calibration: apfOnly,
+      apiServers: 1,
+      residentBytes: 0,
+      stepS: 1,
+      rng: createRng(1),
+    });
     const snaps = runSteps(cp, 40, (t) => [t === 1 ? 10_000 : 0]);
     const s1 = at(snaps, 1);
     // Step 1: 36.6 LISTs start (366 seats / 10), 300 stay queued, the rest is rejected.
@@ -271,30 +279,30 @@ void describe('ControlPlane: one flow far over its level', () => {
   });
 
   void it('requests that do not retry (origin dns) are rejected but never come back', () => {
-    const cp = new ControlPlane(
-      [cls('dns', WL, 'sa/coredns', bigList, { origin: 'dns', retries: false })],
+    const cp = new ControlPlane({
+      classes: [cls('dns', WL, 'sa/coredns', bigList, { origin: 'dns', retries: false })],
       limits,
-      apfOnly,
-      1,
-      0,
-      1,
-      createRng(1),
-    );
+      calibration: apfOnly,
+      apiServers: 1,
+      residentBytes: 0,
+      stepS: 1,
+      rng: createRng(1),
+    });
     const snaps = runSteps(cp, 10, (t) => [t === 1 ? 10_000 : 0]);
     assert.ok(v(at(snaps, 1).rejected) > 9000);
     for (const s of snaps.slice(1)) assert.equal(v(s.arrived), 0);
   });
 
   void it('capacity is per API server: 3 servers run 3 × 36.6 LISTs', () => {
-    const cp = new ControlPlane(
-      [cls('big', WL, 'sa/agent', bigList)],
+    const cp = new ControlPlane({
+      classes: [cls('big', WL, 'sa/agent', bigList)],
       limits,
-      apfOnly,
-      3,
-      0,
-      1,
-      createRng(1),
-    );
+      calibration: apfOnly,
+      apiServers: 3,
+      residentBytes: 0,
+      stepS: 1,
+      rng: createRng(1),
+    });
     const snaps = runSteps(cp, 5, (t) => [t === 1 ? 10_000 : 0]);
     const seats = v(at(snaps, 1).executing) * 10;
     assert.ok(seats >= 3 * 366 - 1e-6 && seats <= 3 * 368 + 1e-6, `seats over 3 servers ${seats}`);
@@ -303,15 +311,15 @@ void describe('ControlPlane: one flow far over its level', () => {
 
   void it('a Reject-type level (catch-all: 0 queues) never queues: what cannot start is rejected at once', () => {
     // 100 new 20-s requests per second need 2,000 seats ≫ catch-all's limit; queue capacity 0 × 50 = 0.
-    const cp = new ControlPlane(
-      [cls('odd', CATCH_ALL, 'catch-all/x', cost({ serviceS: 20, cpuCoreS: 20 }))],
+    const cp = new ControlPlane({
+      classes: [cls('odd', CATCH_ALL, 'catch-all/x', cost({ serviceS: 20, cpuCoreS: 20 }))],
       limits,
-      apfOnly,
-      1,
-      0,
-      1,
-      createRng(1),
-    );
+      calibration: apfOnly,
+      apiServers: 1,
+      residentBytes: 0,
+      stepS: 1,
+      rng: createRng(1),
+    });
     const snaps = runSteps(cp, 30, () => [100], CATCH_ALL);
     for (const s of snaps) near(v(s.queued), 0, 1e-9, `queued at t=${s.t}`);
     assert.ok(v(at(snaps, 30).rejected) > 0);
@@ -328,7 +336,15 @@ void describe('ControlPlane: fair queuing', () => {
       cls('big', WL, 'service-accounts/agent', bigList),
       cls('small', WL, 'service-accounts/operator', small),
     ];
-    const cp = new ControlPlane(classes, limits, apfOnly, 1, 0, 1, createRng(1));
+    const cp = new ControlPlane({
+      classes,
+      limits,
+      calibration: apfOnly,
+      apiServers: 1,
+      residentBytes: 0,
+      stepS: 1,
+      rng: createRng(1),
+    });
     const snaps = runSteps(cp, 60, () => [50, 10]);
     for (const s of snaps.slice(1)) {
       assert.ok(v(s.rejected, 0) > 0, `big flow not throttled at t=${s.t}`);
@@ -343,7 +359,15 @@ void describe('ControlPlane: fair queuing', () => {
       cls('big', WL, 'kube-system-service-accounts/kube-system', bigList),
       cls('small', WL, 'kube-system-service-accounts/kube-system', small),
     ];
-    const cp = new ControlPlane(classes, limits, apfOnly, 1, 0, 1, createRng(1));
+    const cp = new ControlPlane({
+      classes,
+      limits,
+      calibration: apfOnly,
+      apiServers: 1,
+      residentBytes: 0,
+      stepS: 1,
+      rng: createRng(1),
+    });
     const snaps = runSteps(cp, 60, () => [50, 10]);
     const rejectedSmall = snaps.reduce((sum, s) => sum + v(s.rejected, 1), 0);
     assert.ok(rejectedSmall > 0, 'the small class shares the FIFO group and gets 429s');
@@ -357,7 +381,15 @@ void describe('ControlPlane: fair queuing', () => {
       cls('big', WL, 'service-accounts/agent', bigList),
       cls('lease', NODE_HIGH, 'system-node-high/n', lease, { flowCount: 5000 }),
     ];
-    const cp = new ControlPlane(classes, limits, apfOnly, 1, 0, 1, createRng(1));
+    const cp = new ControlPlane({
+      classes,
+      limits,
+      calibration: apfOnly,
+      apiServers: 1,
+      residentBytes: 0,
+      stepS: 1,
+      rng: createRng(1),
+    });
     const snaps = runSteps(cp, 60, () => [50, 500]);
     for (const s of snaps.slice(1)) {
       assert.equal(v(s.rejected, 1), 0, `leases rejected at t=${s.t}`);
@@ -369,15 +401,15 @@ void describe('ControlPlane: fair queuing', () => {
 void describe('ControlPlane: exempt level', () => {
   void it('an exempt class is never queued or rejected, however large the load', () => {
     // 1,000 × 20-s 10-seat requests per second: 200,000 seats — unlimited for exempt.
-    const cp = new ControlPlane(
-      [cls('admin', EXEMPT, 'exempt/', bigList)],
+    const cp = new ControlPlane({
+      classes: [cls('admin', EXEMPT, 'exempt/', bigList)],
       limits,
-      apfOnly,
-      1,
-      0,
-      1,
-      createRng(1),
-    );
+      calibration: apfOnly,
+      apiServers: 1,
+      residentBytes: 0,
+      stepS: 1,
+      rng: createRng(1),
+    });
     const snaps = runSteps(cp, 30, () => [1000], EXEMPT);
     for (const s of snaps) {
       assert.equal(v(s.rejected), 0, `rejected at t=${s.t}`);
@@ -404,7 +436,15 @@ void describe('ControlPlane: memory, OOM kill and restart', () => {
   const get = (): RequestClass => cls('get', WL, 'service-accounts/other', cost({ servedFrom: 'object' }));
 
   void it('below the limit: 100 LISTs ⇒ 2 + 100 × ½ = 52 GiB = 81.25 % of 64 GiB, no OOM', () => {
-    const cp = new ControlPlane([list()], limits, calib, 1, 2 * GiB, 1, createRng(1));
+    const cp = new ControlPlane({
+      classes: [list()],
+      limits,
+      calibration: calib,
+      apiServers: 1,
+      residentBytes: 2 * GiB,
+      stepS: 1,
+      rng: createRng(1),
+    });
     runSteps(cp, 1, () => [100]);
     assert.equal(cp.oomKills, 0);
     near(cp.memoryUtilization, 52 / 64, 1e-9, 'memory utilization');
@@ -412,7 +452,15 @@ void describe('ControlPlane: memory, OOM kill and restart', () => {
   });
 
   void it('over the limit: 200 LISTs ⇒ 2 + 100 = 102 GiB > 64 GiB ⇒ OOM kill, down for 0.75–1.5 × restartS (45 s)', () => {
-    const cp = new ControlPlane([list(), get()], limits, calib, 1, 2 * GiB, 1, createRng(1));
+    const cp = new ControlPlane({
+      classes: [list(), get()],
+      limits,
+      calibration: calib,
+      apiServers: 1,
+      residentBytes: 2 * GiB,
+      stepS: 1,
+      rng: createRng(1),
+    });
     runSteps(cp, 1, () => [200, 0]);
     assert.equal(cp.oomKills, 1);
     assert.equal(cp.isDown(1), true);
@@ -422,7 +470,15 @@ void describe('ControlPlane: memory, OOM kill and restart', () => {
   });
 
   void it('while down requests fail and are retried after 1 s; after the restart cache-served requests get 429 until the watch cache is ready (30 s)', () => {
-    const cp = new ControlPlane([list(), get()], limits, calib, 1, 2 * GiB, 1, createRng(1));
+    const cp = new ControlPlane({
+      classes: [list(), get()],
+      limits,
+      calibration: calib,
+      apiServers: 1,
+      residentBytes: 2 * GiB,
+      stepS: 1,
+      rng: createRng(1),
+    });
     const n = 2;
     const blocked = new Uint8Array(n);
     const watchers = new Float64Array(n);
@@ -479,7 +535,15 @@ void describe('ControlPlane: memory, OOM kill and restart', () => {
   void it('an OOM kill loses at most the requests that were in the server (no double counting)', () => {
     // From idle, 200 LISTs arrive and start in step 1, then the process dies. At most those 200 can fail:
     // failedDown ≤ 200 and the client retries ≤ 200 × 10/11 ≈ 181.8.
-    const cp = new ControlPlane([list()], limits, calib, 1, 2 * GiB, 1, createRng(1));
+    const cp = new ControlPlane({
+      classes: [list()],
+      limits,
+      calibration: calib,
+      apiServers: 1,
+      residentBytes: 2 * GiB,
+      stepS: 1,
+      rng: createRng(1),
+    });
     const snaps = runSteps(cp, 60, (t) => [t === 1 ? 200 : 0]);
     const s1 = at(snaps, 1);
     assert.equal(cp.oomKills, 1);
@@ -497,7 +561,15 @@ void describe('ControlPlane: memory, OOM kill and restart', () => {
 
   void it('requests lost in an OOM kill are retried after restartS (45 s), not earlier', () => {
     // checkMemory schedules lost requests' retries at calib.restartS = 45 s ⇒ first arrivals at t = 1 + 45.
-    const cp = new ControlPlane([list()], limits, calib, 1, 2 * GiB, 1, createRng(1));
+    const cp = new ControlPlane({
+      classes: [list()],
+      limits,
+      calibration: calib,
+      apiServers: 1,
+      residentBytes: 2 * GiB,
+      stepS: 1,
+      rng: createRng(1),
+    });
     const snaps = runSteps(cp, 50, (t) => [t === 1 ? 200 : 0]);
     assert.equal(cp.oomKills, 1);
     const early = snaps.filter((s) => s.t >= 2 && s.t < 46 && v(s.arrived) > 0).map((s) => s.t);

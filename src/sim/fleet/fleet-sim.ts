@@ -1,25 +1,37 @@
-import { isoAt } from '../core/wall-clock.js';
-import type { Rng } from '../core/random.js';
-import { createRng } from '../core/random.js';
+import { isoAt } from '../../core/wall-clock.js';
+import type { Rng } from '../../core/random.js';
+import { createRng } from '../../core/random.js';
+import type { Scenario } from '../../config/scenario.js';
+import { ClusterSim } from '../cluster/cluster-sim.js';
+import type { WorkloadSpec } from '../cluster/workload.js';
+import { allFastPaths, newFastStats, type FastStats, type SimTuning } from '../fast/tuning.js';
+import type { SimEvent, SimEventType } from '../result.js';
 import { scenarioApfExtras, type ClusterApfExtras } from './apf-extras.js';
-import { shortcuts } from './shortcuts.js';
-import { ClusterSim } from './cluster-sim.js';
 import { ClusterDetector, healthyRatio, pct } from './detectors.js';
-import type { SimEvent, SimEventType } from './result.js';
-import type { Scenario } from '../config/scenario.js';
+
+export interface FleetSimOptions {
+  /** APF objects a rollout policy adds to every cluster (merged with the scenario's own). */
+  readonly apfExtras?: ClusterApfExtras;
+  /** Which fast paths to take (all, by default; results are the same either way). */
+  readonly tuning?: SimTuning;
+  /** Where the fast paths taken are counted. */
+  readonly stats?: FastStats;
+}
 
 /** Share of its own traffic a healthy cluster can take on from clusters that shifted theirs away [U]. */
 const spareTrafficRatio = 0.5;
 
 /**
  * The fleet being simulated: every cluster, its detector, the events so far and the fleet-wide error
- * ratio. The engine steps it; rollout controllers and operator actions act on it through its methods.
+ * ratio. A FleetRun steps it; rollout controllers and operator actions act on it through its methods and
+ * its clusters' commands.
  */
 export class FleetSim {
   readonly clusters: ClusterSim[];
   readonly detectors: ClusterDetector[];
   readonly events: SimEvent[] = [];
   readonly rng: Rng;
+  readonly stats: FastStats;
   // Fractions and nullable times that first change mid-run: set in the constructor (see there).
   fleetErrorRatio = Number.NaN;
   impactStartS: number | null = null;
@@ -38,28 +50,44 @@ export class FleetSim {
   private readonly shiftedOf: Uint8Array;
   private readonly errorOf: Float64Array;
   /**
-   * Clusters at rest whose detectors are idle: stepping either would change nothing until something
-   * outside changes the cluster (ClusterSim.onChange clears the mark), so the fleet's step skips them.
+   * Clusters at rest whose detectors are idle: stepping either would change nothing until a command
+   * changes the cluster (ClusterSim.onChange clears the mark), so the fleet's step skips them.
    */
   private readonly dormant: Uint8Array;
+  private readonly dormantOn: boolean;
+  private readonly quietOn: boolean;
+  /** Name of the scenario's change ('' when none): the workload the change commands act on. */
+  private readonly changeName: string;
 
   constructor(
     readonly scenario: Scenario,
-    extras: ClusterApfExtras = {},
+    opts: FleetSimOptions = {},
   ) {
-    // Starting from NaN keeps the ratios doubles, and storing a number into the nullable times once makes
-    // them ordinary fields: otherwise V8 changes their representation (or drops its assumption that they
-    // are constants) when impact first starts mid-run, and deoptimises every reader.
+    // Ratios and nullable times first changed mid-run are pinned (docs/perf.md, "Shape pinning").
     this.fleetErrorRatio = 0;
     this.customerErrorMinutes = 0;
     this.peakErrorRatio = 0;
     this.impactStartS = this.fullRecoveryS = 0;
     this.impactStartS = this.fullRecoveryS = null;
+    const tuning = opts.tuning ?? allFastPaths;
+    this.dormantOn = tuning.dormantClusters;
+    this.quietOn = tuning.quietOrbits;
+    this.stats = opts.stats ?? newFastStats();
+    this.changeName = scenario.change?.name ?? '';
     this.rng = createRng(scenario.seed).fork('operator');
     const clusterRng = createRng(scenario.seed);
-    const all = scenarioApfExtras(scenario, extras);
+    const apf = scenarioApfExtras(scenario, opts.apfExtras);
     this.clusters = scenario.clusters.map(
-      (c) => new ClusterSim(c, scenario.change, scenario.stepS, clusterRng.fork(`cluster/${c.name}`), all),
+      (c) =>
+        new ClusterSim({
+          config: c,
+          change: scenario.change,
+          stepS: scenario.stepS,
+          rng: clusterRng.fork(`cluster/${c.name}`),
+          apf,
+          orbitReplay: tuning.orbitReplay,
+          stats: this.stats,
+        }),
     );
     this.detectors = this.clusters.map(() => new ClusterDetector());
     this.weightOf = Float64Array.from(this.clusters, (c) => c.config.trafficWeight);
@@ -104,46 +132,32 @@ export class FleetSim {
 
   /** Applies the change to a cluster (optionally to a share of its nodes). */
   applyChange(name: string, nodeShare = 1): void {
-    const c = this.cluster(name);
-    if (!c) return;
-    c.change.applied = true;
-    c.change.deleting = false;
-    c.change.nodeShare = nodeShare;
-    c.wake();
+    this.cluster(name)?.applyWorkload(this.changeName, nodeShare);
   }
 
   /** Routes the change to the rollout fence's level (on) or back to its own (off). */
   fenceChange(name: string, on: boolean): void {
-    const c = this.cluster(name);
-    if (!c) return;
-    c.change.fenced = on;
-    c.wake();
+    this.cluster(name)?.routeWorkload(this.changeName, 'fence', on);
   }
 
   /** Routes the change to the quarantine level (an operator's FlowSchema got through). */
   quarantineChange(name: string): void {
-    const c = this.cluster(name);
-    if (!c) return;
-    c.change.quarantined = true;
-    c.wake();
+    this.cluster(name)?.routeWorkload(this.changeName, 'quarantine', true);
   }
 
   /** Deletes the change from a cluster: its pods terminate over the grace period. */
   deleteChange(name: string): void {
-    const c = this.cluster(name);
-    if (!c) return;
-    c.change.applied = false;
-    c.change.deleting = true;
-    c.wake();
+    this.cluster(name)?.deleteWorkload(this.changeName);
+  }
+
+  /** Applies another workload to a cluster mid-run (added to its workloads the first time). */
+  applyWorkload(name: string, spec: WorkloadSpec, nodeShare = 1): void {
+    this.cluster(name)?.applyWorkloadSpec(spec, nodeShare);
   }
 
   /**
-   * Advances every cluster by one step and updates detectors and fleet-wide figures.
-   *
-   * The loops over the clusters live in their own methods, and this one has none: V8 compiles a long
-   * loop on its own (on-stack replacement), and code first run mid-run (impact, recovery) that sits in
-   * such a compilation without type feedback kept deoptimising it every step, hundreds of times, instead
-   * of once.
+   * Advances every cluster by one step and updates detectors and fleet-wide figures. The loops over the
+   * clusters live in their own methods (docs/perf.md, "Loops in methods of their own").
    */
   step(tS: number): void {
     this.stepClusters(tS);
@@ -163,7 +177,7 @@ export class FleetSim {
   private stepClusters(tS: number): void {
     const dt = this.scenario.stepS;
     const clusters = this.clusters;
-    const { shiftedOf, errorOf, dormant } = this;
+    const { shiftedOf, errorOf, dormant, stats } = this;
     for (let i = 0; i < clusters.length; i++) {
       if (dormant[i]) continue;
       const c = clusters[i];
@@ -175,9 +189,9 @@ export class FleetSim {
       // A skipped step left the readings as they were; a detector with nothing pending has nothing to do.
       if (!c.steppedLast) {
         if (det.idle) {
-          if (c.resting && shortcuts.dormantClusters) {
+          if (c.resting && this.dormantOn) {
             dormant[i] = 1;
-            shortcuts.clustersMadeDormant++;
+            stats.clustersMadeDormant++;
           }
           continue;
         }
@@ -186,8 +200,8 @@ export class FleetSim {
         // A quiet orbit's readings change nothing in a settled detector (see ClusterDetector.settled).
         // Both read every time, so that the optimised loop has seen both before the first quiet orbit.
         const settled = det.settled;
-        if (c.quietReplay && settled && shortcuts.quietOrbits) {
-          shortcuts.quietUpdatesSkipped++;
+        if (c.quietReplay && settled && this.quietOn) {
+          stats.quietUpdatesSkipped++;
           continue;
         }
       }

@@ -1,5 +1,6 @@
 import { ExpiryCache } from './expiry-cache.js';
-import type { DataPlaneConfig, DnsConfig } from '../config/scenario.js';
+import type { DataPlaneConfig, DnsConfig } from '../../config/scenario.js';
+import type { StateSnapshot } from '../fast/snapshot.js';
 
 /** One step's DNS readings for a cluster. */
 export interface DnsReading {
@@ -50,7 +51,7 @@ export function copyDnsReading(r: DnsReading): DnsReading {
  * for every CoreDNS miss. When the API stops answering, CoreDNS's cache empties within its TTL, the node
  * caches drain over theirs, and every lookup that misses multiplies onto CoreDNS and the API.
  */
-export class ClusterDns {
+export class ClusterDns implements StateSnapshot {
   private readonly nodeCache: ExpiryCache | null;
   private readonly corednsCache: ExpiryCache;
   // Ratios that turn fractional mid-run start as NaN (set in the constructor): V8 then keeps them doubles
@@ -176,14 +177,13 @@ export class ClusterDns {
   }
 
   /**
-   * Restores the scalars of a record saveState wrote at `from[at ..]`, with `reading` the reading it
-   * recorded; returns the offset after the record.
+   * Restores the scalars of a record saveState wrote at `from[at ..]` (the reading it shows is restored
+   * with its phase, see ClusterSim.materialize); returns the offset after the record.
    */
-  loadScalars(from: Float64Array, at: number, reading: DnsReading): number {
+  loadScalars(from: Float64Array, at: number): number {
     const k = this.corednsCache.loadScalars(from, at);
     const success = from[k] ?? 0;
     if (!Object.is(this.corednsSuccess, success)) this.corednsSuccess = success;
-    this.reading = reading;
     return k + 6;
   }
 

@@ -1,15 +1,12 @@
+import type { ClusterReadings } from '../cluster/readings.js';
+import type { DnsReading } from '../cluster/dns.js';
+
 /** Longest period looked for, in steps (the signatures' period, or a multiple of it). */
 const maxPeriod = 64;
 /** Scalars of a step compared to spot a candidate period. */
 const signatureWidth = 4;
 /** Longest wait before trying again after a period failed to verify, in steps. */
 const maxBackoffSteps = 2048;
-
-import type { ClusterReadings } from './readings.js';
-import type { DnsReading } from './dns.js';
-
-/** Switch and counter for tests: replay on or off (the results must not differ), and steps replayed. */
-export const orbitReplay = { enabled: true, replayedSteps: 0 };
 
 /** One recorded step of an orbit: the state after it, and what it showed. */
 export interface OrbitPhase {
@@ -207,7 +204,6 @@ export class Orbit {
 
   /** Moves on to the following phase once a step was replayed. */
   advance(): void {
-    orbitReplay.replayedSteps++;
     this.phase = this.phase + 1 === this.period ? 0 : this.phase + 1;
   }
 

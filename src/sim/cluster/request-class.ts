@@ -1,7 +1,7 @@
-import type { CostedFlow } from '../cost/steady-state.js';
-import type { LevelLimits } from '../cost/apf-capacity.js';
-import type { FlowOrigin } from '../cost/flows.js';
-import type { RequestCost } from '../cost/request-cost.js';
+import type { CostedFlow } from '../../cost/steady-state.js';
+import type { LevelLimits } from '../../cost/apf-capacity.js';
+import type { FlowOrigin } from '../../cost/flows.js';
+import type { RequestCost } from '../../cost/request-cost.js';
 
 /**
  * One aggregate request class in a simulated cluster: a stream of identical requests (same cost, same

@@ -1,7 +1,7 @@
-import { formatDurationS } from '../core/duration.js';
-import type { ClusterSim } from './cluster-sim.js';
+import { formatDurationS } from '../../core/duration.js';
+import { selectClusters, type OperatorAction } from '../../config/scenario.js';
+import type { ClusterSim } from '../cluster/cluster-sim.js';
 import type { FleetSim } from './fleet-sim.js';
-import { selectClusters, type OperatorAction } from '../config/scenario.js';
 
 /** An on-call write (deleting the change, a quarantine FlowSchema) that has to get through the API; retried until it does. */
 interface PendingWrite {
@@ -57,30 +57,20 @@ export class OperatorRunner {
     switch (a.action) {
       case 'shift-traffic':
       case 'restore-traffic':
-        for (const n of names) {
-          const c = fleet.cluster(n);
-          if (c) c.trafficShifted = a.action === 'shift-traffic';
-        }
+        for (const n of names) fleet.cluster(n)?.shiftTraffic(a.action === 'shift-traffic');
         emit(a.action === 'shift-traffic' ? 'traffic shifted away' : 'traffic restored');
         return;
       case 'scale-nodes':
         for (const n of names) {
           const c = fleet.cluster(n);
           if (!c) continue;
-          const target = a.nodes ?? Math.max(1, Math.round(c.nodes * (a.fraction ?? 1)));
-          c.nodes = target;
-          c.recost();
+          c.setNodes(a.nodes ?? Math.max(1, Math.round(c.nodes * (a.fraction ?? 1))));
         }
         emit(`nodes scaled to ${a.nodes ?? `${Math.round((a.fraction ?? 1) * 100)}%`}`);
         return;
       case 'block-admin-api':
       case 'unblock-admin-api':
-        for (const n of names) {
-          const c = fleet.cluster(n);
-          if (!c) continue;
-          c.adminApiBlocked = a.action === 'block-admin-api';
-          c.wake();
-        }
+        for (const n of names) fleet.cluster(n)?.blockAdminApi(a.action === 'block-admin-api');
         emit(
           a.action === 'block-admin-api'
             ? 'network access to the admin API blocked'
@@ -89,19 +79,11 @@ export class OperatorRunner {
         return;
       case 'scale-apiservers':
         for (const n of names) {
-          const c = fleet.cluster(n);
-          if (!c) continue;
-          const calib = {
-            ...c.controlPlane.calibration,
+          fleet.cluster(n)?.scaleApiServers({
+            ...(a.apiServers !== undefined ? { apiServers: a.apiServers } : {}),
             ...(a.memoryGiB ? { memoryGiB: a.memoryGiB } : {}),
             ...(a.cores ? { cores: a.cores } : {}),
-          };
-          c.controlPlane = {
-            ...c.controlPlane,
-            apiServers: a.apiServers ?? c.controlPlane.apiServers,
-            calibration: calib,
-          };
-          c.recost();
+          });
         }
         emit(
           `API servers scaled${a.apiServers ? ` to ${a.apiServers}` : ''}${a.memoryGiB ? `, ${a.memoryGiB} GiB` : ''}${a.cores ? `, ${a.cores} cores` : ''}`,

@@ -1,7 +1,7 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { ClusterDns, type DnsReading } from './dns.js';
-import type { DataPlaneConfig, DnsConfig } from '../config/scenario.js';
+import type { DataPlaneConfig, DnsConfig } from '../../config/scenario.js';
 
 // Reference §1.2/§4.5 (per-node caches masking the outage for ~20 min), §3.5 (CoreDNS cache), §3.6 (CoreDNS
 // answers from the API), §3.7 (stock TTLs 30 s).

@@ -1,20 +1,18 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
-import { orbitReplay } from './cluster-orbit.js';
-import { smallIncident } from './small-incident.fixture.js';
-import { simulate } from './engine.js';
-import { rehearsal, rehearsalOf, rehearseOnce, worthRehearsing } from './rehearsal.js';
-import { loadScenario, type Scenario } from '../config/scenario.js';
-import { shortcuts } from './shortcuts.js';
+import { loadScenario, type Scenario } from '../../config/scenario.js';
+import { simulate } from '../engine.js';
+import { repoRoot, smallIncident } from '../small-incident.fixture.js';
+import { newFastStats } from './tuning.js';
+import { warmUp, warmUpScenario, worthWarmingUp } from './warm-up.js';
 
-const scenarios = join(import.meta.dirname, '..', '..', 'scenarios');
-const incident = (): Scenario => loadScenario(join(scenarios, 'incident-2024-12-11.yaml'));
+const incident = (): Scenario => loadScenario(join(repoRoot, 'scenarios', 'incident-2024-12-11.yaml'));
 
-void describe('rehearsal (JIT warm-up before a large run)', () => {
+void describe('warm-up (a JIT rehearsal before a large run)', () => {
   void it('copies the largest and smallest cluster and the first action of each kind, gaps capped at 10 min', () => {
     const full = incident();
-    const r = rehearsalOf(full);
+    const r = warmUpScenario(full);
     assert.ok(r);
     const byNodes = [...full.clusters].sort((a, b) => a.nodes - b.nodes);
     assert.deepEqual(
@@ -40,53 +38,53 @@ void describe('rehearsal (JIT warm-up before a large run)', () => {
     );
     assert.equal(r.durationS, 50 * 60);
     assert.deepEqual(r.rollout?.order, ['rehearsal-large', 'rehearsal-small']);
-    assert.equal(rehearsalOf({ ...full, change: undefined }), null);
+    assert.equal(warmUpScenario({ ...full, change: undefined }), null);
   });
 
   void it('takes the paths a large run takes later: saturation, lock-out, every action, recovery, orbit replay', () => {
-    const r = rehearsalOf(incident());
+    const r = warmUpScenario(incident());
     assert.ok(r);
-    const replayedBefore = orbitReplay.replayedSteps;
-    const result = simulate(r);
+    const stats = newFastStats();
+    const result = simulate(r, { stats });
     const types = new Set(result.events.map((e) => e.type));
     for (const t of ['apiserver.saturated', 'admin.lockedout', 'dns.failures.started', 'cluster.recovered'])
       assert.ok(types.has(t as never), `${t} in ${[...types].join(', ')}`);
     const actions = result.events.filter((e) => e.type === 'operator.action').length;
     assert.equal(actions, r.operator.length);
-    assert.ok(orbitReplay.replayedSteps - replayedBefore > 100, 'the recovered cluster replays an orbit');
+    assert.ok(stats.replayedSteps > 100, 'the recovered cluster replays an orbit');
   });
 
   void it('changes nothing a later run computes, even of the scenario it was made from', () => {
-    // Made from the same objects: a rehearsal that changed its clusters' configs in place would show here.
+    // Made from the same objects: a warm-up that changed its clusters' configs in place would show here.
     const scenario = smallIncident();
     const before = JSON.stringify(simulate(scenario));
-    const r = rehearsalOf(scenario);
+    const r = warmUpScenario(scenario);
     assert.ok(r);
     simulate(r);
     assert.equal(JSON.stringify(simulate(scenario)), before);
   });
 
-  void it('runs once per process, only for large runs, and puts the counters back', () => {
-    const full = incident();
-    assert.equal(worthRehearsing(full), true);
-    assert.equal(worthRehearsing(smallIncident()), false);
-    const saved = rehearsal.done;
-    try {
-      rehearsal.done = false;
-      const seen: string[] = [];
-      rehearseOnce(smallIncident(), (r) => seen.push(r.name));
-      assert.equal(seen.length, 0, 'a small run is not rehearsed');
-      const counters = { ...shortcuts, replayed: orbitReplay.replayedSteps };
-      rehearseOnce(full, (r) => {
-        seen.push(r.name);
-        shortcuts.windowsFrozen += 5;
-        orbitReplay.replayedSteps += 7;
-      });
-      rehearseOnce(full, (r) => seen.push(r.name));
-      assert.deepEqual(seen, ['incident-2024-12-11 (rehearsal)']);
-      assert.deepEqual({ ...shortcuts, replayed: orbitReplay.replayedSteps }, counters);
-    } finally {
-      rehearsal.done = saved;
-    }
+  void it('runs only when asked and only for large runs; a library call runs no extra simulation', () => {
+    assert.equal(worthWarmingUp(incident()), true);
+    assert.equal(worthWarmingUp(smallIncident()), false);
+    const seen: string[] = [];
+    assert.equal(
+      warmUp(smallIncident(), (r) => seen.push(r.name)),
+      false,
+    );
+    assert.equal(
+      warmUp(incident(), (r) => seen.push(r.name)),
+      true,
+    );
+    assert.deepEqual(seen, ['incident-2024-12-11 (rehearsal)']);
+    // simulate() warms up only when asked, and the warm-up changes nothing in the result.
+    const short = { ...incident(), durationS: 4000 };
+    assert.equal(worthWarmingUp(short), true);
+    const plain = newFastStats();
+    const asked = newFastStats();
+    const a = JSON.stringify(simulate(short, { stats: plain }));
+    const b = JSON.stringify(simulate(short, { stats: asked, warmUp: true }));
+    assert.deepEqual([plain.warmUps, asked.warmUps], [0, 1]);
+    assert.equal(b, a);
   });
 });

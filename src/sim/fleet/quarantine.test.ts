@@ -6,10 +6,10 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { ClusterDetector } from './detectors.js';
 import { FleetSim } from './fleet-sim.js';
-import { loadScenario } from '../config/scenario.js';
+import { loadScenario } from '../../config/scenario.js';
 
 const fixture = readFileSync(
-  fileURLToPath(new URL('../../test/fixtures/small-fleet.yaml', import.meta.url)),
+  fileURLToPath(new URL('../../../test/fixtures/small-fleet.yaml', import.meta.url)),
   'utf8',
 );
 

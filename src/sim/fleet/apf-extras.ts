@@ -1,24 +1,20 @@
-import { onCallIdentity } from '../cost/flows.js';
+import { onCallIdentity } from '../../cost/flows.js';
 import {
   serviceAccountIdentity,
   type FlowSchema,
   type PriorityLevel,
   type RequestIdentity,
-} from '../model/apf.js';
-import { breakGlassApf, quarantineApf, rampartServiceAccount, type ApfAddition } from '../apf/breakglass.js';
-import type { Scenario } from '../config/scenario.js';
+} from '../../model/apf.js';
+import {
+  breakGlassApf,
+  quarantineApf,
+  rampartServiceAccount,
+  type ApfAddition,
+} from '../../apf/breakglass.js';
+import type { Scenario } from '../../config/scenario.js';
+import type { ClusterApfExtras } from '../cluster/apf-change.js';
 
-/** Per-cluster APF additions (break-glass, fence, quarantine) installed before the run. */
-export interface ClusterApfExtras {
-  readonly priorityLevels?: readonly PriorityLevel[];
-  readonly flowSchemas?: readonly FlowSchema[];
-  /** Identity of a rollout controller acting on the fleet: adds its request class to every cluster. */
-  readonly controllerIdentity?: RequestIdentity;
-  /** Identity only the rollout fence's FlowSchema matches: adds fenced copies of the change's classes. */
-  readonly fenceIdentity?: RequestIdentity;
-  /** Identity only the quarantine FlowSchema matches: adds quarantined copies of the change's classes. */
-  readonly quarantineIdentity?: RequestIdentity;
-}
+export type { ClusterApfExtras } from '../cluster/apf-change.js';
 
 /**
  * The APF objects the simulator adds to clusters (break-glass, rollout fence, quarantine), built the way

@@ -1,5 +1,5 @@
-import type { ClusterReadings } from './readings.js';
-import type { SimEventType } from './result.js';
+import type { ClusterReadings } from '../cluster/readings.js';
+import type { SimEventType } from '../result.js';
 
 /** Sustained conditions, so one noisy step does not flap an event. */
 const saturationHoldS = 60;
