@@ -65,16 +65,15 @@ void describe('fast paths change nothing', () => {
     );
   });
 
-  void it('each one alone changes nothing either (the small incident, woken mid-orbit at 4 h)', () => {
+  void it('each one off alone changes nothing either (the small incident, woken mid-orbit at 4 h)', () => {
+    // So that one fast path cannot hide another's difference.
     const scenario = smallIncident();
     const everyStep = run(scenario, noFastPaths, newFastStats());
-    for (const name of Object.keys(allFastPaths) as (keyof SimTuning)[]) {
-      const stats = newFastStats();
-      assert.equal(run(scenario, { ...noFastPaths, [name]: true }, stats), everyStep, `${name} alone`);
-      assert.ok(
-        Object.values(stats).some((v) => v > 0),
-        `${name} taken: ${JSON.stringify(stats)}`,
+    for (const name of Object.keys(allFastPaths) as (keyof SimTuning)[])
+      assert.equal(
+        run(scenario, { ...allFastPaths, [name]: false }, newFastStats()),
+        everyStep,
+        `${name} off`,
       );
-    }
   });
 });
