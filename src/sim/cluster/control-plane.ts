@@ -105,7 +105,7 @@ export class ControlPlane extends ControlPlaneState {
 
   /**
    * Each class's seats still held by running requests and its demand for more this step, per level. (Two
-   * methods rather than one: V8 compiles, and after a deoptimisation recompiles, each half on its own.)
+   * methods rather than one: docs/perf.md, "Loops in methods of their own".)
    */
   private serveDemand(): void {
     const dt = this.stepS;

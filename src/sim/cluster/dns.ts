@@ -18,10 +18,7 @@ export interface DnsReading {
 
 type MutableDnsReading = { -readonly [K in keyof DnsReading]: DnsReading[K] };
 
-/**
- * A zeroed reading, built from fractions first: V8 then keeps every field of the shape a double instead of
- * changing the shape (and deoptimising its readers) as each first turns fractional.
- */
+/** A zeroed reading, built from fractions first (docs/perf.md, "Shape pinning"). */
 function zeroReading(): MutableDnsReading {
   const n = Number.NaN;
   const reading = {
@@ -54,8 +51,7 @@ export function copyDnsReading(r: DnsReading): DnsReading {
 export class ClusterDns implements StateSnapshot {
   private readonly nodeCache: ExpiryCache | null;
   private readonly corednsCache: ExpiryCache;
-  // Ratios that turn fractional mid-run start as NaN (set in the constructor): V8 then keeps them doubles
-  // from the start instead of changing every ClusterDns's hidden class at the first failed lookup.
+  // Ratios that turn fractional mid-run: NaN, then set in the constructor (docs/perf.md, "Shape pinning").
   private corednsSuccess = Number.NaN;
   /** Set by advanceNodeCaches: the node caches already took this step, missing this share. */
   private nodeCacheAdvanced = false;

@@ -17,8 +17,7 @@ export class ExpiryCache {
   private readonly staleRing: Float64Array | null;
   private cursor = 0;
   private staleCursor = 0;
-  // Shares start as NaN and are set in the constructor: V8 then keeps them doubles from the start instead of
-  // changing every cache's hidden class when a full cache first loses an entry mid-run.
+  // NaN, then set in the constructor (docs/perf.md, "Shape pinning").
   private validShare = Number.NaN;
   private staleShare = Number.NaN;
   private readonly slots: number;
@@ -158,7 +157,7 @@ export class ExpiryCache {
   loadScalars(from: Float64Array, at: number): number {
     const valid = from[at] ?? 0;
     const stale = from[at + 1] ?? 0;
-    // Only when they differ: a double stored into a field that so far held 0 changes the hidden class.
+    // Only when they differ (docs/perf.md, "Shape pinning").
     if (!Object.is(this.validShare, valid)) this.validShare = valid;
     if (!Object.is(this.staleShare, stale)) this.staleShare = stale;
     return at + this.stateLength;

@@ -19,10 +19,7 @@ export interface ClusterReadings {
 
 export type MutableReadings = { -readonly [K in keyof ClusterReadings]: ClusterReadings[K] };
 
-/**
- * Zeroed readings, built from fractions first: V8 then keeps every field of the readings' shape a double,
- * instead of changing the shape (and deoptimising every reader) as each field first turns fractional.
- */
+/** Zeroed readings, built from fractions first (docs/perf.md, "Shape pinning"). */
 export function initialReadings(): MutableReadings {
   const n = Number.NaN;
   const r = {

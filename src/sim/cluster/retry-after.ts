@@ -21,9 +21,7 @@ export class RetryAfterTracker {
    * while atFloor changes nothing that matters, and the control plane leaves those out.
    *
    * Every call runs every load, compare and call below, and the branches only pick among values already
-   * computed: the step is inlined into the control plane's, and code that first runs mid-run (the first
-   * 429s) would find no type feedback there. V8 then deoptimises the control plane's step, and at times
-   * keeps re-entering the same optimised code and deoptimising at the same place hundreds of times.
+   * computed (docs/perf.md, "Rare paths"): the first 429s would otherwise deoptimise the control plane's step.
    */
   record(drops: number, stepS: number, nowS: number): void {
     if (this.drops.length === 0 || stepS !== this.stepS) {
@@ -61,8 +59,7 @@ export class RetryAfterTracker {
     const steps = Math.min(drops.length, Math.max(1, Math.round(windowS / this.stepS)));
     let sum = 0;
     // Newest first, wrapping from the ring's start to its end (the same order as ever: the sum is exact).
-    // The wrap's index is computed on every call: arithmetic that ran only on a wrap had no type feedback
-    // when V8 optimised the control plane's step, which then deoptimised at each first wrap, over and over.
+    // The wrap's index is computed on every call (docs/perf.md, "Rare paths").
     const end = drops.length - 1;
     let j = this.cursor;
     for (let k = 0; k < steps && sum < enough; k++) {

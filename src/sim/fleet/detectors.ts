@@ -48,8 +48,7 @@ export class ClusterDetector {
   private satOnsetS: number | null = null;
   private clearOnsetS: number | null = null;
   private healthyOnsetS: number | null = null;
-  // Fractions from the start (set to 1 in the constructor): V8 then keeps them as doubles instead of
-  // changing every detector's hidden class when on-call first sees a failure.
+  // Fractions: NaN, then 1 in the constructor (docs/perf.md, "Shape pinning").
   private oncallOk = Number.NaN;
   private oncallDone = Number.NaN;
   private lockOnsetS: number | null = null;
@@ -60,10 +59,7 @@ export class ClusterDetector {
   constructor() {
     this.oncallOk = 1;
     this.oncallDone = 1;
-    // V8 treats a field never stored since its initialiser as a constant (and one that held only null as
-    // a null field): optimised update() and its inlined readers (get idle) then depend on that, and the
-    // first saturation or lock-out mid-run deoptimises them. Storing other values once here, before any
-    // code is optimised, makes the fields ordinary mutable ones from the start.
+    // Nullable times and flags first set mid-run get another value once (docs/perf.md, "Shape pinning").
     this.saturatedAtS = this.dnsFailureStartS = this.recoveredAtS = 0;
     this.satOnsetS = this.clearOnsetS = this.healthyOnsetS = this.lockOnsetS = this.restoreOnsetS = 0;
     this.saturatedAtS = this.dnsFailureStartS = this.recoveredAtS = null;
