@@ -22,7 +22,7 @@ export type { ClusterSimOptions, InjectedLoad } from './cluster-state.js';
 export class ClusterSim extends ClusterStep {
   constructor(opts: ClusterSimOptions) {
     super(opts);
-    this.warmUp();
+    this.settleBaseline();
   }
 
   /** Applies a workload (the change, or one added by applyWorkloadSpec) on a share of the nodes. */
@@ -113,6 +113,8 @@ export class ClusterSim extends ClusterStep {
     const c = this.table.classes[i];
     if (!c || c.kind === 'watch' || this.table.workloadClass[i])
       throw badInput(`no request class "${load.classId}" in ${this.name} to inject load into`);
+    if (!(load.ratePerS > 0) || Number.isNaN(load.untilS))
+      throw badInput(`injected load on ${this.name}: a rate above 0 and an end time`);
     this.injections.push(load);
     this.applyInjections();
     this.wake();
@@ -156,7 +158,7 @@ export class ClusterSim extends ClusterStep {
   }
 
   /** Runs a few minutes at the baseline so queues and executing requests start at their steady state. */
-  private warmUp(): void {
+  private settleBaseline(): void {
     for (let t = -300; t < 0; t += this.stepS) this.step(t);
   }
 }

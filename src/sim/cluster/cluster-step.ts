@@ -44,18 +44,14 @@ export abstract class ClusterStep extends ClusterState {
       this.replay.reset();
     }
     this.quietReplay = false;
-    this.simulateStep(nowS, dt, changing);
-  }
 
-  /** A step simulated in full: arrivals, the control plane, DNS, readings. */
-  protected simulateStep(nowS: number, dt: number, changing: boolean): void {
+    // A step simulated in full, in the same method (see docs/perf.md, "Where the time goes"). Arrivals first.
     const t = this.table;
     const { arrivals, blockedMask, routeOf, baseArrivals, perPodRate, watchers } = t;
     // A loop rather than set(): for a few dozen entries the builtin's call costs more than the stores.
     for (let i = 0; i < baseArrivals.length; i++) arrivals[i] = baseArrivals[i] ?? 0;
     // A workload stream's rate follows its ready pods: ready / everySeconds (precomputed per class), on the
     // copy of the class its current routing (own level, fenced or quarantined) sends it to.
-    const workloads = this.workloads;
     for (let w = 0; w < workloads.length; w++) {
       const wl = workloads[w] as Workload;
       const route = wl.route;

@@ -131,11 +131,15 @@ export class ControlPlaneState implements StateSnapshot {
     );
     this.retryLines = new DelayLines(n, stepS, longestDelayS + 2 * stepS, s.pendingRetries);
     this.trackers = limits.map(() => new RetryAfterTracker(calib.maxRetryAfterS));
-    this.groups = new LevelGroups(classes, L);
     this.timing = new ServiceTiming(n);
     this.desired = new Float64Array(n);
     this.allowed = new Float64Array(n);
     this.running = new Float64Array(n);
+    this.groups = new LevelGroups(classes, L, {
+      desired: this.desired,
+      seatsOf: this.facts.seatsOf,
+      allowed: this.allowed,
+    });
     this.levelDesiredSeats = new Float64Array(L);
     this.levelWant = new Float64Array(L);
     this.levelRunningSeats = new Float64Array(L);

@@ -209,14 +209,7 @@ export class ControlPlane extends ControlPlaneState {
           Math.max(lim.guaranteedSeats, Math.min(lim.maxSeatsWithBorrowing, this.seatsPerServer - others)) *
           up;
       }
-      groups.share(
-        gFrom,
-        gTo,
-        Math.max(0, capacity - (levelRunningSeats[l] ?? 0)),
-        desired,
-        seatsOf,
-        allowed,
-      );
+      groups.share(gFrom, gTo, Math.max(0, capacity - (levelRunningSeats[l] ?? 0)));
       let levelSeats = 0;
       let levelQueued = 0;
       for (let gk = gFrom; gk < gTo; gk++) {

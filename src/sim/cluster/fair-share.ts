@@ -19,8 +19,24 @@ export class LevelGroups {
   /** Scratch of share(): each group's seat demand and grant. */
   private readonly wantSeats: Float64Array;
   private readonly grantSeats: Float64Array;
+  /** The control plane's per-class arrays share() reads and writes (see share). */
+  private readonly desired: Float64Array;
+  private readonly seatsOf: Float64Array;
+  private readonly allowed: Float64Array;
 
-  constructor(classes: readonly RequestClass[], levelCount: number) {
+  constructor(
+    classes: readonly RequestClass[],
+    levelCount: number,
+    arrays: {
+      readonly desired: Float64Array;
+      readonly seatsOf: Float64Array;
+      readonly allowed: Float64Array;
+    },
+  ) {
+    // Bound once rather than passed on every call: share() runs per busy level per step.
+    this.desired = arrays.desired;
+    this.seatsOf = arrays.seatsOf;
+    this.allowed = arrays.allowed;
     const groupKeys: string[] = [];
     const groupOf = new Int32Array(classes.length);
     classes.forEach((c, i) => {
@@ -47,17 +63,21 @@ export class LevelGroups {
 
   /**
    * Max-min fair share of `capacity` seats among the groups levelGroups[gFrom .. gTo) by flow count,
-   * proportional within a group: sets allowed[i] to the share of desired[i] (concurrency) that runs.
+   * proportional within a group: sets allowed[i] to the share of desired[i] (concurrency) that runs, with
+   * seatsOf[i] seats per request.
    */
-  share(
-    gFrom: number,
-    gTo: number,
-    capacity: number,
-    desired: Float64Array,
-    seatsOf: Float64Array,
-    allowed: Float64Array,
-  ): void {
-    const { wantSeats, grantSeats, groupFlows, levelGroups, memberStart, members } = this;
+  share(gFrom: number, gTo: number, capacity: number): void {
+    const {
+      desired,
+      wantSeats,
+      grantSeats,
+      seatsOf,
+      groupFlows,
+      levelGroups,
+      memberStart,
+      members,
+      allowed,
+    } = this;
     if (gTo - gFrom === 1) {
       // One group (most levels): the water-filling below comes down to this, operation for operation.
       const g = levelGroups[gFrom] ?? 0;
