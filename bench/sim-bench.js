@@ -15,7 +15,8 @@ if (!name || !file) {
 }
 const scenario = loadScenario(resolve(file));
 const t0 = performance.now();
-const result = simulate(scenario);
+// Warmed up, as the CLI runs it.
+const result = simulate(scenario, { warmUp: true });
 const wallS = (performance.now() - t0) / 1000;
 const steps = stepCount(scenario.durationS, scenario.stepS);
 process.stdout.write(

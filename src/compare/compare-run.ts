@@ -13,11 +13,16 @@ export interface CompareJob {
   readonly noNodeSteps: boolean;
 }
 
+/** Whether this thread's simulator was warmed up: once per thread is enough (the JIT's feedback stays). */
+let warmedUp = false;
+
 /** Runs one job in this thread and scores it. */
 export function runCompareJob(job: CompareJob): RunMetrics {
   const scenario = loadScenario(job.file, job.seed);
   const policy = policyForScenario(job.policy, scenario, { noNodeSteps: job.noNodeSteps });
-  return runMetrics(simulateWithPolicy(scenario, policy));
+  const warmUp = !warmedUp;
+  warmedUp = true;
+  return runMetrics(simulateWithPolicy(scenario, policy, { warmUp }));
 }
 
 export interface RunJobsOptions {

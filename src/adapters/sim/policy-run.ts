@@ -38,6 +38,8 @@ function requireChange(scenario: Scenario): NonNullable<Scenario['change']> {
 
 export interface PolicyRunOptions {
   readonly onProgress?: (doneShare: number) => void;
+  /** Warm the simulator up first (see SimulateOptions.warmUp): for a one-shot run in a process. */
+  readonly warmUp?: boolean;
 }
 
 /**
@@ -62,5 +64,6 @@ export function simulateWithPolicy(
     policyName: policy.metadata.name,
     apfExtras: policyApfExtras(policy, scenario.change),
     ...(opts.onProgress ? { onProgress: opts.onProgress } : {}),
+    ...(opts.warmUp ? { warmUp: true } : {}),
   });
 }

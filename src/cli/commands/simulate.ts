@@ -74,7 +74,8 @@ Exit codes: 0 ok, 2 bad input (the message names file:line:col and field), 70 in
         const progress = jsonToStdout
           ? undefined
           : progressReporter(io, `simulating ${scenario.clusters.length} clusters`);
-        const runOpts = progress ? { onProgress: progress.update } : {};
+        // One large run in this process: worth warming the simulator up first (it changes no result).
+        const runOpts = { warmUp: true, ...(progress ? { onProgress: progress.update } : {}) };
         const result = policy ? simulateWithPolicy(scenario, policy, runOpts) : simulate(scenario, runOpts);
         progress?.done();
         assertFiniteNumbers(result, 'the simulation result');
