@@ -144,6 +144,9 @@ const selectorSchema = z.union([
     minNodes: intIn(1, maxNodes).optional(),
     maxNodes: intIn(1, maxNodes).optional(),
     onlySaturated: z.boolean().optional(),
+    // On-call works on the clusters the incident hit: saturated at some time before the action, recovered
+    // since or not (a playbook's later steps — delete, unblock, restore — come after the recovery).
+    onlyAffected: z.boolean().optional(),
   }),
 ]);
 

@@ -131,7 +131,7 @@ export function emitRolloutEvent(fleet: FleetSim, e: RolloutEvent): void {
           tS,
           e.type,
           e.cluster,
-          `${pct(e.share)} of nodes (${Math.ceil(e.share * nodes - 1e-9)} of ${nodes})`,
+          `${pct(e.share)} of nodes (${Math.ceil(e.share * nodes - 1e-9).toLocaleString('en-US')} of ${nodes.toLocaleString('en-US')})`,
         );
       return;
     }
