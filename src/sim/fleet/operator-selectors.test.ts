@@ -6,8 +6,6 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { loadScenario } from '../../config/scenario.js';
 import { simulate } from '../engine.js';
-import { renderTimeline } from '../../report/timeline.js';
-import { parseWallClock } from '../../core/wall-clock.js';
 
 const fixture = readFileSync(
   fileURLToPath(new URL('../../../test/fixtures/small-fleet.yaml', import.meta.url)),
@@ -48,18 +46,5 @@ void describe('operator selectors at the time of the action', () => {
       ),
       [],
     );
-  });
-});
-
-void describe('timeline', () => {
-  void it('dates the events of a later day than the start', () => {
-    const scenario = scenarioWith(
-      '    - {at: "00:20", action: delete-change, clusters: all}\n',
-      '2024-12-11T23:45:00-08:00',
-    );
-    const result = simulate(scenario);
-    const text = renderTimeline(result, parseWallClock('2024-12-11T23:45:00-08:00'));
-    assert.match(text, /^23:50 {8}rollout\.started/m);
-    assert.match(text, /^12-12 00:20 +operator\.action .*change deleted/m);
   });
 });
