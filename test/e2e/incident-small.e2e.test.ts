@@ -25,6 +25,8 @@ import {
   testbedHttp,
   testbedSkipReason,
   type ProbeStats,
+  telemetryAgentManifest,
+  type TestbedUp,
 } from '../support/testbed.js';
 
 // The 2024-12-11 incident at small scale on a real kube-apiserver: 300 fake nodes, 600 filler pods padded
@@ -40,56 +42,14 @@ const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms
 const agentPeriodS = 30;
 const seats = 30;
 
-interface Up {
-  name: string;
-  kubeconfig: string;
-  server: string;
-  contexts: { admin: string; oncall: string; user: string };
-}
-
-const agentManifest = (nodeSelector: string): string => `apiVersion: v1
-kind: Namespace
-metadata: {name: telemetry}
----
-apiVersion: v1
-kind: ServiceAccount
-metadata: {name: telemetry-agent, namespace: telemetry}
----
-apiVersion: rbac.authorization.k8s.io/v1
-kind: ClusterRole
-metadata: {name: telemetry-agent}
-rules: [{apiGroups: [""], resources: [pods], verbs: [get, list, watch]}]
----
-apiVersion: rbac.authorization.k8s.io/v1
-kind: ClusterRoleBinding
-metadata: {name: telemetry-agent}
-roleRef: {apiGroup: rbac.authorization.k8s.io, kind: ClusterRole, name: telemetry-agent}
-subjects: [{kind: ServiceAccount, name: telemetry-agent, namespace: telemetry}]
----
-apiVersion: apps/v1
-kind: DaemonSet
-metadata:
-  name: telemetry-agent
-  namespace: telemetry
-  annotations:
-    rampart.dev/api-profile: |
-      - {verb: list, resource: pods, scope: cluster, everySeconds: ${agentPeriodS}, resourceVersion: ""}
-spec:
-  selector: {matchLabels: {app: telemetry-agent}}
-  template:
-    metadata: {labels: {app: telemetry-agent}}
-    spec:
-      serviceAccountName: telemetry-agent
-      nodeSelector: ${nodeSelector}
-      tolerations: [{key: kwok.x-k8s.io/node, operator: Exists, effect: NoSchedule}]
-      containers: [{name: agent, image: registry.example.com/telemetry-agent:1.0}]
-`;
+const agentManifest = (nodeSelector: string): string =>
+  telemetryAgentManifest({ everySeconds: agentPeriodS, nodeSelector });
 
 const fmt = (p: ProbeStats): string =>
   `${p.ok}/${p.n} ok (${((100 * p.ok) / Math.max(1, p.n)).toFixed(1)}%), ${p.throttled} throttled, p50 ${p.p50S.toFixed(2)} s, p99 ${p.p99S.toFixed(2)} s`;
 
 describe('the incident, small, on a real kube-apiserver', { skip, timeout: 60 * 60_000 }, () => {
-  let up: Up | undefined;
+  let up: TestbedUp | undefined;
   let failed = false;
   let release: (() => void) | undefined;
   let work = '';
@@ -129,7 +89,7 @@ describe('the incident, small, on a real kube-apiserver', { skip, timeout: 60 * 
           ],
           15 * 60_000,
         ),
-      ) as Up;
+      ) as TestbedUp;
       work = mkdtempSync(join(tmpdir(), 'rampart-incident-'));
       admin = testbedCredentials(up.kubeconfig, up.contexts.admin);
       http = testbedHttp(admin);
@@ -164,7 +124,7 @@ describe('the incident, small, on a real kube-apiserver', { skip, timeout: 60 * 
         throw err;
       }
     };
-  const must = (): { u: Up; h: KubeHttp; token: string } => {
+  const must = (): { u: TestbedUp; h: KubeHttp; token: string } => {
     if (!up || !http || !admin?.token) throw new Error('testbed did not come up');
     return { u: up, h: http, token: admin.token };
   };
