@@ -52,6 +52,7 @@ export const clientScript = String.raw`
   function fmtValue(unit, v) {
     if (v === null || v === undefined || isNaN(v)) return '-';
     if (unit === 'ratio') return (v * 100).toFixed(v < 0.1 && v > 0 ? 1 : 0) + '%';
+    if (v === 0) return '0';
     if (unit === 's') return (v < 10 ? v.toFixed(2) : v.toFixed(1)) + ' s';
     if (v >= 1e9) return (v / 1e9).toFixed(1) + 'G';
     if (v >= 1e6) return (v / 1e6).toFixed(1) + 'M';
@@ -134,10 +135,8 @@ export const clientScript = String.raw`
         data.runs.length > 1 ? run.name : null];
     });
   });
-  function bandsOf(run) {
-    return run.bands.map(function (b) { return [b[0], b[1], b[2], data.runs.length > 1 ? null : null]; });
-  }
-  var allBands = data.runs.length > 1 ? [] : bandsOf(data.runs[0]);
+  // Side by side, each policy's rollout differs: its halts and gates are marked in its colour instead.
+  var allBands = data.runs.length > 1 ? [] : data.runs[0].bands;
   var fleetMarks = [].concat.apply([], marksByRun.map(function (ms) { return ms.filter(function (m) { return m[1] === null; }); }));
   var current = data.defaultCluster;
   function clusterMarks() {
@@ -193,7 +192,6 @@ export const clientScript = String.raw`
     picker.value = name;
     document.getElementById('picked').textContent = name;
     clusterCharts.forEach(function (c) {
-      if (data.runs.length === 1) c.u.setSeries(1, {});
       c.u.setData([tS].concat(clusterValues(c.metric.key)));
       if (data.runs.length === 1) {
         c.u.series[1].label = name;

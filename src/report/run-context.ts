@@ -42,6 +42,8 @@ export interface RunContext {
     /** Largest node count that fits for this cluster's shape, by the cost model. */
     readonly maxSafeNodes: number | null;
   } | null;
+  /** Seats per API server of the break-glass level every cluster carries; null = none. */
+  readonly breakGlassSeats: number | null;
   readonly dns: {
     readonly serviceNamesNeedControlPlane: boolean;
     readonly nodeCacheTtlS: number | null;
@@ -115,6 +117,7 @@ export function runContext(scenario: Scenario, clusters: readonly ClusterSummary
   }
   return {
     description: scenario.description,
+    breakGlassSeats: scenario.breakGlassSeats,
     change: change
       ? {
           name: change.name,

@@ -171,7 +171,9 @@ function momentsOf(r: RunDisplay, events: readonly RecordEvent[]): Moments {
 function describeResponse(e: RecordEvent): string {
   if (e.data.kind === 'gate') return `gate ${e.data.gate} failed on ${e.cluster ?? 'a cluster'}`;
   if (e.type === 'rollout.halted') return 'the rollout halted';
-  return `operators: ${e.cluster ? `${e.cluster}: ` : ''}${e.detail ?? 'action'}`;
+  // The action without the scenario's note: "traffic shifted away on 100 cluster(s)".
+  const what = (e.detail ?? 'action').replace(/ \(.*\)$/s, '');
+  return `operators: ${e.cluster ? `${e.cluster}: ` : ''}${what}`;
 }
 
 /** The rollout (start → completed, halted or the end) and each wave (start → the next, or that end). */

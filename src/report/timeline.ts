@@ -23,10 +23,10 @@ export function timeLabel(clock: WallClock | undefined, tS: number): string {
 }
 
 /** Events that read as one timeline line: one fleet event, or same-type cluster events of five minutes. */
-export interface TimelineGroup {
+export interface TimelineGroup<E extends SimEvent = SimEvent> {
   readonly type: SimEvent['type'];
   /** The group's events, largest cluster first (for one event: just it). */
-  readonly events: readonly SimEvent[];
+  readonly events: readonly E[];
   readonly firstS: number;
   readonly lastS: number;
   /** True when it groups per-cluster events (names are listed, not the detail). */
@@ -37,9 +37,12 @@ export interface TimelineGroup {
  * Groups events as the timeline shows them: fleet-level events one each, per-cluster events by five
  * minutes and type (operator actions also by what was done), so a fleet-wide wave reads as one line.
  */
-export function timelineGroups(result: Pick<SimResult, 'events' | 'clusters'>): TimelineGroup[] {
+export function timelineGroups<E extends SimEvent>(result: {
+  readonly events: readonly E[];
+  readonly clusters: readonly ClusterSummary[];
+}): TimelineGroup<E>[] {
   const nodes = new Map(result.clusters.map((c) => [c.name, c.nodes]));
-  const groups = new Map<string, SimEvent[]>();
+  const groups = new Map<string, E[]>();
   const order: string[] = [];
   for (const e of result.events) {
     // Per-cluster events are bucketed by five minutes so a fleet-wide wave reads as one line.
@@ -54,7 +57,7 @@ export function timelineGroups(result: Pick<SimResult, 'events' | 'clusters'>): 
     }
     groups.get(key)?.push(e);
   }
-  const out: TimelineGroup[] = [];
+  const out: TimelineGroup<E>[] = [];
   for (const key of order) {
     const evs = groups.get(key) ?? [];
     const first = evs[0];
