@@ -81,8 +81,18 @@ export function displayRun(r: SimResult, maxPoints = defaultDisplayPoints): RunD
   }
   const tS: number[] = [];
   for (let i = 0; i < n; i += bucket) tS.push(r.series.tS[i] ?? 0);
-  const { series: _full, ...rest } = r;
-  return { ...rest, series: { tS, bucket, fleet: metricSeries((m) => fleet[m]), clusters } };
+  return {
+    scenario: r.scenario,
+    start: r.start,
+    seed: r.seed,
+    stepS: r.stepS,
+    durationS: r.durationS,
+    policy: r.policy,
+    events: r.events,
+    clusters: r.clusters,
+    fleet: r.fleet,
+    series: { tS, bucket, fleet: metricSeries((m) => fleet[m]), clusters },
+  };
 }
 
 /** Maximum of each run of `size` values, rounded to 3 significant digits. */

@@ -66,7 +66,8 @@ const num = (s: string | undefined): number | null => {
 };
 const share = (s: string | undefined): number | null => {
   const n = num(s);
-  return n === null ? null : n / 100;
+  // 8.2% is 0.082, not 0.08199999999999999: the detail had few digits, so must the ratio.
+  return n === null ? null : Number((n / 100).toPrecision(12));
 };
 
 const operatorWording: readonly (readonly [RegExp, OperatorActionKind])[] = [

@@ -87,8 +87,7 @@ export function grafanaDashboard(opts: DashboardOptions): Record<string, unknown
     const def = signalDefs[name];
     const limit = limits.get(name);
     const steps: Record<string, unknown>[] = [{ color: 'green', value: null }];
-    if (limit !== undefined)
-      steps.push({ color: 'red', value: limit });
+    if (limit !== undefined) steps.push({ color: 'red', value: limit });
     return {
       id: i + 1,
       type: 'timeseries',
@@ -100,7 +99,11 @@ export function grafanaDashboard(opts: DashboardOptions): Record<string, unknown
         defaults: {
           unit: unitOf(def),
           min: 0,
-          custom: { lineWidth: 1, fillOpacity: 10, thresholdsStyle: { mode: limit === undefined ? 'off' : 'line' } },
+          custom: {
+            lineWidth: 1,
+            fillOpacity: 10,
+            thresholdsStyle: { mode: limit === undefined ? 'off' : 'line' },
+          },
           thresholds: { mode: 'absolute', steps },
         },
         overrides: [],
@@ -162,7 +165,12 @@ export function grafanaDashboard(opts: DashboardOptions): Record<string, unknown
           regex: '',
           options: [],
         },
-        textbox('workload', 'Workload metric prefix', 'http', '<workload>_requests_total is the workload\'s own request counter'),
+        textbox(
+          'workload',
+          'Workload metric prefix',
+          'http',
+          "<workload>_requests_total is the workload's own request counter",
+        ),
         textbox('change', 'Change', 'telemetry-agent', 'the DaemonSet being rolled out'),
       ],
     },

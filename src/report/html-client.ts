@@ -70,8 +70,8 @@ export const clientScript = String.raw`
             var x0 = Math.max(b.left, u.valToPos(band[0], 'x', true));
             var x1 = Math.min(b.left + b.width, u.valToPos(band[1], 'x', true));
             if (x1 <= x0) return;
-            ctx.fillStyle = band[3] || (band[2] === 'rollout' ? 'rgba(120,120,120,0.10)' :
-              (i % 2 ? 'rgba(31,119,180,0.10)' : 'rgba(31,119,180,0.18)'));
+            ctx.fillStyle = band[2] === 'rollout' ? 'rgba(120,120,120,0.10)' :
+              (i % 2 ? 'rgba(31,119,180,0.10)' : 'rgba(31,119,180,0.18)');
             ctx.fillRect(x0, b.top, x1 - x0, b.height);
           });
         }],
@@ -131,8 +131,10 @@ export const clientScript = String.raw`
 
   var marksByRun = data.runs.map(function (run) {
     return run.marks.map(function (m) {
-      return [m[0], m[1] < 0 ? null : data.clusters[m[1]].name, m[2], m[3], data.runs.length > 1 ? run.color : null,
-        data.runs.length > 1 ? run.name : null];
+      // Side by side, a policy's marks take its colour; operator actions (the same script in every run) stay grey.
+      var color = data.runs.length > 1 ? (m[2] === 'action' ? '#666666' : run.color) : null;
+      return [m[0], m[1] < 0 ? null : data.clusters[m[1]].name, m[2], m[3], color,
+        data.runs.length > 1 && m[2] !== 'action' ? run.name : null];
     });
   });
   // Side by side, each policy's rollout differs: its halts and gates are marked in its colour instead.

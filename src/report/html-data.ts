@@ -2,7 +2,7 @@ import type { WallClock } from '../core/wall-clock.js';
 import { displayMetrics, type DisplayMetric } from '../compare/run-display.js';
 import type { ClusterSummary } from '../sim/result.js';
 import type { EventTone } from './event-data.js';
-import type { RunRecord } from './run-record.js';
+import type { Mark, RunRecord } from './run-record.js';
 
 /** How each drawn metric reads: its title, unit, the y-axis floor and what the fleet line is. */
 export const chartMetrics: readonly {
@@ -118,6 +118,44 @@ export function pickerOrder(clusters: readonly ClusterSummary[]): ClusterSummary
   );
 }
 
+/**
+ * Marks drawn when policies are side by side: what tells them apart (gates, halts, rollbacks, the end of
+ * the rollout, saturation), in each policy's colour; operator actions, scripted alike in every run, once.
+ */
+function sideBySide(m: Mark, runIndex: number): boolean {
+  switch (m.type) {
+    case 'rollout.gate.failed':
+    case 'rollout.halted':
+    case 'rollout.completed':
+    case 'rollout.cluster.rolledback':
+    case 'apiserver.saturated':
+      return true;
+    case 'operator.action':
+      return runIndex === 0;
+    case 'rollout.started':
+    case 'rollout.wave.started':
+    case 'rollout.step.applied':
+    case 'rollout.cluster.applied':
+    case 'rollout.paused':
+    case 'rollout.resumed':
+    case 'rollout.warning':
+    case 'rollout.action.failed':
+    case 'apiserver.oom':
+    case 'apiserver.recovered':
+    case 'admin.lockedout':
+    case 'admin.access.restored':
+    case 'dns.failures.started':
+    case 'impact.started':
+    case 'cluster.recovered':
+    case 'fleet.recovered':
+      return false;
+    default: {
+      const never: never = m.type;
+      return never;
+    }
+  }
+}
+
 /** The page data of one run, or of several runs of one scenario drawn side by side. */
 export function pageData(runs: readonly RunRecord[], clock: WallClock | undefined): PageData {
   const first = runs[0];
@@ -127,7 +165,9 @@ export function pageData(runs: readonly RunRecord[], clock: WallClock | undefine
   const startOfDayS = clock
     ? (((Math.round(clock.startMs / 1000) + clock.offsetMinutes * 60) % 86_400) + 86_400) % 86_400
     : null;
-  const encodeAll = (m: Readonly<Record<DisplayMetric, readonly number[]>>): Record<DisplayMetric, string> => {
+  const encodeAll = (
+    m: Readonly<Record<DisplayMetric, readonly number[]>>,
+  ): Record<DisplayMetric, string> => {
     const out = {} as Record<DisplayMetric, string>;
     for (const k of displayMetrics) out[k] = encodeSeries(m[k]);
     return out;
@@ -151,7 +191,11 @@ export function pageData(runs: readonly RunRecord[], clock: WallClock | undefine
         fleet: encodeAll(r.series.fleet),
         clusters,
         bands: r.bands.map((b) => [b.fromS, b.toS, b.kind] as const),
-        marks: r.marks.map((m) => [m.tS, m.cluster === null ? -1 : (index.get(m.cluster) ?? -1), m.tone, m.label] as const),
+        marks: r.marks
+          .filter((m) => runs.length === 1 || sideBySide(m, i))
+          .map(
+            (m) => [m.tS, m.cluster === null ? -1 : (index.get(m.cluster) ?? -1), m.tone, m.label] as const,
+          ),
       };
     }),
   };

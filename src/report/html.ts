@@ -41,8 +41,7 @@ export function htmlReport(subject: HtmlSubject, assets: ChartAssets): string {
       ? `${first.scenario}${first.policy ? ` · ${first.policy}` : ''}`
       : `${subject.compare.scenario} · ${runs.map((r) => r.policy ?? '').join(' vs ')}`;
   const data = JSON.stringify(pageData(runs, clock)).replace(/</g, '\\u003c');
-  const body =
-    subject.kind === 'run' ? runBody(subject.run, clock) : compareBody(subject.compare, clock);
+  const body = subject.kind === 'run' ? runBody(subject.run, clock) : compareBody(subject.compare, clock);
   return `<!doctype html>
 <html lang="en">
 <head>
@@ -77,13 +76,49 @@ function runBody(r: RunRecord, clock: WallClock | undefined): string {
   const rel = (s: number | null, none: string): string =>
     s === null ? none : s < 0 ? `${formatDurationS(-s)} before` : formatDurationS(s);
   const cards: [string, string, string][] = [
-    ['Impact start', t(f.impactStartS, 'none'), f.impactStartS === null ? 'customers saw no errors' : 'first customer errors'],
-    ['Peak error ratio', formatPercent(f.peakErrorRatio), f.peakAtS === null ? 'of customer requests' : `of customer requests, at ${when(clock, f.peakAtS)}`],
-    ['Blast radius', `${f.clustersSaturated} of ${r.clusters.length}`, 'clusters whose API servers saturated'],
-    ['Time to detect', rel(m.detectS, m.firstImpactS === null ? 'nothing to detect' : 'never'), m.firstResponseS === null ? 'first impact → first response' : `first impact → first response, ${when(clock, m.firstResponseS)}`],
-    ['Time to halt', r.metrics.halted ? rel(r.metrics.detectS, `halted ${t(r.metrics.haltedAtS, '')}`) : 'never halted', r.metrics.halted ? (r.metrics.detectS === null ? 'halted before any cluster saturated' : 'first saturation → rollout halted') : r.metrics.completed ? 'the rollout completed' : 'the rollout did not finish'],
-    ['Time to recover', r.metrics.recoverS === null ? 'not recovered' : formatDurationS(r.metrics.recoverS), 'first impact → last impacted cluster recovered'],
-    ['Lock-out', `${formatCount(r.metrics.lockoutMinutes)} min`, `on-call kubectl, summed over ${m.clustersLockedOut} cluster(s)`],
+    [
+      'Impact start',
+      t(f.impactStartS, 'none'),
+      f.impactStartS === null ? 'customers saw no errors' : 'first customer errors',
+    ],
+    [
+      'Peak error ratio',
+      formatPercent(f.peakErrorRatio),
+      f.peakAtS === null ? 'of customer requests' : `of customer requests, at ${when(clock, f.peakAtS)}`,
+    ],
+    [
+      'Blast radius',
+      `${f.clustersSaturated} of ${r.clusters.length}`,
+      'clusters whose API servers saturated',
+    ],
+    [
+      'Time to detect',
+      rel(m.detectS, m.firstImpactS === null ? 'nothing to detect' : 'never'),
+      m.firstResponseS === null
+        ? 'first impact → first response'
+        : `first impact → first response, ${when(clock, m.firstResponseS)}`,
+    ],
+    [
+      'Time to halt',
+      r.metrics.halted ? rel(r.metrics.detectS, `halted ${t(r.metrics.haltedAtS, '')}`) : 'never halted',
+      r.metrics.halted
+        ? r.metrics.detectS === null
+          ? 'halted before any cluster saturated'
+          : 'first saturation → rollout halted'
+        : r.metrics.completed
+          ? 'the rollout completed'
+          : 'the rollout did not finish',
+    ],
+    [
+      'Time to recover',
+      r.metrics.recoverS === null ? 'not recovered' : formatDurationS(r.metrics.recoverS),
+      'first impact → last impacted cluster recovered',
+    ],
+    [
+      'Lock-out',
+      `${formatCount(r.metrics.lockoutMinutes)} min`,
+      `on-call kubectl, summed over ${m.clustersLockedOut} cluster(s)`,
+    ],
     ['Error-minutes', f.customerErrorMinutes.toFixed(1), 'all customer requests failing for one minute = 1'],
     ['Scenario', r.scenario, r.start ?? 'no wall-clock start'],
     ['Seed', String(r.seed), 'same seed, same run'],
@@ -101,7 +136,10 @@ function compareBody(c: CompareRecord, clock: WallClock | undefined): string {
   const [head, ...rows] = cells;
   const table = `<table class="compare"><thead><tr>${(head ?? []).map((h, i) => `<th${i > 0 ? ` style="color:${runColors[(i - 1) % runColors.length] ?? ''}"` : ''}>${esc(h)}</th>`).join('')}</tr></thead><tbody>${rows.map((row) => `<tr>${row.map((cell, i) => (i === 0 ? `<th>${esc(cell)}</th>` : `<td>${esc(cell)}</td>`)).join('')}</tr>`).join('')}</tbody></table>`;
   const endings = `<ul class="endings">${c.policies.map((p) => `<li><b>${esc(p.comparison.name)}</b>: ${esc(policyEnding(p.comparison, clock))}</li>`).join('')}</ul>`;
-  const seeds = c.seeds.length === 1 ? `seed ${c.seeds[0] ?? ''}` : `seeds ${c.seeds[0] ?? ''}–${c.seeds[c.seeds.length - 1] ?? ''}`;
+  const seeds =
+    c.seeds.length === 1
+      ? `seed ${c.seeds[0] ?? ''}`
+      : `seeds ${c.seeds[0] ?? ''}–${c.seeds[c.seeds.length - 1] ?? ''}`;
   return `${header('compare', first, clock, ` · ${seeds} · ${c.policies.length} policies`)}
 <section id="what"><h2>What happened</h2><p>${compareSummary(c).map(esc).join(' ')}</p>${c.seeds.length > 1 ? '<p class="n">Charts, timelines and cluster tables show each policy\'s first seed; the table gives means (worst case) over the seeds.</p>' : ''}</section>
 <section id="cards"><h2>Policies side by side</h2>${table}${endings}</section>`;
@@ -129,7 +167,12 @@ function chartsSection(runs: readonly RunRecord[], clock: WallClock | undefined)
   const bands = runs.length === 1 ? '<span class="band">rollout (waves shaded)</span>' : '';
   const policies =
     runs.length > 1
-      ? runs.map((r, i) => `<span class="pol" style="--c:${runColors[i % runColors.length] ?? ''}">${esc(r.policy ?? '')}</span>`).join('')
+      ? runs
+          .map(
+            (r, i) =>
+              `<span class="pol" style="--c:${runColors[i % runColors.length] ?? ''}">${esc(r.policy ?? '')}</span>`,
+          )
+          .join('')
       : '';
   return `<section id="charts"><h2>Fleet over time</h2><p class="legend">${policies}${bands}${legend}</p><div class="grid" id="fleet-charts"></div>
 <h2 id="cluster-view">Cluster <span id="picked"></span></h2>
@@ -137,28 +180,64 @@ function chartsSection(runs: readonly RunRecord[], clock: WallClock | undefined)
 <div class="grid" id="cluster-charts"></div></section>`;
 }
 
-function timelineSection(r: RunRecord, clock: WallClock | undefined, id = 'timeline', heading = 'Timeline'): string {
+function timelineSection(
+  r: RunRecord,
+  clock: WallClock | undefined,
+  id = 'timeline',
+  heading = 'Timeline',
+): string {
   const nodes = new Map(r.clusters.map((c) => [c.name, c.nodes]));
   const rows = timelineGroups(r).map((g) => {
-    const span = g.lastS - g.firstS >= 60 ? `${when(clock, g.firstS)}–${when(clock, g.lastS)}` : when(clock, g.firstS);
+    const span =
+      g.lastS - g.firstS >= 60 ? `${when(clock, g.firstS)}–${when(clock, g.lastS)}` : when(clock, g.firstS);
     const first: SimEvent | undefined = g.events[0];
-    const names = g.events.filter((e) => e.cluster !== undefined).map((e) => `${e.cluster ?? ''}${nodes.has(e.cluster ?? '') ? ` (${formatCount(nodes.get(e.cluster ?? '') ?? 0)})` : ''}`);
+    const names = g.events
+      .filter((e) => e.cluster !== undefined)
+      .map(
+        (e) =>
+          `${e.cluster ?? ''}${nodes.has(e.cluster ?? '') ? ` (${formatCount(nodes.get(e.cluster ?? '') ?? 0)})` : ''}`,
+      );
     const who =
       names.length <= 3
         ? esc(names.join(', '))
         : `${esc(names.slice(0, 3).join(', '))} <details><summary>+${names.length - 3} more</summary>${esc(names.slice(3).join(', '))}</details>`;
-    const detail = g.grouped && g.events.length > 1 ? (first?.type === 'operator.action' ? (first.detail ?? '') : '') : (first?.detail ?? '');
+    const detail =
+      g.grouped && g.events.length > 1
+        ? first?.type === 'operator.action'
+          ? (first.detail ?? '')
+          : ''
+        : (first?.detail ?? '');
     return `<tr class="t-${eventTone(g.type)}"><td class="when">${esc(span)}</td><td><span class="ev">${esc(g.type)}${g.events.length > 1 ? ` ×${g.events.length}` : ''}</span></td><td>${who}</td><td>${esc(detail)}</td></tr>`;
   });
   return `<section id="${id}"><h2>${esc(heading)}</h2><table class="timeline"><thead><tr><th>time</th><th>event</th><th>clusters</th><th>detail</th></tr></thead><tbody>${rows.join('')}</tbody></table></section>`;
 }
 
-function clusterTableSection(r: RunRecord, clock: WallClock | undefined, which: 'all' | 'affected', id = 'clusters', heading = 'Clusters'): string {
-  const affected = (c: RunRecord['clusters'][number]): boolean => c.saturated || c.dnsFailureStartS !== null || c.peakErrorRatio >= 0.001;
+function clusterTableSection(
+  r: RunRecord,
+  clock: WallClock | undefined,
+  which: 'all' | 'affected',
+  id = 'clusters',
+  heading = 'Clusters',
+): string {
+  const affected = (c: RunRecord['clusters'][number]): boolean =>
+    c.saturated || c.dnsFailureStartS !== null || c.peakErrorRatio >= 0.001;
   const shown = pickerOrder(r.clusters).filter((c) => which === 'all' || affected(c));
-  const time = (s: number | null): string => (s === null ? '<td data-v="-1">-</td>' : `<td data-v="${s}">${esc(when(clock, s))}</td>`);
+  const time = (s: number | null): string =>
+    s === null ? '<td data-v="-1">-</td>' : `<td data-v="${s}">${esc(when(clock, s))}</td>`;
   const num = (v: number, text: string): string => `<td data-v="${v}">${esc(text)}</td>`;
-  const head = ['cluster', 'nodes', 'saturated', 'DNS fails', 'peak err', 'peak seats', 'p99', '429s', 'OOM', 'locked out', 'recovered'];
+  const head = [
+    'cluster',
+    'nodes',
+    'saturated',
+    'DNS fails',
+    'peak err',
+    'peak seats',
+    'p99',
+    '429s',
+    'OOM',
+    'locked out',
+    'recovered',
+  ];
   const rows = shown.map(
     (c) =>
       `<tr><td><a href="#cluster-view" data-cluster="${esc(c.name)}">${esc(c.name)}</a></td>${num(c.nodes, formatCount(c.nodes))}${time(c.saturatedAtS)}${time(c.dnsFailureStartS)}${num(c.peakErrorRatio, formatPercent(c.peakErrorRatio))}${num(c.peakSeatUtilization, formatPercent(c.peakSeatUtilization))}${num(c.peakApiP99LatencyS, `${c.peakApiP99LatencyS.toFixed(1)}s`)}${num(c.rejected429Total, formatCompact(c.rejected429Total))}${num(c.oomKills, String(c.oomKills))}${num(c.adminLockedOutS, c.adminLockedOutS > 0 ? formatDurationS(c.adminLockedOutS) : '-')}${time(c.recoveredAtS)}</tr>`,

@@ -91,7 +91,11 @@ export function whatHappened(r: RunRecord): string[] {
           ? `, ${span(m.haltS - m.firstSaturationS)} after the first saturation`
           : `, ${span(m.firstSaturationS - m.haltS)} before the first saturation`;
     out.push(`The rollout halted at ${t(m.haltS)}${why}${rel}.`);
-  } else if (m.rolloutCompletedS !== null && m.firstSaturationS !== null && m.firstSaturationS < m.rolloutCompletedS) {
+  } else if (
+    m.rolloutCompletedS !== null &&
+    m.firstSaturationS !== null &&
+    m.firstSaturationS < m.rolloutCompletedS
+  ) {
     out.push(
       `Nothing stopped the rollout: it went on for ${span(m.rolloutCompletedS - m.firstSaturationS)} after the first cluster saturated.`,
     );
@@ -132,12 +136,14 @@ export function compareSummary(c: CompareRecord): string[] {
       m.blastRadius === 0
         ? 'no cluster saturated'
         : `${m.blastRadius} cluster(s) saturated, ${m.customerErrorMinutes.toFixed(1)} customer error-minutes`;
-    const ending = m.halted && m.haltedAtS !== null
-      ? `halted at ${t(m.haltedAtS)}${m.detectS === null ? '' : m.detectS >= 0 ? `, ${span(m.detectS)} after the first saturation` : `, ${span(-m.detectS)} before the first saturation`}`
-      : m.completed
-        ? `completed${m.rolloutDurationS === null ? '' : ` in ${span(m.rolloutDurationS)}`}`
-        : 'neither completed nor halted';
-    const seeds = p.seeds > 1 ? ` (first of ${p.seeds} seeds; worst blast radius ${p.worst.blastRadius ?? '-'})` : '';
+    const ending =
+      m.halted && m.haltedAtS !== null
+        ? `halted at ${t(m.haltedAtS)}${m.detectS === null ? '' : m.detectS >= 0 ? `, ${span(m.detectS)} after the first saturation` : `, ${span(-m.detectS)} before the first saturation`}`
+        : m.completed
+          ? `completed${m.rolloutDurationS === null ? '' : ` in ${span(m.rolloutDurationS)}`}`
+          : 'neither completed nor halted';
+    const seeds =
+      p.seeds > 1 ? ` (first of ${p.seeds} seeds; worst blast radius ${p.worst.blastRadius ?? '-'})` : '';
     return `${p.name}: ${ending}; ${damage}${seeds}.`;
   });
   const best = bestPolicy(c);

@@ -74,7 +74,10 @@ export function comparePostmortem(c: CompareRecord): string {
       ...runSections(worst.run, clock, { level: 3, summary: false }),
     );
   }
-  return `${out.join('\n').replace(/\n{3,}/g, '\n\n').trimEnd()}\n`;
+  return `${out
+    .join('\n')
+    .replace(/\n{3,}/g, '\n\n')
+    .trimEnd()}\n`;
 }
 
 function cellText(s: string): string {
@@ -200,7 +203,9 @@ function causalChain(r: RunRecord, clock: WallClock | undefined): string[] {
   const f = r.fleet;
   const out: string[] = [];
   const saturated = r.clusters.filter((c) => c.saturated);
-  const applied = r.events.filter((e) => e.type === 'rollout.cluster.applied' || e.type === 'rollout.step.applied');
+  const applied = r.events.filter(
+    (e) => e.type === 'rollout.cluster.applied' || e.type === 'rollout.step.applied',
+  );
   if (m.rolloutStartS !== null) {
     const end = m.rolloutCompletedS ?? m.haltS;
     const clustersApplied = new Set(applied.map((e) => e.cluster)).size;
@@ -235,7 +240,9 @@ function causalChain(r: RunRecord, clock: WallClock | undefined): string[] {
   if (m.clustersLockedOut > 0) {
     const locked = r.clusters.filter((c) => c.adminLockedOutS > 0);
     const longest = [...locked].sort((a, b) => b.adminLockedOutS - a.adminLockedOutS)[0];
-    const failedWrites = r.events.filter((e) => e.data.kind === 'operator' && e.data.action === 'write-failed');
+    const failedWrites = r.events.filter(
+      (e) => e.data.kind === 'operator' && e.data.action === 'write-failed',
+    );
     out.push(
       `5. **On-call was locked out.** kubectl goes through the same API servers: fewer than half its commands got through in ${locked.length} clusters, ${formatCount(r.metrics.lockoutMinutes)} cluster-minutes in all (median ${formatDurationS(median(locked.map((c) => c.adminLockedOutS)) ?? 0)}, longest ${longest ? `${formatDurationS(longest.adminLockedOutS)} in ${longest.name}` : '-'}).${failedWrites.length > 0 ? ` Deleting the change did not get through at first in ${failedWrites.length} cluster(s).` : ''}`,
     );
@@ -266,8 +273,13 @@ function detection(r: RunRecord, clock: WallClock | undefined): string[] {
     );
   const rolledBack = r.events.filter((e) => e.type === 'rollout.cluster.rolledback');
   if (rolledBack.length > 0)
-    out.push(`- **Rollback:** the controller deleted the change from ${rolledBack.length} cluster(s) from ${t(rolledBack[0]?.tS ?? 0)}.`);
-  const actions = timelineGroups({ events: r.events.filter((e) => e.type === 'operator.action'), clusters: r.clusters });
+    out.push(
+      `- **Rollback:** the controller deleted the change from ${rolledBack.length} cluster(s) from ${t(rolledBack[0]?.tS ?? 0)}.`,
+    );
+  const actions = timelineGroups({
+    events: r.events.filter((e) => e.type === 'operator.action'),
+    clusters: r.clusters,
+  });
   const touching = actions.filter((g) => {
     const d = g.events[0]?.data;
     return g.grouped || (d?.kind === 'operator' && (d.clusters ?? 0) > 0);
@@ -278,7 +290,9 @@ function detection(r: RunRecord, clock: WallClock | undefined): string[] {
       const e = g.events[0];
       // A group's detail is its first (largest) cluster's: keep what they share, not how long it took.
       const shared = (e?.detail ?? '').replace(/ after .*$/s, '');
-      out.push(`  - ${t(g.firstS)}: ${g.grouped && g.events.length > 1 ? `${shared} on ${g.events.length} cluster(s)` : `${e?.cluster ? `${e.cluster}: ` : ''}${e?.detail ?? ''}`}`);
+      out.push(
+        `  - ${t(g.firstS)}: ${g.grouped && g.events.length > 1 ? `${shared} on ${g.events.length} cluster(s)` : `${e?.cluster ? `${e.cluster}: ` : ''}${e?.detail ?? ''}`}`,
+      );
     }
   }
   if (m.firstImpactS !== null)
@@ -297,16 +311,22 @@ function factors(r: RunRecord, clock: WallClock | undefined): string[] {
   const out: string[] = [];
   const started = r.events.find((e) => e.type === 'rollout.started');
   if (started?.data.kind === 'rollout' && !started.data.gated)
-    out.push('- **No gate watched the control plane.** The rollout went by the clock: nothing it measured could stop it.');
+    out.push(
+      '- **No gate watched the control plane.** The rollout went by the clock: nothing it measured could stop it.',
+    );
   else if (m.haltS !== null && m.firstSaturationS !== null && m.haltS > m.firstSaturationS)
-    out.push(`- **The gates fired late.** They halted the rollout ${formatDurationS(m.haltS - m.firstSaturationS)} after the first saturation: the signals they watch moved only once damage was done.`);
+    out.push(
+      `- **The gates fired late.** They halted the rollout ${formatDurationS(m.haltS - m.firstSaturationS)} after the first saturation: the signals they watch moved only once damage was done.`,
+    );
   const impactS = m.firstImpactS;
   if (impactS !== null) {
     const applied = r.events.filter((e) => e.type === 'rollout.cluster.applied');
     const before = new Set(applied.filter((e) => e.tS <= impactS).map((e) => e.cluster)).size;
     const after = new Set(applied.filter((e) => e.tS > impactS).map((e) => e.cluster)).size;
     if (after > 0)
-      out.push(`- **The rollout outran the symptoms.** ${before} clusters had the change when the first one broke at ${t(impactS)}; ${after} more got it afterwards.`);
+      out.push(
+        `- **The rollout outran the symptoms.** ${before} clusters had the change when the first one broke at ${t(impactS)}; ${after} more got it afterwards.`,
+      );
   }
   if (f.smallestSaturatedNodes !== null) {
     const early = r.events.find((e) => e.type === 'rollout.cluster.applied');
@@ -316,7 +336,9 @@ function factors(r: RunRecord, clock: WallClock | undefined): string[] {
     );
   }
   if (m.clustersWithDnsFailures > 0 && r.context?.dns?.serviceNamesNeedControlPlane)
-    out.push('- **The data plane depends on the control plane.** Service discovery needs the API servers, and caches hid the failure for their TTL instead of surviving it.');
+    out.push(
+      '- **The data plane depends on the control plane.** Service discovery needs the API servers, and caches hid the failure for their TTL instead of surviving it.',
+    );
   if (m.clustersLockedOut > 0)
     out.push(
       `- **On-call shares the path with the overload.** kubectl and the agents go through the same API servers${r.context?.breakGlassSeats === null ? ', and no break-glass priority level kept seats for on-call' : ''}: remediation waited for the load to fall.`,

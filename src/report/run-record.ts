@@ -1,7 +1,7 @@
 import { parseWallClock, type WallClock } from '../core/wall-clock.js';
 import { runMetrics, type PolicyComparison, type RunMetrics } from '../compare/compare.js';
 import { displayRun, type DisplaySeries, type RunDisplay } from '../compare/run-display.js';
-import type { ClusterSummary, FleetSummary, SimResult } from '../sim/result.js';
+import type { ClusterSummary, FleetSummary, SimEventType, SimResult } from '../sim/result.js';
 import { eventData, eventTone, type EventTone, type RecordEvent } from './event-data.js';
 import type { RunContext } from './run-context.js';
 
@@ -66,6 +66,7 @@ export interface Band {
 /** A moment on the time axis; `cluster` null is fleet-wide. */
 export interface Mark {
   readonly tS: number;
+  readonly type: SimEventType;
   readonly cluster: string | null;
   readonly tone: EventTone;
   readonly label: string;
@@ -227,7 +228,7 @@ function marksOf(events: readonly RecordEvent[]): Mark[] {
   for (const e of events) {
     const tone = eventTone(e.type);
     if (e.cluster !== undefined && clusterMarkTypes.has(e.type))
-      marks.push({ tS: e.tS, cluster: e.cluster, tone, label: markLabel(e) });
+      marks.push({ tS: e.tS, type: e.type, cluster: e.cluster, tone, label: markLabel(e) });
     if (!fleetMarkTypes.has(e.type)) continue;
     // Fleet charts: one mark per type and time, however many clusters it covers.
     const key = `${e.tS}|${e.type}|${e.cluster === undefined ? (e.detail ?? '') : (e.detail?.split(' ')[0] ?? '')}`;
@@ -240,11 +241,9 @@ function marksOf(events: readonly RecordEvent[]): Mark[] {
       e.cluster === undefined
         ? markLabel(e)
         : `${e.type}${n > 1 ? ` ×${n}` : ` ${e.cluster}`}: ${n > 1 && e.data.kind === 'gate' ? `${e.data.signal} over its threshold` : (e.detail ?? '')}`;
-    marks.push({ tS: e.tS, cluster: null, tone: eventTone(e.type), label });
+    marks.push({ tS: e.tS, type: e.type, cluster: null, tone: eventTone(e.type), label });
   }
-  return marks.sort(
-    (a, b) => a.tS - b.tS || cmp(a.cluster ?? '', b.cluster ?? '') || cmp(a.label, b.label),
-  );
+  return marks.sort((a, b) => a.tS - b.tS || cmp(a.cluster ?? '', b.cluster ?? '') || cmp(a.label, b.label));
 }
 
 function cmp(a: string, b: string): number {
@@ -260,7 +259,17 @@ function markLabel(e: RecordEvent): string {
       return `step: ${d.nodes ?? '?'} of ${d.of ?? '?'} nodes`;
     case 'wave':
       return `wave ${d.name}`;
-    default:
+    case 'applied':
+    case 'halt':
+    case 'operator':
+    case 'ratio':
+    case 'rollout':
+    case 'saturation':
+    case 'text':
       return e.detail ? `${e.type}: ${e.detail}` : e.type;
+    default: {
+      const never: never = d;
+      return never;
+    }
   }
 }

@@ -7,23 +7,101 @@
  */
 
 const functions = new Set([
-  'abs', 'absent', 'absent_over_time', 'avg_over_time', 'ceil', 'changes', 'clamp', 'clamp_max',
-  'clamp_min', 'count_over_time', 'day_of_month', 'day_of_week', 'day_of_year', 'days_in_month', 'delta',
-  'deriv', 'exp', 'floor', 'histogram_avg', 'histogram_count', 'histogram_fraction', 'histogram_quantile',
-  'histogram_sum', 'holt_winters', 'hour', 'idelta', 'increase', 'irate', 'label_join', 'label_replace',
-  'last_over_time', 'ln', 'log10', 'log2', 'max_over_time', 'min_over_time', 'minute', 'month',
-  'predict_linear', 'present_over_time', 'quantile_over_time', 'rate', 'resets', 'round', 'scalar', 'sgn',
-  'sort', 'sort_desc', 'sqrt', 'stddev_over_time', 'stdvar_over_time', 'sum_over_time', 'time',
-  'timestamp', 'vector', 'year',
+  'abs',
+  'absent',
+  'absent_over_time',
+  'avg_over_time',
+  'ceil',
+  'changes',
+  'clamp',
+  'clamp_max',
+  'clamp_min',
+  'count_over_time',
+  'day_of_month',
+  'day_of_week',
+  'day_of_year',
+  'days_in_month',
+  'delta',
+  'deriv',
+  'exp',
+  'floor',
+  'histogram_avg',
+  'histogram_count',
+  'histogram_fraction',
+  'histogram_quantile',
+  'histogram_sum',
+  'holt_winters',
+  'hour',
+  'idelta',
+  'increase',
+  'irate',
+  'label_join',
+  'label_replace',
+  'last_over_time',
+  'ln',
+  'log10',
+  'log2',
+  'max_over_time',
+  'min_over_time',
+  'minute',
+  'month',
+  'predict_linear',
+  'present_over_time',
+  'quantile_over_time',
+  'rate',
+  'resets',
+  'round',
+  'scalar',
+  'sgn',
+  'sort',
+  'sort_desc',
+  'sqrt',
+  'stddev_over_time',
+  'stdvar_over_time',
+  'sum_over_time',
+  'time',
+  'timestamp',
+  'vector',
+  'year',
 ]);
 const aggregations = new Set([
-  'sum', 'min', 'max', 'avg', 'group', 'stddev', 'stdvar', 'count', 'count_values', 'bottomk', 'topk',
+  'sum',
+  'min',
+  'max',
+  'avg',
+  'group',
+  'stddev',
+  'stdvar',
+  'count',
+  'count_values',
+  'bottomk',
+  'topk',
   'quantile',
 ]);
-const binaryOps = new Set(['+', '-', '*', '/', '%', '^', '==', '!=', '<=', '>=', '<', '>', 'and', 'or', 'unless']);
+const binaryOps = new Set([
+  '+',
+  '-',
+  '*',
+  '/',
+  '%',
+  '^',
+  '==',
+  '!=',
+  '<=',
+  '>=',
+  '<',
+  '>',
+  'and',
+  'or',
+  'unless',
+]);
 const comparisons = new Set(['==', '!=', '<=', '>=', '<', '>']);
 
-type Token = { readonly kind: 'num' | 'str' | 'id' | 'dur' | 'op' | 'end'; readonly text: string; readonly at: number };
+type Token = {
+  readonly kind: 'num' | 'str' | 'id' | 'dur' | 'op' | 'end';
+  readonly text: string;
+  readonly at: number;
+};
 
 function tokenize(q: string): Token[] {
   const out: Token[] = [];
@@ -40,7 +118,8 @@ function tokenize(q: string): Token[] {
     const id = /^[a-zA-Z_:][a-zA-Z0-9_:]*/.exec(rest);
     const op = /^(=~|!~|==|!=|<=|>=|[-+*/%^<>=(){}[\],:])/.exec(rest);
     if (dur) out.push({ kind: 'dur', text: dur[0], at: i });
-    else if (num && !(id && /^(Inf|NaN)[a-zA-Z0-9_:]/.test(rest))) out.push({ kind: 'num', text: num[0], at: i });
+    else if (num && !(id && /^(Inf|NaN)[a-zA-Z0-9_:]/.test(rest)))
+      out.push({ kind: 'num', text: num[0], at: i });
     else if (id) out.push({ kind: 'id', text: id[0], at: i });
     else if (c === '"' || c === "'" || c === '`') {
       let j = i + 1;
@@ -64,7 +143,9 @@ export function parsePromql(q: string): void {
   const peek = (k = 0): Token => toks[Math.min(p + k, toks.length - 1)] as Token;
   const fail = (what: string): never => {
     const t = peek();
-    throw new Error(`expected ${what} at ${t.at}, found ${t.kind === 'end' ? 'the end' : JSON.stringify(t.text)}`);
+    throw new Error(
+      `expected ${what} at ${t.at}, found ${t.kind === 'end' ? 'the end' : JSON.stringify(t.text)}`,
+    );
   };
   const take = (text: string): void => {
     if (peek().text !== text) fail(JSON.stringify(text));
@@ -126,7 +207,10 @@ export function parsePromql(q: string): void {
       return;
     }
     if (t.kind !== 'id') fail('an expression');
-    if (aggregations.has(t.text) && (peek(1).text === '(' || peek(1).text === 'by' || peek(1).text === 'without')) {
+    if (
+      aggregations.has(t.text) &&
+      (peek(1).text === '(' || peek(1).text === 'by' || peek(1).text === 'without')
+    ) {
       p++;
       if (peek().text === 'by' || peek().text === 'without') {
         p++;
