@@ -115,7 +115,8 @@ function tokenize(q: string): Token[] {
     const rest = q.slice(i);
     const dur = /^(\d+(ms|[smhdwy]))+/.exec(rest);
     const num = /^(0x[0-9a-fA-F]+|\d*\.?\d+([eE][+-]?\d+)?|Inf|NaN)/.exec(rest);
-    const id = /^[a-zA-Z_:][a-zA-Z0-9_:]*/.exec(rest);
+    // Not from a colon: inside brackets it starts a subquery step ([10m:30s]).
+    const id = /^[a-zA-Z_][a-zA-Z0-9_:]*/.exec(rest);
     const op = /^(=~|!~|==|!=|<=|>=|[-+*/%^<>=(){}[\],:])/.exec(rest);
     if (dur) out.push({ kind: 'dur', text: dur[0], at: i });
     else if (num && !(id && /^(Inf|NaN)[a-zA-Z0-9_:]/.test(rest)))

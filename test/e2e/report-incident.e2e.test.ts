@@ -9,6 +9,9 @@ import { htmlReport } from '../../src/report/html.js';
 import { runContext } from '../../src/report/run-context.js';
 import { runRecord } from '../../src/report/run-record.js';
 import type { SimResult } from '../../src/sim/result.js';
+import type { CompareOutput } from '../../src/cli/commands/compare.js';
+import { formatCompact, formatCount, formatDurationS, formatPercent } from '../../src/core/format.js';
+import { clockTimeAt, parseWallClock } from '../../src/core/wall-clock.js';
 import { ensureChromium, keepScreenshot, launchChromium, openWatched } from '../support/chromium.js';
 import { runCliInProcess, tempDir } from '../support/index.js';
 
@@ -22,14 +25,32 @@ const dir = tempDir('rampart-report-');
 const files = {
   json: join(dir, 'incident.json'),
   html: join(dir, 'incident.html'),
+  md: join(dir, 'incident.md'),
   compareHtml: join(dir, 'compare.html'),
+  compareMd: join(dir, 'compare.md'),
+  compareJson: join(dir, 'compare.json'),
 };
 let result: SimResult;
+let compare: CompareOutput;
 
 before(async () => {
-  const sim = await runCliInProcess(['simulate', incident, '--json', files.json, '--report', files.html]);
+  const sim = await runCliInProcess([
+    'simulate',
+    incident,
+    '--json',
+    files.json,
+    '--report',
+    files.html,
+    '--postmortem',
+    files.md,
+  ]);
   assert.equal(sim.code, 0, sim.stderr);
-  assert.match(sim.stdout, new RegExp(`HTML report written to ${files.html}\n$`));
+  assert.match(
+    sim.stdout,
+    new RegExp(
+      `JSON written to ${files.json}\nHTML report written to ${files.html}\nPostmortem written to ${files.md}\n$`,
+    ),
+  );
   result = JSON.parse(readFileSync(files.json, 'utf8')) as SimResult;
   const cmp = await runCliInProcess([
     'compare',
@@ -38,8 +59,13 @@ before(async () => {
     '1',
     '--report',
     files.compareHtml,
+    '--postmortem',
+    files.compareMd,
+    '--json',
+    files.compareJson,
   ]);
   assert.equal(cmp.code, 0, cmp.stderr);
+  compare = JSON.parse(readFileSync(files.compareJson, 'utf8')) as CompareOutput;
 });
 
 describe('the incident’s HTML report, as a file', () => {
@@ -210,5 +236,127 @@ describe('the HTML reports in headless Chromium', () => {
     } finally {
       await page.close();
     }
+  });
+});
+
+describe('the incident postmortem: its figures are the run’s', () => {
+  const md = (): string => readFileSync(files.md, 'utf8');
+  const clock = parseWallClock('2024-12-11T14:45:00-08:00');
+  const hhmm = (tS: number | null): string =>
+    clock && tS !== null ? clockTimeAt(clock, tS).slice(0, 5) : '?';
+  const sum = (f: (c: SimResult['clusters'][number]) => number): number =>
+    result.clusters.reduce((s, c) => s + f(c), 0);
+
+  it('has the sections teams publish', () => {
+    const headings = md()
+      .split('\n')
+      .filter((l) => l.startsWith('## '));
+    assert.deepEqual(headings, [
+      '## Summary',
+      '## Impact',
+      '## Timeline (UTC-08:00)',
+      '## Causal chain',
+      '## Detection and remediation',
+      '## Contributing factors',
+    ]);
+  });
+
+  it('impact: window, peak, error-minutes, blast radius, lock-out', () => {
+    const f = result.fleet;
+    const text = md();
+    assert.ok(
+      text.includes(`| Impact window | ${hhmm(f.impactStartS)} – ${hhmm(f.fullRecoveryS)} (`),
+      'window',
+    );
+    assert.ok(
+      text.includes(
+        `| Peak | ${formatPercent(f.peakErrorRatio)} of customer requests failing at ${hhmm(f.peakAtS)} |`,
+      ),
+      'peak',
+    );
+    assert.ok(text.includes(`| Customer error-minutes | ${f.customerErrorMinutes.toFixed(1)} |`));
+    assert.ok(
+      text.includes(
+        `| Clusters saturated (blast radius) | ${f.clustersSaturated} of ${result.clusters.length} |`,
+      ),
+    );
+    const locked = result.clusters.filter((c) => c.adminLockedOutS > 0).length;
+    const minutes = Math.round((sum((c) => c.adminLockedOutS) / 60) * 10) / 10;
+    assert.ok(
+      text.includes(`| On-call lock-out | ${locked} cluster(s), ${formatCount(minutes)} cluster-minutes |`),
+      'lock-out',
+    );
+  });
+
+  it('causal chain: OOM kills, 429s, the fleet’s peak 429 rate, DNS delays, the longest lock-out', () => {
+    const text = md();
+    assert.ok(text.includes(`OOM-killed ${formatCount(sum((c) => c.oomKills))} times in all`), 'OOM kills');
+    assert.ok(
+      text.includes(`${formatCompact(sum((c) => c.rejected429Total))} requests were rejected with 429`),
+      '429s',
+    );
+    // The peak fleet-wide 429 rate, from the JSON's per-cluster series (3 significant digits, as drawn).
+    const n = result.series.tS.length;
+    let peak = 0;
+    for (let i = 0; i < n; i++)
+      peak = Math.max(
+        peak,
+        Object.values(result.series.clusters).reduce((s, c) => s + (c.rejected429PerS[i] ?? 0), 0),
+      );
+    assert.ok(
+      text.includes(`up to ${formatCompact(Number(peak.toPrecision(3)))} a second fleet-wide`),
+      `peak 429/s ${peak}`,
+    );
+    const delays = result.clusters
+      .flatMap((c) =>
+        c.saturatedAtS !== null && c.dnsFailureStartS !== null ? [c.dnsFailureStartS - c.saturatedAtS] : [],
+      )
+      .sort((a, b) => a - b);
+    const mid = delays.length / 2;
+    const median =
+      delays.length % 2 ? (delays[Math.floor(mid)] ?? 0) : ((delays[mid - 1] ?? 0) + (delays[mid] ?? 0)) / 2;
+    assert.ok(
+      text.includes(
+        `DNS failures began in ${delays.length} clusters, a median ${formatDurationS(median)} after`,
+      ),
+      'DNS',
+    );
+    const longest = [...result.clusters].sort((a, b) => b.adminLockedOutS - a.adminLockedOutS)[0];
+    assert.ok(longest);
+    assert.ok(
+      text.includes(`longest ${formatDurationS(longest.adminLockedOutS)} in ${longest.name}`),
+      'longest lock-out',
+    );
+  });
+
+  it('timeline and remediation in wall clock, from the events', () => {
+    const text = md();
+    for (const type of ['rollout.started', 'impact.started', 'fleet.recovered']) {
+      const e = result.events.find((x) => x.type === type);
+      assert.ok(e?.at);
+      assert.ok(text.includes(`- **${e.at.slice(11, 16)}** \`${type}\``), type);
+    }
+    const firstAction = result.events.find((e) => e.type === 'operator.action');
+    assert.ok(
+      firstAction?.at && text.includes(`  - ${firstAction.at.slice(11, 16)}: ${firstAction.detail ?? ''}`),
+    );
+  });
+
+  it('compare: says which policy would have contained it, with the table’s figures', () => {
+    const text = readFileSync(files.compareMd, 'utf8');
+    assert.match(text, /^## Which policy would have contained it$/m);
+    const contained = compare.policies.filter((p) => p.worst.blastRadius === 0);
+    assert.ok(contained.length > 0, 'the fixture has a policy that contains it');
+    const best = contained[0];
+    assert.ok(best);
+    assert.ok(text.includes(`${best.name} would have contained it: gate `), 'names the policy and its gate');
+    const row = text.split('\n').find((l) => l.startsWith('| clusters saturated (blast radius) |'));
+    assert.equal(
+      row,
+      `| clusters saturated (blast radius) | ${compare.policies.map((p) => p.blastRadius).join(' | ')} |`,
+    );
+    const halt = best.runs[0]?.haltReason ?? '';
+    const figures = halt.split(': ')[1]?.split(' (gate')[0] ?? '?';
+    assert.ok(text.includes(figures), `the gate's figures: ${figures}`);
   });
 });
