@@ -21,15 +21,28 @@ export function processIo(): CliIo {
       throw err;
     });
   }
-  const ci = process.env['CI'] === 'true';
-  const isTty = Boolean(process.stdout.isTTY) && !ci;
-  // https://no-color.org: any non-empty NO_COLOR turns colour off.
-  const noColor = (process.env['NO_COLOR'] ?? '') !== '';
   return {
     out: (t) => void process.stdout.write(t),
     err: (t) => void process.stderr.write(t),
-    isTty,
-    errIsTty: Boolean(process.stderr.isTTY) && !ci,
-    color: isTty && !noColor,
+    ...terminal({
+      stdoutTty: Boolean(process.stdout.isTTY),
+      stderrTty: Boolean(process.stderr.isTTY),
+      env: process.env,
+    }),
   };
+}
+
+/**
+ * What the terminal allows: progress and colour only for a person watching. CI=true counts as nobody
+ * watching (logs keep every byte); colour needs stdout to be a terminal (piped output stays plain) and
+ * no NO_COLOR (https://no-color.org: set and not empty turns colour off).
+ */
+export function terminal(t: {
+  readonly stdoutTty: boolean;
+  readonly stderrTty: boolean;
+  readonly env: Readonly<Record<string, string | undefined>>;
+}): { readonly isTty: boolean; readonly errIsTty: boolean; readonly color: boolean } {
+  const ci = t.env['CI'] === 'true';
+  const isTty = t.stdoutTty && !ci;
+  return { isTty, errIsTty: t.stderrTty && !ci, color: isTty && (t.env['NO_COLOR'] ?? '') === '' };
 }

@@ -27,7 +27,12 @@ function positiveInt(flag: string): (v: string) => number {
 export const registerBreakglass: RegisterCommand = (program, { io }) => {
   const cmd = program
     .command('breakglass')
-    .description('print API Priority and Fairness objects that keep the API usable during saturation');
+    .description('print API Priority and Fairness objects that keep the API usable during saturation')
+    .addHelpText(
+      'after',
+      '\nExamples:\n  rampart breakglass manifests --group oncall | kubectl apply -f -\n' +
+        '  rampart breakglass fence --serviceaccount kube-system/telemetry-agent | kubectl apply -f -\n',
+    );
 
   cmd
     .command('manifests')
