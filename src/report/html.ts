@@ -190,7 +190,7 @@ function timelineSection(
   const rows = timelineGroups(r).map((g) => {
     const span =
       g.lastS - g.firstS >= 60 ? `${when(clock, g.firstS)}–${when(clock, g.lastS)}` : when(clock, g.firstS);
-    const first: SimEvent | undefined = g.events[0];
+    const first: SimEvent | undefined = g.first;
     const names = g.events
       .filter((e) => e.cluster !== undefined)
       .map(

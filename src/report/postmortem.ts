@@ -165,7 +165,7 @@ function runSections(
 function timelineLines(r: RunRecord, clock: WallClock | undefined): string[] {
   const nodes = new Map(r.clusters.map((c) => [c.name, c.nodes]));
   return timelineGroups(r).map((g) => {
-    const first = g.events[0];
+    const first = g.first;
     const span =
       g.lastS - g.firstS >= 60 ? `${when(clock, g.firstS)}–${when(clock, g.lastS)}` : when(clock, g.firstS);
     if (!g.grouped || !first)
@@ -281,17 +281,17 @@ function detection(r: RunRecord, clock: WallClock | undefined): string[] {
     clusters: r.clusters,
   });
   const touching = actions.filter((g) => {
-    const d = g.events[0]?.data;
-    return g.grouped || (d?.kind === 'operator' && (d.clusters ?? 0) > 0);
+    const d = g.first.data;
+    return g.grouped || (d.kind === 'operator' && (d.clusters ?? 0) > 0);
   });
   if (touching.length > 0) {
     out.push('- **Remediation** (operators):');
     for (const g of touching) {
-      const e = g.events[0];
-      // A group's detail is its first (largest) cluster's: keep what they share, not how long it took.
-      const shared = (e?.detail ?? '').replace(/ after .*$/s, '');
+      const e = g.first;
+      // A group's detail is its earliest event's: keep what they share, not how long that one took.
+      const shared = (e.detail ?? '').replace(/ after .*$/s, '');
       out.push(
-        `  - ${t(g.firstS)}: ${g.grouped && g.events.length > 1 ? `${shared} on ${g.events.length} cluster(s)` : `${e?.cluster ? `${e.cluster}: ` : ''}${e?.detail ?? ''}`}`,
+        `  - ${t(g.firstS)}: ${g.grouped && g.events.length > 1 ? `${shared} on ${g.events.length} cluster(s)` : `${e.cluster ? `${e.cluster}: ` : ''}${e.detail ?? ''}`}`,
       );
     }
   }

@@ -27,6 +27,8 @@ export interface TimelineGroup<E extends SimEvent = SimEvent> {
   readonly type: SimEvent['type'];
   /** The group's events, largest cluster first (for one event: just it). */
   readonly events: readonly E[];
+  /** The group's earliest event: its detail is the one a grouped line shows. */
+  readonly first: E;
   readonly firstS: number;
   readonly lastS: number;
   /** True when it groups per-cluster events (names are listed, not the detail). */
@@ -68,7 +70,7 @@ export function timelineGroups<E extends SimEvent>(result: {
     const sorted = grouped
       ? [...evs].sort((a, b) => (nodes.get(b.cluster ?? '') ?? 0) - (nodes.get(a.cluster ?? '') ?? 0))
       : evs;
-    out.push({ type: first.type, events: sorted, firstS: first.tS, lastS: last.tS, grouped });
+    out.push({ type: first.type, events: sorted, first, firstS: first.tS, lastS: last.tS, grouped });
   }
   return out;
 }
@@ -104,8 +106,7 @@ export function renderTimeline(
   const lines: string[] = [];
   for (const g of timelineGroups(result)) {
     const evs = g.events;
-    const first = evs[0];
-    if (!first) continue;
+    const first = g.first;
     const when =
       evs.length > 1 && g.lastS - g.firstS >= 60
         ? `${timeLabel(clock, g.firstS)}–${timeLabel(clock, g.lastS).trim()}`
