@@ -56,6 +56,7 @@ describe('terminal: version, help, colour, progress, quiet', () => {
       ['breakglass', 'fence'],
       ['grafana'],
       ['grafana', 'dashboard'],
+      ['loadtest'],
     ];
     const top = await runCliInProcess(['--help']);
     for (const name of top.stdout.matchAll(/^ {2}([a-z-]+)(?: \[options\]| <)/gm)) {

@@ -1,5 +1,6 @@
 import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
+import { RampartError, type ErrorCode } from '../core/errors.js';
 import { runMetrics, type RunMetrics } from './compare.js';
 import { displayRun, type RunDisplay } from './run-display.js';
 import { policyForScenario, simulateWithPolicy } from '../adapters/sim/policy-run.js';
@@ -21,11 +22,16 @@ export interface CompareJobResult {
   readonly display: RunDisplay | null;
 }
 
+/** Whether this thread's simulator was warmed up: once per thread is enough (the JIT's feedback stays). */
+let warmedUp = false;
+
 /** Runs one job in this thread and scores it. */
 export function runCompareJob(job: CompareJob): CompareJobResult {
   const scenario = loadScenario(job.file, job.seed);
   const policy = policyForScenario(job.policy, scenario, { noNodeSteps: job.noNodeSteps });
-  const result = simulateWithPolicy(scenario, policy);
+  const warmUp = !warmedUp;
+  warmedUp = true;
+  const result = simulateWithPolicy(scenario, policy, { warmUp });
   // Down-sampled in the worker: a full result is ~8 MB for the incident, its display form ~100 times less.
   return { metrics: runMetrics(result), display: job.display === true ? displayRun(result) : null };
 }
@@ -74,7 +80,8 @@ export async function runCompareJobs(
       w.on('message', (m: WorkerReply) => {
         if (!m.ok) {
           void w.terminate();
-          reject(new Error(m.message));
+          // The code crosses the thread boundary, so bad input stays bad input (exit 2, not 70).
+          reject(m.code === undefined ? new Error(m.message) : new RampartError(m.code, m.message));
           return;
         }
         results[m.id] = m.metrics;
@@ -97,17 +104,13 @@ export type WorkerReply =
       readonly metrics: RunMetrics;
       readonly display: RunDisplay | null;
     }
-  | { readonly ok: false; readonly id: number; readonly message: string };
+  | { readonly ok: false; readonly id: number; readonly message: string; readonly code?: ErrorCode };
 
 /**
- * A worker running compare-worker. Compiled (the CLI runs a compiled tree, bin/compiled-tree.js), this
- * module sits beside compare-worker.js; run through tsx's loader (tests, the tsx fallback), which a worker
- * thread does not inherit, the worker registers it before importing compare-worker.ts.
+ * A worker running compare-worker, resolved beside this module: compare-worker.js in dist/. Under tsx
+ * (tests, `npm run dev`) the worker inherits the process's `--import` of scripts/register-tsx.js, which
+ * maps the .js entry to its .ts source, so this module needs no second way of starting one.
  */
 function spawnWorker(): Worker {
-  if (import.meta.url.endsWith('.js')) return new Worker(new URL('./compare-worker.js', import.meta.url));
-  const tsx = import.meta.resolve('tsx/esm/api');
-  const entry = new URL('./compare-worker.js', import.meta.url).href;
-  const code = `import(${JSON.stringify(tsx)}).then((m) => { m.register(); return import(${JSON.stringify(entry)}); })`;
-  return new Worker(code, { eval: true });
+  return new Worker(new URL('./compare-worker.js', import.meta.url));
 }

@@ -15,7 +15,8 @@ import { policyForScenario } from '../../adapters/sim/policy-run.js';
 import { loadScenario, runWarnings } from '../../config/scenario.js';
 import { progressReporter } from '../progress.js';
 import { chartAssets, reportFlagHelp, stdoutTarget, writeOutput, writtenLines } from '../report-output.js';
-import { wholeNumber } from '../whole-number.js';
+import { assertFiniteNumbers } from '../finite.js';
+import { nonEmptyArg, wholeNumber } from '../whole-number.js';
 import type { RegisterCommand } from './context.js';
 
 /** The `compare --json` document. */
@@ -43,9 +44,18 @@ export const registerCompare: RegisterCommand = (program, { io }) => {
     .option(
       '--json <file>',
       "write the comparison as JSON to a file, or '-' for stdout (then nothing else is printed)",
+      nonEmptyArg('--json', "a file name, or '-' for stdout"),
     )
-    .option('--report <file>', reportFlagHelp.report)
-    .option('--postmortem <file>', reportFlagHelp.postmortem)
+    .option(
+      '--report <file>',
+      reportFlagHelp.report,
+      nonEmptyArg('--report', "a file name, or '-' for stdout"),
+    )
+    .option(
+      '--postmortem <file>',
+      reportFlagHelp.postmortem,
+      nonEmptyArg('--postmortem', "a file name, or '-' for stdout"),
+    )
     .addOption(new Option('--parallel <n>', 'simulations at once (worker threads; default: CPU count)'))
     .option('--quiet', 'print only the table: no closing lines, no progress')
     .option('--progress', reportFlagHelp.progress)
@@ -130,6 +140,7 @@ Exit codes: 0 ok, 2 bad input (unknown policy, bad policy or scenario file), 70 
         progress?.done();
         const policies = names.map((name, p) => comparePolicy(name, runs.slice(p * count, (p + 1) * count)));
         const out: CompareOutput = { scenario: scenario.name, seeds, policies };
+        assertFiniteNumbers(out, 'the comparison');
         const json = `${JSON.stringify(out)}\n`;
         if (opts.json && opts.json !== '-') writeFileAtomic(opts.json, json);
         if (drawn) {

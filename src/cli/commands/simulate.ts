@@ -18,7 +18,8 @@ import { runRecord } from '../../report/run-record.js';
 import type { RegisterCommand } from './context.js';
 import { progressReporter } from '../progress.js';
 import { chartAssets, reportFlagHelp, stdoutTarget, writeOutput, writtenLines } from '../report-output.js';
-import { wholeNumber } from '../whole-number.js';
+import { assertFiniteNumbers } from '../finite.js';
+import { nonEmptyArg, wholeNumber } from '../whole-number.js';
 
 /** `rampart simulate <scenario>`: runs a scenario and prints the timeline and per-cluster summary. */
 export const registerSimulate: RegisterCommand = (program, { io }) => {
@@ -30,6 +31,7 @@ export const registerSimulate: RegisterCommand = (program, { io }) => {
     .option(
       '--policy <builtin|file>',
       "roll the scenario's change out under a policy: naive, workload-only, guarded (add -no-node-steps to turn node-subset steps off) or a RolloutPolicy YAML file",
+      nonEmptyArg('--policy', 'a builtin policy name or a RolloutPolicy file'),
     )
     .option(
       '--no-node-steps',
@@ -38,9 +40,18 @@ export const registerSimulate: RegisterCommand = (program, { io }) => {
     .option(
       '--json <file>',
       "write the full result as JSON to a file, or '-' for stdout (then nothing else is printed)",
+      nonEmptyArg('--json', "a file name, or '-' for stdout"),
     )
-    .option('--report <file>', reportFlagHelp.report)
-    .option('--postmortem <file>', reportFlagHelp.postmortem)
+    .option(
+      '--report <file>',
+      reportFlagHelp.report,
+      nonEmptyArg('--report', "a file name, or '-' for stdout"),
+    )
+    .option(
+      '--postmortem <file>',
+      reportFlagHelp.postmortem,
+      nonEmptyArg('--postmortem', "a file name, or '-' for stdout"),
+    )
     .addOption(new Option('--quiet', 'print only the summary: no timeline, no progress'))
     .option('--progress', reportFlagHelp.progress)
     .addHelpText(
@@ -100,9 +111,11 @@ Exit codes: 0 ok, 2 bad input (the message names file:line:col and field), 70 in
                 ...(opts.progress ? { lines: true } : {}),
                 ...(opts.quiet ? { quiet: true } : {}),
               });
-        const runOpts = progress ? { onProgress: progress.update } : {};
+        // One large run in this process: worth warming the simulator up first (it changes no result).
+        const runOpts = { warmUp: true, ...(progress ? { onProgress: progress.update } : {}) };
         const result = policy ? simulateWithPolicy(scenario, policy, runOpts) : simulate(scenario, runOpts);
         progress?.done();
+        assertFiniteNumbers(result, 'the simulation result');
         const json = `${JSON.stringify(result)}\n`;
         if (opts.json && opts.json !== '-') writeFileAtomic(opts.json, json);
         if (opts.report !== undefined || opts.postmortem !== undefined) {
