@@ -217,7 +217,7 @@ function causalChain(r: RunRecord, clock: WallClock | undefined): string[] {
   if (cost) {
     const featured = r.clusters.find((c) => c.name === cost.cluster);
     out.push(
-      `2. **The agents' LISTs outgrew the API servers' seats.** In ${cost.cluster} (${formatCount(cost.nodes)} nodes, ${formatCount(cost.pods)} pods, ${cost.apiServers} API servers) the change's ${formatCount(cost.replicas)} pods make ${formatSignificant(cost.listsPerS)} LISTs a second, each a ${formatBytes(cost.listResponseBytes)} response that APF charges ${cost.seatsPerList} seats: ${formatCount(cost.changeSeatDemand)} seats per API server on ${cost.priorityLevel}, which can get ${formatCount(cost.seatCapacity)}; their in-flight responses would hold ${formatBytes(cost.listMemoryBytes)} of heap, ${formatPercent(cost.memoryUtilization, 'whole')} of ${cost.memoryGiB} GiB (cost model).${featured?.saturatedAtS != null ? ` In the run it saturated at ${t(featured.saturatedAtS)}, its API p99 reached ${featured.peakApiP99LatencyS.toFixed(1)} s.` : ''}`,
+      `2. **${saturated.length > 0 ? "The agents' LISTs outgrew the API servers' seats." : "What the agents' LISTs would ask (had they reached it)."}** In ${cost.cluster} (${formatCount(cost.nodes)} nodes, ${formatCount(cost.pods)} pods, ${cost.apiServers} API servers) the change's ${formatCount(cost.replicas)} pods make ${formatSignificant(cost.listsPerS)} LISTs a second, each a ${formatBytes(cost.listResponseBytes)} response that APF charges ${cost.seatsPerList} seats: ${formatCount(cost.changeSeatDemand)} seats per API server on ${cost.priorityLevel}, which can get ${formatCount(cost.seatCapacity)}; their in-flight responses would hold ${formatBytes(cost.listMemoryBytes)} of heap, ${formatPercent(cost.memoryUtilization, 'whole')} of ${cost.memoryGiB} GiB (cost model).${featured?.saturatedAtS != null ? ` In the run it saturated at ${t(featured.saturatedAtS)}, its API p99 reached ${featured.peakApiP99LatencyS.toFixed(1)} s.` : ''}`,
     );
   }
   if (saturated.length > 0) {
@@ -285,7 +285,7 @@ function detection(r: RunRecord, clock: WallClock | undefined): string[] {
     return g.grouped || (d.kind === 'operator' && (d.clusters ?? 0) > 0);
   });
   if (touching.length > 0) {
-    out.push('- **Remediation** (operators):');
+    out.push("- **Remediation** (operators' actions, as the scenario scripts them):");
     for (const g of touching) {
       const e = g.first;
       // A group's detail is its earliest event's: keep what they share, not how long that one took.
@@ -341,7 +341,7 @@ function factors(r: RunRecord, clock: WallClock | undefined): string[] {
     );
   if (m.clustersLockedOut > 0)
     out.push(
-      `- **On-call shares the path with the overload.** kubectl and the agents go through the same API servers${r.context?.breakGlassSeats === null ? ', and no break-glass priority level kept seats for on-call' : ''}: remediation waited for the load to fall.`,
+      `- **On-call shares the path with the overload.** kubectl and the agents go through the same API servers${r.context?.breakGlassSeats === null && r.policy === null ? ', and no break-glass priority level kept seats for on-call' : ''}: remediation waited for the load to fall.`,
     );
   if (out.length === 0) out.push('- None: nothing went wrong in this run.');
   return out;
