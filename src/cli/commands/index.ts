@@ -4,6 +4,7 @@ import { registerSimulate } from './simulate.js';
 import { registerAnalyze } from './analyze.js';
 import { registerBreakglass } from './breakglass.js';
 import { registerCompare } from './compare.js';
+import { registerDrill } from './drill.js';
 import { registerGrafana } from './grafana.js';
 import { registerLoadtest } from './loadtest.js';
 
@@ -14,6 +15,7 @@ export const commands: readonly RegisterCommand[] = [
   registerSchema,
   registerAnalyze,
   registerBreakglass,
+  registerDrill,
   registerGrafana,
   registerLoadtest,
 ];
