@@ -57,6 +57,9 @@ describe('terminal: version, help, colour, progress, quiet', () => {
       ['grafana'],
       ['grafana', 'dashboard'],
       ['loadtest'],
+      ['drill'],
+      ['drill', 'live'],
+      ['drill', 'revert'],
     ];
     const top = await runCliInProcess(['--help']);
     for (const name of top.stdout.matchAll(/^ {2}([a-z-]+)(?: \[options\]| <)/gm)) {

@@ -173,6 +173,8 @@ export async function runLiveDrill(
       `--starve: the drill's own user (${info?.username ?? '?'}) is ${targetText(opts.target)}'s: it could not revert; run the drill as another user`,
     );
 
+  if (hooks.signal.aborted)
+    return { removedLeftovers, created: [], reverted: [], interrupted: true, rejected: null, heldS: 0 };
   const startMs = hooks.nowMs();
   const expiresAt = new Date(startMs + opts.forS * 1000).toISOString();
   const objects = starveObjects(opts.target, { expiresAt, context: opts.context });

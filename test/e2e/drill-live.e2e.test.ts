@@ -209,12 +209,13 @@ describe(
     it(
       'Ctrl-C ends the drill early and reverts (exit 130)',
       step(async () => {
-        const run = rampartAsync(drillArgs(['live', '--starve', 'group:drill-group', '--for', '10m']), 8_000);
+        const drill = spawnDrill(['live', '--starve', 'group:drill-group', '--for', '10m']);
         const objs = await waitForObjects();
         assert.equal(objs.length, 2);
-        const r = await run;
-        assert.equal(r.code, 130, r.stderr);
-        assert.match(r.stderr, /stopping early, reverting/);
+        drill.child.kill('SIGINT');
+        const code = await exited(drill.child);
+        assert.equal(code, 130, drill.output());
+        assert.match(drill.output(), /stopping early, reverting/);
         assert.deepEqual(await drillObjects(), []);
       }),
     );
