@@ -261,12 +261,13 @@ describe(
     it(
       'after SIGKILL, the next drill removes the expired leftovers first and reverts its own',
       step(async () => {
-        const drill = spawnDrill(['live', '--starve', 'drill/victim', '--for', '3s']);
+        const drill = spawnDrill(['live', '--starve', 'drill/victim', '--for', '8s']);
         await waitForObjects();
         drill.child.kill('SIGKILL');
         await exited(drill.child);
         assert.equal((await drillObjects()).length, 2);
-        await sleep(4_000);
+        // Until the crashed drill's objects expired (8 s after it created them).
+        await sleep(9_000);
         const next = await rampartAsync(
           drillArgs(['live', '--starve', 'group:drill-group', '--for', '2s']),
           60_000,
