@@ -2,6 +2,7 @@ import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
 import { RampartError, type ErrorCode } from '../core/errors.js';
 import { runMetrics, type RunMetrics } from './compare.js';
+import { displayRun, type RunDisplay } from './run-display.js';
 import { policyForScenario, simulateWithPolicy } from '../adapters/sim/policy-run.js';
 import { loadScenario } from '../config/scenario.js';
 
@@ -11,18 +12,28 @@ export interface CompareJob {
   readonly seed: number;
   readonly policy: string;
   readonly noNodeSteps: boolean;
+  /** Also return the run down-sampled for drawing (`--report`, `--postmortem`): what a report shows. */
+  readonly display?: boolean;
+}
+
+/** What one job gives: its metrics, and its down-sampled run when the job asked for it. */
+export interface CompareJobResult {
+  readonly metrics: RunMetrics;
+  readonly display: RunDisplay | null;
 }
 
 /** Whether this thread's simulator was warmed up: once per thread is enough (the JIT's feedback stays). */
 let warmedUp = false;
 
 /** Runs one job in this thread and scores it. */
-export function runCompareJob(job: CompareJob): RunMetrics {
+export function runCompareJob(job: CompareJob): CompareJobResult {
   const scenario = loadScenario(job.file, job.seed);
   const policy = policyForScenario(job.policy, scenario, { noNodeSteps: job.noNodeSteps });
   const warmUp = !warmedUp;
   warmedUp = true;
-  return runMetrics(simulateWithPolicy(scenario, policy, { warmUp }));
+  const result = simulateWithPolicy(scenario, policy, { warmUp });
+  // Down-sampled in the worker: a full result is ~8 MB for the incident, its display form ~100 times less.
+  return { metrics: runMetrics(result), display: job.display === true ? displayRun(result) : null };
 }
 
 export interface RunJobsOptions {
@@ -30,6 +41,8 @@ export interface RunJobsOptions {
   readonly parallel?: number;
   /** Called after each job with the number done. */
   readonly onDone?: (done: number, total: number) => void;
+  /** Called with the down-sampled run of each job that asked for one (`display`), by job index. */
+  readonly onDisplay?: (index: number, display: RunDisplay) => void;
 }
 
 /**
@@ -45,7 +58,9 @@ export async function runCompareJobs(
   let done = 0;
   if (parallel === 1) {
     jobs.forEach((job, i) => {
-      results[i] = runCompareJob(job);
+      const r = runCompareJob(job);
+      results[i] = r.metrics;
+      if (r.display) opts.onDisplay?.(i, r.display);
       opts.onDone?.(++done, jobs.length);
     });
     return results;
@@ -70,6 +85,7 @@ export async function runCompareJobs(
           return;
         }
         results[m.id] = m.metrics;
+        if (m.display) opts.onDisplay?.(m.id, m.display);
         opts.onDone?.(++done, jobs.length);
         feed();
       });
@@ -82,7 +98,12 @@ export async function runCompareJobs(
 
 /** What a worker answers for one job. */
 export type WorkerReply =
-  | { readonly ok: true; readonly id: number; readonly metrics: RunMetrics }
+  | {
+      readonly ok: true;
+      readonly id: number;
+      readonly metrics: RunMetrics;
+      readonly display: RunDisplay | null;
+    }
   | { readonly ok: false; readonly id: number; readonly message: string; readonly code?: ErrorCode };
 
 /**

@@ -12,6 +12,7 @@ import {
 import type { GateEvaluation, Observations, RolloutAction, RolloutEvent } from './events.js';
 import { baselineValue, evaluateStep, readingOf } from './observation-plan.js';
 import { isInFlight, type RolloutState } from './state.js';
+import { formatPercent } from '../core/format.js';
 
 /** What one decide call produced: the next state, the actions to perform, and what happened. */
 export interface Decision {
@@ -330,5 +331,5 @@ function afterFence(w: Work, index: number): void {
 }
 
 function pct(share: number): string {
-  return `${Number((share * 100).toPrecision(3))}%`;
+  return formatPercent(share, 'significant');
 }

@@ -12,6 +12,7 @@ import { SimClusterClient, simFleetSupplier } from './rollout-adapters.js';
 import type { Scenario } from '../../config/scenario.js';
 import { SignalRecorder } from './signal-recorder.js';
 import { SimMetricsSource } from './sim-metrics.js';
+import { formatPercent } from '../../core/format.js';
 
 export interface RolloutActorOptions {
   readonly scenario: Scenario;
@@ -172,5 +173,5 @@ export function emitRolloutEvent(fleet: FleetSim, e: RolloutEvent): void {
 }
 
 function pct(share: number): string {
-  return `${Number((share * 100).toPrecision(3))}%`;
+  return formatPercent(share, 'significant');
 }

@@ -4,6 +4,8 @@ import { registerSimulate } from './simulate.js';
 import { registerAnalyze } from './analyze.js';
 import { registerBreakglass } from './breakglass.js';
 import { registerCompare } from './compare.js';
+import { registerDrill } from './drill.js';
+import { registerGrafana } from './grafana.js';
 import { registerLoadtest } from './loadtest.js';
 
 /** Every top-level command, in help order. */
@@ -13,5 +15,7 @@ export const commands: readonly RegisterCommand[] = [
   registerSchema,
   registerAnalyze,
   registerBreakglass,
+  registerDrill,
+  registerGrafana,
   registerLoadtest,
 ];

@@ -3,6 +3,7 @@ import type { ExtrapolationSpec } from '../policy.js';
 import { aggregate, windowSamples } from './samples.js';
 import type { GateContext } from './threshold.js';
 import { fmt, type GateResult } from './types.js';
+import { formatPercent } from '../../core/format.js';
 
 /** The node-subset step being judged. */
 export interface StepShare {
@@ -91,7 +92,7 @@ export function evaluateExtrapolationGate(
   );
   const x = extrapolate(measured, share, other, available, spec.maxFill);
   const level = last.seats.priorityLevel;
-  const pct = `${fmt(share * 100)}%`;
+  const pct = formatPercent(share, 'significant');
   const fill = spec.maxFill === 1 ? '' : ` × maxFill ${fmt(spec.maxFill)} = ${fmt(x.limitSeats)}`;
   const numbers =
     `change uses ${fmt(measured)} seats on ${level} at ${pct} of nodes → ${fmt(x.projectedChangeSeats)} at 100%; ` +
