@@ -18,7 +18,7 @@ export interface JsonSchemaNode {
 
 /** The schema of a file kind as zod emits it, before jsonSchemaOf joins the descriptions. */
 export function rawJsonSchema(schema: z.ZodType): JsonSchemaNode {
-  return z.toJSONSchema(schema, { io: 'input', unrepresentable: 'any' }) as JsonSchemaNode;
+  return z.toJSONSchema(schema, { io: 'input', unrepresentable: 'any' });
 }
 
 const capitalize = (s: string): string => s.charAt(0).toUpperCase() + s.slice(1);

@@ -31,7 +31,7 @@ export interface JsonSchema {
 export function jsonSchemaOf(kind: string): JsonSchema {
   const schema = schemaKinds[kind];
   if (!schema) throw new Error(`no schema kind ${kind}`);
-  return printedSchema(schema) as JsonSchema;
+  return printedSchema(schema);
 }
 
 /** A path into a document: property names, and `[]` for "an element of this list" or `*` for "a key of this map". */
