@@ -51,33 +51,36 @@ export const fleetSchema = z.strictObject({
   apiVersion: z.literal('rampart.dev/v1alpha1').describe('File format version'),
   kind: z.literal('Fleet').describe('File kind'),
   metadata: metadataSchema.optional(),
-  spec: z
-    .strictObject({
-      objects: objectCountsSchema
-        .optional()
-        .describe(
-          'Object counts every cluster has unless its own entry says otherwise (merged per resource), e.g. {ciliumendpoints.cilium.io: 187500}',
-        ),
-      clusters: z
-        .array(fleetClusterSchema)
-        .min(1, { message: 'the fleet needs at least one cluster' })
-        .max(10_000, { message: 'at most 10,000 clusters (split the fleet over several files)' })
-        .superRefine((clusters, ctx) => {
-          const seen = new Set<string>();
-          clusters.forEach((c, i) => {
-            if (seen.has(c.name)) {
-              ctx.addIssue({
-                code: 'custom',
-                message: `duplicate cluster name "${c.name}"`,
-                path: [i, 'name'],
-              });
-            }
-            seen.add(c.name);
-          });
-        })
-        .describe('The clusters a change will reach, and their sizes'),
-    })
-    .describe('The fleet'),
+  spec: z.strictObject({
+    objects: objectCountsSchema
+      .optional()
+      .describe(
+        'Object counts every cluster has unless its own entry says otherwise (merged per resource), e.g. {ciliumendpoints.cilium.io: 187500}',
+      ),
+    clusters: z
+      .array(fleetClusterSchema)
+      .min(1, { message: 'the fleet needs at least one cluster' })
+      .max(10_000, { message: 'at most 10,000 clusters (split the fleet over several files)' })
+      .superRefine((clusters, ctx) => {
+        const seen = new Set<string>();
+        clusters.forEach((c, i) => {
+          if (seen.has(c.name)) {
+            ctx.addIssue({
+              code: 'custom',
+              message: `duplicate cluster name "${c.name}"`,
+              path: [i, 'name'],
+            });
+          }
+          seen.add(c.name);
+        });
+      })
+      .describe('The clusters a change will reach, and their sizes'),
+  }),
+});
+
+// Registered here rather than chained on `spec`, which would re-indent every field of it.
+z.globalRegistry.add(fleetSchema.shape.spec, {
+  description: 'The fleet: its clusters and their object counts',
 });
 
 export type FleetFile = z.output<typeof fleetSchema>;

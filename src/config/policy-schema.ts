@@ -141,87 +141,88 @@ export const rolloutPolicySchema = z.strictObject({
   apiVersion: z.literal('rampart.dev/v1alpha1').describe('File format version'),
   kind: z.literal('RolloutPolicy').describe('File kind'),
   metadata: metadataSchema,
-  spec: z
-    .strictObject({
-      waves: z
-        .union([planSchema, z.array(waveSchema).min(1).max(10_000)])
-        .prefault({ plan: 'auto' })
-        .describe('The waves: a plan computed from the fleet, or waves listed with their selectors'),
-      maxInFlight: intIn(1, 10_000)
-        .optional()
-        .describe('Clusters changing at once within a wave (default: no limit)'),
-      spread: durationIn(0, 30 * dayS)
-        .optional()
-        .describe("Start clusters evenly over this span, in plan order (the incident's pipeline)"),
-      nodeSteps: nodeStepsSchema
-        .optional()
-        .describe("Reach each cluster's nodes in growing shares (absent: all nodes at once)"),
-      bake: durationIn(0, 7 * dayS)
-        .optional()
-        .describe(
-          "Bake after a cluster reaches all nodes (default: the fleet's longest DNS cache TTL + bakeMargin)",
-        ),
-      bakeMargin: durationIn(0, dayS)
-        .default(120)
-        .describe('Added to the longest DNS cache TTL for the default bake'),
-      baselineWindow: durationIn(1, dayS)
-        .default(300)
-        .describe(
-          'Window before the first apply in a cluster that sets its baseline for relative thresholds',
-        ),
-      gates: z.array(gateSchema).max(100).default([]).describe('Health gates judged per cluster'),
-      inconclusive: z
-        .strictObject({
-          timeout: durationIn(0, 7 * dayS)
-            .default(600)
-            .describe('Hold at most this long on an inconclusive gate, then act as `then` says'),
-          then: z
-            .enum(['halt', 'halt-and-rollback'])
-            .default('halt')
-            .describe('What to do when the hold times out'),
-        })
-        .prefault({})
-        .describe('What an inconclusive gate (stale or too few samples) does'),
-      onFailure: z
-        .strictObject({
-          rollback: z
-            .enum(['failed-and-baking', 'failed', 'none'])
-            .default('failed-and-baking')
-            .describe('Which clusters to roll back when a gate fails (the rollout always halts)'),
-        })
-        .prefault({})
-        .describe('What a failed gate does'),
-      breakGlass: z
-        .boolean()
-        .default(false)
-        .describe(
-          'Clusters carry the break-glass APF objects (reserved seats for Rampart and on-call) before any apply',
-        ),
-      fence: z
-        .strictObject({
-          /**
-           * Seats bound memory as well as concurrency only when they are few: a level's per-request seat cap
-           * is max(1, min(ceil(0.15 × seats), seats / handSize)) (reference §2.3), 1 for a level this small,
-           * so a fence of S seats runs up to S full-cluster LISTs at once on each server (each ~11 GiB at
-           * 5,000 nodes in the cost model). Two keep that within a 64 GiB server, and still carry a cheap
-           * per-node agent (7,500 replicas × a few small requests a minute ≈ 4 seats over 3+ servers).
-           */
-          seats: z
-            .int()
-            .min(1)
-            .max(300)
-            .default(2)
-            .describe("Seats per API server of the fence's priority level"),
-        })
-        .optional()
-        .describe(
-          "Fence the change while it rolls out: from a cluster's first apply until it is done, the change's " +
-            'service account is routed to a priority level with this many seats per API server (no lending, no ' +
-            'borrowing), so a change that turns out expensive cannot take the seats (or the memory) the cluster ' +
-            'needs. Lifted when the cluster passes its bake; kept after a rollback',
-        ),
-    })
-    .describe('How the change moves through the fleet, what it is judged on and what a failure does'),
+  spec: z.strictObject({
+    waves: z
+      .union([planSchema, z.array(waveSchema).min(1).max(10_000)])
+      .prefault({ plan: 'auto' })
+      .describe('The waves: a plan computed from the fleet, or waves listed with their selectors'),
+    maxInFlight: intIn(1, 10_000)
+      .optional()
+      .describe('Clusters changing at once within a wave (default: no limit)'),
+    spread: durationIn(0, 30 * dayS)
+      .optional()
+      .describe("Start clusters evenly over this span, in plan order (the incident's pipeline)"),
+    nodeSteps: nodeStepsSchema
+      .optional()
+      .describe("Reach each cluster's nodes in growing shares (absent: all nodes at once)"),
+    bake: durationIn(0, 7 * dayS)
+      .optional()
+      .describe(
+        "Bake after a cluster reaches all nodes (default: the fleet's longest DNS cache TTL + bakeMargin)",
+      ),
+    bakeMargin: durationIn(0, dayS)
+      .default(120)
+      .describe('Added to the longest DNS cache TTL for the default bake'),
+    baselineWindow: durationIn(1, dayS)
+      .default(300)
+      .describe('Window before the first apply in a cluster that sets its baseline for relative thresholds'),
+    gates: z.array(gateSchema).max(100).default([]).describe('Health gates judged per cluster'),
+    inconclusive: z
+      .strictObject({
+        timeout: durationIn(0, 7 * dayS)
+          .default(600)
+          .describe('Hold at most this long on an inconclusive gate, then act as `then` says'),
+        then: z
+          .enum(['halt', 'halt-and-rollback'])
+          .default('halt')
+          .describe('What to do when the hold times out'),
+      })
+      .prefault({})
+      .describe('What an inconclusive gate (stale or too few samples) does'),
+    onFailure: z
+      .strictObject({
+        rollback: z
+          .enum(['failed-and-baking', 'failed', 'none'])
+          .default('failed-and-baking')
+          .describe('Which clusters to roll back when a gate fails (the rollout always halts)'),
+      })
+      .prefault({})
+      .describe('What a failed gate does'),
+    breakGlass: z
+      .boolean()
+      .default(false)
+      .describe(
+        'Clusters carry the break-glass APF objects (reserved seats for Rampart and on-call) before any apply',
+      ),
+    fence: z
+      .strictObject({
+        /**
+         * Seats bound memory as well as concurrency only when they are few: a level's per-request seat cap
+         * is max(1, min(ceil(0.15 × seats), seats / handSize)) (reference §2.3), 1 for a level this small,
+         * so a fence of S seats runs up to S full-cluster LISTs at once on each server (each ~11 GiB at
+         * 5,000 nodes in the cost model). Two keep that within a 64 GiB server, and still carry a cheap
+         * per-node agent (7,500 replicas × a few small requests a minute ≈ 4 seats over 3+ servers).
+         */
+        seats: z
+          .int()
+          .min(1)
+          .max(300)
+          .default(2)
+          .describe("Seats per API server of the fence's priority level"),
+      })
+      .optional()
+      .describe(
+        "Fence the change while it rolls out: from a cluster's first apply until it is done, the change's " +
+          'service account is routed to a priority level with this many seats per API server (no lending, no ' +
+          'borrowing), so a change that turns out expensive cannot take the seats (or the memory) the cluster ' +
+          'needs. Lifted when the cluster passes its bake; kept after a rollback',
+      ),
+  }),
+});
+
+// Registered here rather than chained on `spec`, which would re-indent every field of it.
+z.globalRegistry.add(rolloutPolicySchema.shape.spec, {
+  description: 'How the change moves through the fleet, what it is judged on and what a failure does',
 });
 
 export type RolloutPolicyFile = z.output<typeof rolloutPolicySchema>;

@@ -130,18 +130,14 @@ const dnsSchema = z.strictObject({
         'True when answering a cluster service name needs a live API call (the incident\'s "DNS relies on the ' +
         'control plane"); false for stock CoreDNS answering from its informer copy (reference §3.6)',
     }),
-  corednsCacheTtl: durationIn(0, hourS)
-    .optional()
-    .meta({
-      default: 30,
-      description: 'CoreDNS `cache` TTL for cluster names (kubeadm: 30 s, reference §3.7)',
-    }),
-  corednsQpsPerReplica: numberIn(1, 1e9)
-    .optional()
-    .meta({
-      default: 20_000,
-      description: 'Queries per second one CoreDNS pod answers before it sheds load',
-    }),
+  corednsCacheTtl: durationIn(0, hourS).optional().meta({
+    default: 30,
+    description: 'CoreDNS `cache` TTL for cluster names (kubeadm: 30 s, reference §3.7)',
+  }),
+  corednsQpsPerReplica: numberIn(1, 1e9).optional().meta({
+    default: 20_000,
+    description: 'Queries per second one CoreDNS pod answers before it sheds load',
+  }),
   nodeCache: z
     .strictObject({
       enabled: z
@@ -156,12 +152,10 @@ const dnsSchema = z.strictObject({
           description:
             'How long a node keeps an answer; entries expire spread uniformly over it (≈20 min in the incident)',
         }),
-      serveStale: durationIn(0, dayS)
-        .optional()
-        .meta({
-          default: 0,
-          description: 'Serve expired entries this long when upstream fails (CoreDNS serve_stale)',
-        }),
+      serveStale: durationIn(0, dayS).optional().meta({
+        default: 0,
+        description: 'Serve expired entries this long when upstream fails (CoreDNS serve_stale)',
+      }),
     })
     .optional()
     .describe("The node-level DNS cache in front of CoreDNS: what keeps names resolving while CoreDNS can't"),
@@ -215,12 +209,10 @@ const clusterFields = {
     .describe(
       'Object counts by resource (e.g. {services: 2000}), overriding those derived from nodes and pods',
     ),
-  oncallUsers: intIn(1, 1_000)
-    .optional()
-    .meta({
-      default: 3,
-      description: 'On-call engineers running kubectl against the cluster (one request each per 5 s)',
-    }),
+  oncallUsers: intIn(1, 1_000).optional().meta({
+    default: 3,
+    description: 'On-call engineers running kubectl against the cluster (one request each per 5 s)',
+  }),
   trafficWeight: numberIn(0, 1e12)
     .optional()
     .describe(
@@ -398,77 +390,80 @@ export const scenarioSchema = z.strictObject({
   apiVersion: z.literal('rampart.dev/v1alpha1').describe('File format version'),
   kind: z.literal('Scenario').describe('File kind'),
   metadata: metadataSchema,
-  spec: z
-    .strictObject({
-      start: z
-        .string()
-        .optional()
-        .describe(
-          'Wall-clock start, ISO with zone (2024-12-11T14:45:00-08:00): times in output are then in this offset',
-        ),
-      // The step count (at most 2,000,000, checkSize) is the real limit, and says what to change; this bound
-      // only keeps the arithmetic finite.
-      duration: durationIn(0, 1_000_000 * hourS, { gt: true, note: 'at most 2,000,000 steps' }).describe(
-        'Simulated time the run covers',
+  spec: z.strictObject({
+    start: z
+      .string()
+      .optional()
+      .describe(
+        'Wall-clock start, ISO with zone (2024-12-11T14:45:00-08:00): times in output are then in this offset',
       ),
-      // A step below 0.1 s would only multiply the delay lines and caches (one slot per step) for nothing.
-      step: durationIn(0.1, 60).default(2).describe('Simulation step: how often every cluster is advanced'),
-      sampleEvery: durationIn(0.1, 60, { note: 'at least the step' })
-        .default(30)
-        .describe('Resolution of the series in the output: one sample per cluster per window'),
-      seed: z
-        .number()
-        .int()
-        .nonnegative()
-        .max(maxSeed, {
-          message: `at most ${maxSeed} (seeds are 32-bit: a larger one would replay a smaller)`,
-        })
-        .default(1)
-        .describe('Seed every random choice derives from (same seed, same run)'),
-      impactThresholdRatio: z
-        .number()
-        .gt(0)
-        .max(1)
-        .default(0.001)
-        .describe('Fleet error ratio at which customer impact counts as started'),
-      clusterDefaults: z
-        .strictObject(clusterFields)
-        .prefault({})
-        .describe('Fields every cluster gets; generated groups and clusters override them field by field'),
-      fleet: z
-        .strictObject({
-          clusters: z.array(clusterSchema).default([]).describe('Clusters listed one by one'),
-          generate: z.array(generateSchema).default([]).describe('Groups of generated clusters'),
-        })
-        .refine((f) => f.clusters.length + f.generate.length > 0, {
-          message: 'the fleet needs at least one cluster',
-        })
-        .describe('The clusters simulated'),
-      change: changeSchema
-        .optional()
-        .describe('The workload being rolled out, and the API calls each replica makes'),
-      rollout: rolloutSchema.optional().describe('When and in which order the change reaches the clusters'),
-      operator: z
-        .array(operatorActionSchema)
-        .max(10_000)
-        .default([])
-        .describe("On-call's actions during the run"),
-      breakGlass: z
-        .strictObject({
-          seats: z
-            .int()
-            .min(1)
-            .max(300)
-            .default(20)
-            .describe('Seats per API server reserved for the break-glass level'),
-        })
-        .optional()
-        .describe(
-          'Every cluster carries the break-glass APF objects (`rampart breakglass manifests`): seats reserved, ' +
-            'lent to nobody, for on-call (group `oncall`) and Rampart. The what-if "had we had break-glass"',
-        ),
-    })
-    .describe("The simulated fleet, the change, its rollout and on-call's actions"),
+    // The step count (at most 2,000,000, checkSize) is the real limit, and says what to change; this bound
+    // only keeps the arithmetic finite.
+    duration: durationIn(0, 1_000_000 * hourS, { gt: true, note: 'at most 2,000,000 steps' }).describe(
+      'Simulated time the run covers',
+    ),
+    // A step below 0.1 s would only multiply the delay lines and caches (one slot per step) for nothing.
+    step: durationIn(0.1, 60).default(2).describe('Simulation step: how often every cluster is advanced'),
+    sampleEvery: durationIn(0.1, 60, { note: 'at least the step' })
+      .default(30)
+      .describe('Resolution of the series in the output: one sample per cluster per window'),
+    seed: z
+      .number()
+      .int()
+      .nonnegative()
+      .max(maxSeed, {
+        message: `at most ${maxSeed} (seeds are 32-bit: a larger one would replay a smaller)`,
+      })
+      .default(1)
+      .describe('Seed every random choice derives from (same seed, same run)'),
+    impactThresholdRatio: z
+      .number()
+      .gt(0)
+      .max(1)
+      .default(0.001)
+      .describe('Fleet error ratio at which customer impact counts as started'),
+    clusterDefaults: z
+      .strictObject(clusterFields)
+      .prefault({})
+      .describe('Fields every cluster gets; generated groups and clusters override them field by field'),
+    fleet: z
+      .strictObject({
+        clusters: z.array(clusterSchema).default([]).describe('Clusters listed one by one'),
+        generate: z.array(generateSchema).default([]).describe('Groups of generated clusters'),
+      })
+      .refine((f) => f.clusters.length + f.generate.length > 0, {
+        message: 'the fleet needs at least one cluster',
+      })
+      .describe('The clusters simulated'),
+    change: changeSchema
+      .optional()
+      .describe('The workload being rolled out, and the API calls each replica makes'),
+    rollout: rolloutSchema.optional().describe('When and in which order the change reaches the clusters'),
+    operator: z
+      .array(operatorActionSchema)
+      .max(10_000)
+      .default([])
+      .describe("On-call's actions during the run"),
+    breakGlass: z
+      .strictObject({
+        seats: z
+          .int()
+          .min(1)
+          .max(300)
+          .default(20)
+          .describe('Seats per API server reserved for the break-glass level'),
+      })
+      .optional()
+      .describe(
+        'Every cluster carries the break-glass APF objects (`rampart breakglass manifests`): seats reserved, ' +
+          'lent to nobody, for on-call (group `oncall`) and Rampart. The what-if "had we had break-glass"',
+      ),
+  }),
+});
+
+// Registered here rather than chained on `spec`, which would re-indent every field of it.
+z.globalRegistry.add(scenarioSchema.shape.spec, {
+  description: "The simulated fleet, the change, its rollout and on-call's actions",
 });
 
 export type ScenarioFile = z.output<typeof scenarioSchema>;
