@@ -4,12 +4,14 @@ import { registerSimulate } from './simulate.js';
 import { registerAnalyze } from './analyze.js';
 import { registerBreakglass } from './breakglass.js';
 import { registerCompare } from './compare.js';
+import { registerSweep } from './sweep.js';
 import { registerLoadtest } from './loadtest.js';
 
 /** Every top-level command, in help order. */
 export const commands: readonly RegisterCommand[] = [
   registerSimulate,
   registerCompare,
+  registerSweep,
   registerSchema,
   registerAnalyze,
   registerBreakglass,
