@@ -33,9 +33,11 @@ export function parseOverrideAxis(text: string, flag = '--set'): OverrideAxis {
     throw badInput(
       `${flag} ${text}: expected <path>=<v1,v2,…> (e.g. spec.change.namespace=kube-system,telemetry)`,
     );
-  const path = text.slice(0, eq).trim();
-  const segments = pathSegments(path, flag);
-  checkPath(segments, path, flag);
+  const written = text.slice(0, eq).trim();
+  const segments = pathSegments(written, flag);
+  checkPath(segments, written, flag);
+  // One spelling per field (`generate.2` and `generate[2]` are one path), as the file's errors write it.
+  const path = fieldPath(segments);
   const raw = text.slice(eq + 1).split(',');
   const values = raw.map((v) => scalar(v.trim(), `${flag} ${path}`));
   const dup = values.find((v, i) => values.indexOf(v) !== i);

@@ -97,6 +97,12 @@ const dataPlaneSchema = z.strictObject({
   requestsPerSPerNode: numberIn(0, 1_000_000).optional().meta({ default: 10 }),
   /** Share of requests that need a service name resolved (a call to another service). */
   dnsDependentRatio: numberIn(0, 1).optional().meta({ default: 1 }),
+  /**
+   * Share of those requests sent on connections already open (keep-alive, HTTP/2 and gRPC pools): they
+   * need no lookup, so a DNS failure does not fail them. Unmeasured [U]: pools carry most steady-state
+   * calls, but idle timeouts, max-age and the pod restarts an outage brings close many within it.
+   */
+  connectionReuseRatio: numberIn(0, 1).optional().meta({ default: 0.5 }),
   /** Lookups per second per node, against the node cache. */
   dnsLookupsPerSPerNode: numberIn(0, 1_000_000).optional().meta({ default: 20 }),
   /** Distinct service names a node resolves (cache entries per node). */
@@ -116,6 +122,12 @@ const clusterFields = {
   oncallUsers: intIn(1, 1_000).optional(),
   /** Share of fleet traffic this cluster carries, relative to others (default: its node count). */
   trafficWeight: numberIn(0, 1e12).optional(),
+  /**
+   * Traffic this cluster can take on from clusters that shift theirs away, as a share of its own (its
+   * spare serving capacity). Bounded: capacity is not fungible (GPU types, regions, data residency), so
+   * 0 for a cluster that cannot serve others' traffic [U].
+   */
+  spareTrafficRatio: numberIn(0, 1).optional().meta({ default: 0.25 }),
 };
 
 const clusterSchema = z.strictObject({ name: z.string().min(1), nodes: nodeCount, ...clusterFields });
