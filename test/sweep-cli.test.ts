@@ -3,7 +3,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import type { SweepOutput } from '../src/cli/commands/sweep.js';
-import { runCliInProcess, tempDir } from './support/index.js';
+import { runCliInProcess, tempDir, writeTemp } from './support/index.js';
 
 const fleet = 'test/fixtures/rollout-fleet.yaml';
 
@@ -160,6 +160,79 @@ describe('rampart sweep', () => {
       run.stderr,
       /^rampart: --set: 20 × 14 = 280 variant\(s\) × 1 seed\(s\) = 280 runs; at most 256 in one sweep: give fewer values or seeds\n$/,
     );
+  });
+
+  it('connection reuse spares the requests on open connections; spare capacity bounds traffic shifting', async () => {
+    // One serving cluster the agent saturates, one healthy cluster of the same traffic; the first's
+    // traffic is shifted away once it fails.
+    const file = writeTemp(
+      tempDir(),
+      'two.yaml',
+      readFileSync(fleet, 'utf8')
+        .replace('duration: 3h', 'duration: 1h30m')
+        .replace(
+          / {2}fleet:\n(?: {4}.*\n)+/,
+          `  fleet:
+    clusters:
+      - {name: prod-a, nodes: 5000, apiServers: 5, trafficWeight: 1000}
+      - {name: healthy-b, nodes: 100, trafficWeight: 1000}
+`,
+        )
+        .replace(
+          / {2}operator:\n(?: {4}.*\n)+/,
+          `  operator:
+    - {at: "15:30", action: shift-traffic, clusters: saturated}
+`,
+        ),
+    );
+    const run = await runCliInProcess([
+      'sweep',
+      file,
+      '--set',
+      'spec.clusterDefaults.spareTrafficRatio=0,1',
+      '--set',
+      'spec.clusterDefaults.dataPlane.connectionReuseRatio=0,0.5',
+      '--json',
+      '-',
+    ]);
+    assert.equal(run.code, 0, run.stderr);
+    const [none, noneReused, all, allReused] = (JSON.parse(run.stdout) as SweepOutput).variants;
+    assert.ok(none && noneReused && all && allReused);
+    assert.equal(none.clustersSaturated, 1);
+    // Half the requests on open connections: half the errors, at the same times.
+    assert.ok(Math.abs(noneReused.customerErrorMinutes - none.customerErrorMinutes / 2) < 0.01);
+    assert.equal(noneReused.peakAtS, none.peakAtS);
+    // With no spare capacity the shifted traffic stays and fails; with enough, customers recover at the shift.
+    assert.equal(none.customerRecoveryS, null);
+    assert.ok(all.customerRecoveryS !== null && all.customerRecoveryS <= 46 * 60, `${all.customerRecoveryS}`);
+    assert.ok(all.customerErrorMinutes < none.customerErrorMinutes / 2);
+    assert.equal(all.lockoutMinutes, none.lockoutMinutes, 'shifting traffic does not help the control plane');
+  });
+
+  it('sets every item of a list with [*]', async () => {
+    const run = await runCliInProcess([
+      'sweep',
+      fleet,
+      '--set',
+      'spec.fleet.generate.*.apiServers=20',
+      '--json',
+      '-',
+    ]);
+    assert.equal(run.code, 0, run.stderr);
+    const [v] = (JSON.parse(run.stdout) as SweepOutput).variants;
+    assert.deepEqual(v?.set, { 'spec.fleet.generate[*].apiServers': 20 });
+    const each = await runCliInProcess([
+      'sweep',
+      fleet,
+      ...[0, 1, 2].flatMap((i) => ['--set', `spec.fleet.generate[${i}].apiServers=20`]),
+      '--json',
+      '-',
+    ]);
+    assert.equal(each.code, 0, each.stderr);
+    const [w] = (JSON.parse(each.stdout) as SweepOutput).variants;
+    assert.ok(v && w);
+    // The same run as naming every item.
+    assert.deepEqual({ ...v, set: {} }, { ...w, set: {} });
   });
 
   it('sets list items by index, as the file numbers them', async () => {

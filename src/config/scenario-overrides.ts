@@ -37,7 +37,7 @@ export function parseOverrideAxis(text: string, flag = '--set'): OverrideAxis {
   const segments = pathSegments(written, flag);
   checkPath(segments, written, flag);
   // One spelling per field (`generate.2` and `generate[2]` are one path), as the file's errors write it.
-  const path = fieldPath(segments);
+  const path = fieldPath(segments).replace(/\.\*(?=\.|$)/g, '[*]');
   const raw = text.slice(eq + 1).split(',');
   const values = raw.map((v) => scalar(v.trim(), `${flag} ${path}`));
   const dup = values.find((v, i) => values.indexOf(v) !== i);
@@ -45,9 +45,12 @@ export function parseOverrideAxis(text: string, flag = '--set'): OverrideAxis {
   return { path, values };
 }
 
-/** `spec.fleet.generate[2].apiServers` → ['spec', 'fleet', 'generate', 2, 'apiServers']. */
+/**
+ * `spec.fleet.generate[2].apiServers` → ['spec', 'fleet', 'generate', 2, 'apiServers']; `[*]` (every item
+ * of the list) stays '*'.
+ */
 export function pathSegments(path: string, flag = '--set'): PropertyKey[] {
-  const parts = path.replace(/\[(\d+)\]/g, '.$1').split('.');
+  const parts = path.replace(/\[(\d+|\*)\]/g, '.$1').split('.');
   if (path.length === 0 || parts.some((p) => p.length === 0))
     throw badInput(
       `${flag} ${path}: not a field path (write it as spec.clusterDefaults.apiServer.memoryGiB)`,
@@ -56,7 +59,11 @@ export function pathSegments(path: string, flag = '--set'): PropertyKey[] {
 }
 
 function checkPath(segments: readonly PropertyKey[], path: string, flag: string): void {
-  const bad = unknownSegment(scenarioSchema, segments);
+  // Every item of a list has the schema of its first.
+  const bad = unknownSegment(
+    scenarioSchema,
+    segments.map((k) => (k === '*' ? 0 : k)),
+  );
   if (bad === null) return;
   const where = bad.at.length === 0 ? 'the scenario' : fieldPath(bad.at);
   const what =
@@ -93,9 +100,10 @@ export function loadScenarioWith(
   // A clone of a parsed document is one too (same directives, ranges and contents).
   const doc = base.doc.clone() as typeof base.doc;
   for (const o of overrides) {
-    const segments = pathSegments(o.path);
-    checkItems(base, segments, o.path);
-    doc.setIn(segments, o.value);
+    for (const segments of expandItems(base, pathSegments(o.path), o.path)) {
+      checkItems(base, segments, o.path);
+      doc.setIn(segments, o.value);
+    }
   }
   const src: YamlSource = { ...base, doc };
   try {
@@ -105,6 +113,19 @@ export function loadScenarioWith(
     const set = overrides.map((o) => `${o.path}=${String(o.value)}`).join(', ');
     throw new RampartError(err.code, `with --set ${set}: ${err.message}`);
   }
+}
+
+/** A path with `[*]` as one path per item of that list in the file. */
+function expandItems(src: YamlSource, segments: readonly PropertyKey[], path: string): PropertyKey[][] {
+  const star = segments.indexOf('*');
+  if (star < 0) return [[...segments]];
+  const prefix = segments.slice(0, star);
+  const list = src.doc.getIn(prefix, true);
+  const length = isSeq(list) ? list.items.length : 0;
+  if (length === 0) throw badInput(`--set ${path}: ${fieldPath(prefix)} has no items in ${src.file}`);
+  return Array.from({ length }, (_, i) => i).flatMap((i) =>
+    expandItems(src, [...prefix, i, ...segments.slice(star + 1)], path),
+  );
 }
 
 /** A list item named in a path must exist in the file: setting one past the end would invent it. */
