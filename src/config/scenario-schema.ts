@@ -176,6 +176,13 @@ const dataPlaneSchema = z.strictObject({
     default: 1,
     description: 'Share (0 to 1) of requests that need a service name resolved (a call to another service)',
   }),
+  connectionReuseRatio: numberIn(0, 1).optional().meta({
+    default: 0.5,
+    // Unmeasured [U]: pools carry most steady-state calls, but idle timeouts, max-age and the pod restarts
+    // an outage brings close many within it.
+    description:
+      'Share (0 to 1) of the DNS-dependent requests sent on connections already open (keep-alive, HTTP/2 and gRPC pools): they need no lookup, so a DNS failure does not fail them',
+  }),
   dnsLookupsPerSPerNode: numberIn(0, 1_000_000)
     .optional()
     .meta({ default: 20, description: 'DNS lookups per second per node, against the node cache' }),
@@ -218,6 +225,12 @@ const clusterFields = {
     .describe(
       'Share of fleet traffic this cluster carries, relative to others (default: nodes × requestsPerSPerNode)',
     ),
+  spareTrafficRatio: numberIn(0, 1).optional().meta({
+    default: 0.25,
+    // Bounded: capacity is not fungible (GPU types, regions, data residency) [U].
+    description:
+      "Traffic this cluster can take on from clusters that shift theirs away, as a share of its own (its spare serving capacity); 0 for a cluster that cannot serve others' traffic",
+  }),
 };
 
 const clusterSchema = z.strictObject({
