@@ -103,6 +103,10 @@ const guarded: RolloutPolicyInput = {
     onFailure: { rollback: 'failed-and-baking' },
     breakGlass: true,
     fence: { seats: 2 },
+    // A change the measurements and the preflight both put under a quarter of every limit speeds up once
+    // the canary (with a cluster of the largest decile) is done: it reaches the incident's 261 clusters in
+    // about three hours instead of sixteen, every cluster still stepped, gated and baked.
+    pace: { maxFill: 0.25, growth: 4, maxInFlight: 100 },
   },
 };
 

@@ -135,6 +135,23 @@ export const rolloutPolicySchema = z.strictObject({
         rollback: z.enum(['failed-and-baking', 'failed', 'none']).default('failed-and-baking'),
       })
       .prefault({}),
+    /**
+     * Pace by risk: once the canary wave is done, a cluster of the fleet's largest size decile among the
+     * done, and both the node-subset extrapolation (every done cluster) and the cost model's preflight
+     * (every cluster still to go, nodes against its break-even) put the change at or under `maxFill` of every
+     * limit, the remaining clusters are planned again in waves growing × `growth`, each with up to
+     * `maxInFlight` clusters at once. Gates, node steps and bakes stay as they are. Absent: the plan stays.
+     */
+    pace: z
+      .strictObject({
+        /** Share of the tightest limit (seats, heap; nodes against break-even) a change may take to speed up. */
+        maxFill: numberIn(0, 1, { gt: true }).default(0.25),
+        /** Growth of the waves planned again (instead of `waves.growth`). */
+        growth: numberIn(1, 1_000).default(4),
+        /** Clusters at once in those waves (default: the policy's maxInFlight). */
+        maxInFlight: intIn(1, 10_000).optional(),
+      })
+      .optional(),
     /** Clusters carry the break-glass APF objects (reserved seats for Rampart and on-call) before any apply. */
     breakGlass: z.boolean().default(false),
     /**

@@ -16,6 +16,12 @@ export interface ClusterInfo {
    * DNS upstream for this long, so the default bake is at least this plus a margin.
    */
   readonly dnsCacheTtlS?: number;
+  /**
+   * The change's break-even size in this cluster's shape from the cost model (analyze's preflight: the
+   * worst of steady state, rollout burst and restart relist), when the supplier ran it. A policy's `pace`
+   * speeds up only when every cluster still to go is far below its break-even.
+   */
+  readonly breakEvenNodes?: number | null;
 }
 
 /** Lists the clusters a rollout may touch, in the fleet's own order. */

@@ -1,6 +1,11 @@
 import type { SignalName } from '../../model/signals.js';
 import type { TransientContext } from '../../rollout/ports.js';
-import { changeSeats, changeTransients, clusterPlan, type ClusterPlan } from '../../sim/cluster/change-seats.js';
+import {
+  changeSeats,
+  changeTransients,
+  clusterPlan,
+  type ClusterPlan,
+} from '../../sim/cluster/change-seats.js';
 import type { ClusterSim } from '../../sim/cluster/cluster-sim.js';
 import type { FleetSim } from '../../sim/fleet/fleet-sim.js';
 

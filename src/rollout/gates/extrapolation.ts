@@ -139,7 +139,7 @@ export function evaluateExtrapolationGate(
   const x = extrapolate(steady, share, other, available, spec.maxFill);
   const level = last.seats.priorityLevel;
   const pct = `${fmt(share * 100)}%`;
-  const fill = spec.maxFill === 1 ? '' : ` × maxFill ${fmt(spec.maxFill)} = ${fmt(x.limitSeats)}`;
+  const fillText = spec.maxFill === 1 ? '' : ` × maxFill ${fmt(spec.maxFill)} = ${fmt(x.limitSeats)}`;
   const split = last.seats.transient
     ? `steady ${fmt(steady)} seats on ${level} at ${pct} of nodes → ${fmt(x.projectedChangeSeats)} at 100% (× 1/share)` +
       (transientNow > 0 ? `, start-up LISTs ${fmt(transientNow)} (not × 1/share)` : '')
@@ -151,22 +151,24 @@ export function evaluateExtrapolationGate(
       verdict: 'fail',
       value: x.totalSeats,
       threshold: x.limitSeats,
-      reason: `${numbers} > ${fmt(available)} seats the level can get${fill}`,
+      reason: `${numbers} > ${fmt(available)} seats the level can get${fillText}`,
     };
   }
-  const steadyLine = `${numbers} ≤ ${fmt(available)} seats the level can get${fill}`;
-  const t = last.seats.transient;
-  const transients = t && validTransient(t) ? projectTransients(t, available) : [];
+  const steadyLine = `${numbers} ≤ ${fmt(available)} seats the level can get${fillText}`;
+  const t = last.seats.transient && validTransient(last.seats.transient) ? last.seats.transient : null;
   const lines: string[] = [];
-  for (const p of transients) {
+  let fill = x.totalSeats / Math.max(1e-9, available);
+  for (const p of t ? projectTransients(t, available) : []) {
+    if (!t) break;
     const seatsTotal = x.totalSeats + p.seats;
     const u = seatsTotal / Math.max(1e-9, available);
-    const heapLimit = spec.maxFill * t!.memoryHeadroomBytes;
+    const heapLimit = spec.maxFill * t.memoryHeadroomBytes;
+    fill = Math.max(fill, u, p.heapBytesPerServer / Math.max(1, t.memoryHeadroomBytes));
     const what =
       p.phase === 'rollout-burst'
         ? `rollout burst (${fmt(p.listsPerS)} pods start/s, for ${fmt(p.durationS)}s)`
-        : `restart relist (${fmt(p.listsPerS)} relists/s over ${fmt(p.durationS)}s when 1 of ${fmt(t!.apiServers)} API servers restarts)`;
-    const heap = `${fmt(p.heapBytesPerServer / GiB)} GiB heap per API server of ${fmt(t!.memoryHeadroomBytes / GiB)} free`;
+        : `restart relist (${fmt(p.listsPerS)} relists/s over ${fmt(p.durationS)}s when 1 of ${fmt(t.apiServers)} API servers restarts)`;
+    const heap = `${fmt(p.heapBytesPerServer / GiB)} GiB heap per API server of ${fmt(t.memoryHeadroomBytes / GiB)} free`;
     const seatsText = `+ ${fmt(p.seats)} seats = ${fmt(seatsTotal)}`;
     if (p.heapBytesPerServer > heapLimit) {
       return {
@@ -193,6 +195,7 @@ export function evaluateExtrapolationGate(
     verdict: 'pass',
     value: x.totalSeats,
     threshold: x.limitSeats,
+    fill,
     reason: [steadyLine, ...lines].join('; '),
   };
 }

@@ -71,9 +71,12 @@ export function changeSeats(
     const twin = twinIndex >= 0 ? classes[twinIndex] : undefined;
     if (twin) {
       // The fence caps what the change holds (and its small level caps each request at fewer seats), so
-      // judge what it asks for: arrivals (retries included, which errs towards halting) × service time ×
-      // the seats each request would take on the change's own level.
-      const offered = ((cp.out.arrived[i] ?? 0) / c.stepS) * twin.cost.serviceS * twin.cost.seats;
+      // judge what it asks for × service time × the seats each request would take on the change's own
+      // level. A periodic call asks at its pods' rate: first attempts only, since the retries the fence's
+      // 429s cause would not happen unfenced (counting them halts changes that fit); start-up LISTs are what arrives (their retries are part of the transient).
+      const first = c.firstAttemptsPerS(i);
+      const perS = first > 0 ? first : (cp.out.arrived[i] ?? 0) / c.stepS;
+      const offered = perS * twin.cost.serviceS * twin.cost.seats;
       const seats = Math.max((d / k.cost.seats) * twin.cost.seats, offered);
       mine += seats;
       if (twin.kind === 'relist') transient += seats;

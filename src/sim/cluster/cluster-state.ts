@@ -237,6 +237,14 @@ export abstract class ClusterState implements StateSnapshot {
     return this.changeWorkload.desiredReplicas(this.nodeCount);
   }
 
+  /**
+   * First attempts per second of a workload stream class (ready pods × its per-pod rate), whatever route
+   * the workload takes now; 0 for other classes. Retries come on top.
+   */
+  firstAttemptsPerS(i: number): number {
+    return this.changeWorkload.ready * (this.table.perPodRate[i] ?? 0);
+  }
+
   /** The change's replicas on all nodes and the pods its controller starts per second (0 when no change). */
   changeAtFullShare(): { replicas: number; podsStartPerS: number } {
     const spec = this.changeWorkload.spec;
