@@ -7,6 +7,7 @@ import { rolloutPolicySchema, type RolloutPolicyInput } from '../config/policy-s
 import { resolvePolicy } from './policy-resolve.js';
 import { createRolloutState } from './state.js';
 import { memoryStateStore } from './state-store.js';
+import type { ClusterInfo } from './ports.js';
 import { fakeWorld, testChange, testFleet, type FakeWorld, type FakeWorldOptions } from './test-support.js';
 
 type Spec = NonNullable<RolloutPolicyInput['spec']>;
@@ -324,7 +325,7 @@ void describe('controller baselines', () => {
     };
     // 12 clusters of 100 … 1,200 nodes; the preflight's break-even 100,000 nodes everywhere.
     const fleet = testFleet(12, (i) => 100 * (i + 1)).map((c) => ({ ...c, breakEvenNodes: 100_000 }));
-    const run = (clusters: typeof fleet, other: number) => {
+    const run = (clusters: readonly ClusterInfo[], other: number) => {
       const w = fakeWorld({ clusters, seats: { other, available: 500 } });
       const exec = createRolloutExecutor({
         fleet: w.fleet,
@@ -365,7 +366,7 @@ void describe('controller baselines', () => {
       [fleet, 200],
       [fleet.map((c) => ({ ...c, breakEvenNodes: null })), 50],
     ] as const) {
-      const slow = run([...clusters], other);
+      const slow = run(clusters, other);
       assert.equal(slow.exec.state()?.status.kind, 'completed');
       assert.equal(slow.events.filter((e) => e.type === 'rollout.paced').length, 0);
     }
