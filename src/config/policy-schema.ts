@@ -188,6 +188,27 @@ export const rolloutPolicySchema = z.strictObject({
       })
       .prefault({})
       .describe('What a failed gate does'),
+    // Pace by risk: the remaining clusters are planned again in bigger waves only once a cluster of the fleet's
+    // largest size decile is done and both the node-subset extrapolation (every done cluster) and the cost
+    // model's preflight (every cluster still to go) put the change at or under maxFill of every limit.
+    pace: z
+      .strictObject({
+        maxFill: numberIn(0, 1, { gt: true })
+          .default(0.25)
+          .describe(
+            'Share of the tightest limit (seats, heap; nodes against break-even) a change may take for the rollout to speed up',
+          ),
+        growth: numberIn(1, 1_000)
+          .default(4)
+          .describe('Growth of the waves planned again (instead of `waves.growth`)'),
+        maxInFlight: intIn(1, 10_000)
+          .optional()
+          .describe("Clusters at once in those waves (default: the policy's maxInFlight)"),
+      })
+      .optional()
+      .describe(
+        'Pace by risk: when the change is measured and predicted far from every limit, the clusters still to go are planned again in waves growing × growth (gates, node steps and bakes unchanged); absent: the plan stays',
+      ),
     breakGlass: z
       .boolean()
       .default(false)

@@ -153,6 +153,7 @@ export function eventData(e: SimEvent): EventData {
     case 'rollout.cluster.rolledback':
     case 'rollout.paused':
     case 'rollout.resumed':
+    case 'rollout.paced':
     case 'rollout.action.failed':
     case 'rollout.warning':
       return text;
@@ -195,6 +196,7 @@ export function eventTone(type: SimEventType): EventTone {
     case 'rollout.cluster.applied':
     case 'rollout.wave.started':
     case 'rollout.step.applied':
+    case 'rollout.paced':
       return 'rollout';
     default: {
       const never: never = type;

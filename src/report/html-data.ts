@@ -138,6 +138,7 @@ function sideBySide(m: Mark, runIndex: number): boolean {
     case 'rollout.cluster.applied':
     case 'rollout.paused':
     case 'rollout.resumed':
+    case 'rollout.paced':
     case 'rollout.warning':
     case 'rollout.action.failed':
     case 'apiserver.oom':
