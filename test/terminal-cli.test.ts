@@ -60,6 +60,7 @@ describe('terminal: version, help, colour, progress, quiet', () => {
       ['drill'],
       ['drill', 'live'],
       ['drill', 'revert'],
+      ['sweep'],
     ];
     const top = await runCliInProcess(['--help']);
     for (const name of top.stdout.matchAll(/^ {2}([a-z-]+)(?: \[options\]| <)/gm)) {
