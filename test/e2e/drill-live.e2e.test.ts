@@ -74,6 +74,16 @@ describe(
         const user = testbedCredentials(up.kubeconfig, up.contexts.user);
         userToken = user.token ?? '';
         http = testbedHttp(user);
+        // The authorizer sees a new binding a moment after it is created: wait until the victim may list
+        // pods, or its first LISTs get 403 (seen on CI) and the test would measure RBAC, not the drill.
+        for (let i = 0; ; i++) {
+          const a: JsonAnswer = await http.json('GET', '/api/v1/pods?limit=1', victimToken, {
+            timeoutMs: 10_000,
+          });
+          if (a.status === 200) break;
+          if (i >= 120) assert.fail(`the victim still cannot list pods after 60 s: ${a.status}`);
+          await sleep(500);
+        }
       },
       { timeout: 20 * 60_000 },
     );
