@@ -247,7 +247,7 @@ describe('the incident, small, on a real kube-apiserver', { skip, timeout: 60 * 
           '--context',
           u.contexts.admin,
           '--agents',
-          '4,6,10,16,25,40,64,100,160,256',
+          '4,6,10,16,25,40,64,100,160,256,320,400,500,640',
           '--hold',
           '10s',
           '--json',
@@ -284,7 +284,7 @@ describe('the incident, small, on a real kube-apiserver', { skip, timeout: 60 * 
       const predicted = json['predictedBreakEvenAgents'] as number | null;
       note(t, 'loadtest', { measured, predicted, steps: steps.map((s) => [s['agents'], s['verdict']]) });
       assert.equal(r.code, measured === null ? 0 : 1);
-      assert.ok(measured !== null, 'the ramp to 256 agents never broke a threshold');
+      assert.ok(measured !== null, 'the ramp to 640 agents never broke a threshold');
       assert.ok(predicted !== null);
       const ratio = measured / predicted;
       note(t, 'measured/predicted break-even (analyze as is)', ratio.toFixed(2));
