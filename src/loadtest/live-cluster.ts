@@ -4,6 +4,7 @@ import { findResource } from '../model/resources.js';
 import { snapshotOf, type MetricsSnapshot } from './apiserver-metrics.js';
 import { requestFor, type AgentIdentity } from './call-request.js';
 import type { KubeHttp } from './kube-http.js';
+import type { Scheduler } from './scheduler.js';
 import { serverSeatsFromNominal, type LiveCluster } from './prediction.js';
 
 /**
@@ -209,7 +210,14 @@ export interface MeasuredCall {
   readonly medianS: number;
   readonly bytes: number;
   readonly samples: number;
+  /** Every sample's latency, so that measurements taken at different times can be pooled. */
+  readonly timesS: readonly number[];
 }
+
+const medianOf = (xs: readonly number[]): number => {
+  const sorted = [...xs].sort((a, b) => a - b);
+  return sorted[Math.floor(sorted.length / 2)] ?? 0;
+};
 
 /**
  * Sends the call `n` times one after the other with the change's token (bodies streamed and discarded)
@@ -234,8 +242,50 @@ export async function measureCall(
     }
   }
   if (times.length === 0) return null;
-  times.sort((a, b) => a - b);
-  return { medianS: times[Math.floor(times.length / 2)]!, bytes, samples: times.length };
+  return { medianS: medianOf(times), bytes, samples: times.length, timesS: times };
+}
+
+/**
+ * Measurements of one call taken at different times pooled into one: a server sharing its machine changes
+ * speed over a ramp of minutes, and one instant before the ramp can catch it at its slowest or fastest.
+ */
+export function poolMeasurements(...ms: readonly (MeasuredCall | null)[]): MeasuredCall | null {
+  const present = ms.filter((m): m is MeasuredCall => m !== null);
+  if (present.length === 0) return null;
+  const times = present.flatMap((m) => m.timesS);
+  return {
+    medianS: medianOf(times),
+    bytes: Math.max(...present.map((m) => m.bytes)),
+    samples: times.length,
+    timesS: times,
+  };
+}
+
+/**
+ * Waits until the priority level has drained what the ramp left (the agents are stopped; requests already
+ * queued may run for up to a minute): nothing queued, and at most a tenth of its seats in use (other
+ * clients share the level on a real cluster), polling /metrics every second. False when it did
+ * not drain within `maxS` or /metrics stopped answering: a time taken then is no measure of the call alone.
+ */
+export async function levelDrained(
+  http: Json,
+  token: string,
+  level: string,
+  clock: { readonly scheduler: Scheduler },
+  maxS = 90,
+): Promise<boolean> {
+  const end = clock.scheduler.nowMs() + maxS * 1000;
+  while (clock.scheduler.nowMs() < end) {
+    const gauges = (await scrapeMetrics(http, token))?.levels.get(level);
+    if (
+      gauges &&
+      gauges.inqueueRequests === 0 &&
+      gauges.executingSeats <= Math.max(1, gauges.currentLimitSeats / 10)
+    )
+      return true;
+    await new Promise<void>((resolve) => clock.scheduler.after(1_000, resolve));
+  }
+  return false;
 }
 
 /** The collection of an object or collection path (query dropped): `/api/v1/namespaces/x/pods/p` → `…/pods`. */

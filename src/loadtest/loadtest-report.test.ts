@@ -55,7 +55,7 @@ const run: LoadtestRun = {
   priorityLevel: 'workload-low',
   prediction,
   calibrated: { ...prediction, breakEvenAgents: 10, speedFactor: 4 },
-  measuredCall: { medianS: 0.4, bytes: 8_000_000, samples: 3 },
+  measuredCall: { medianS: 0.4, bytes: 8_000_000, samples: 3, timesS: [0.3, 0.4, 0.5] },
   ramp: { steps: [step(10, 'ok'), step(20, 'rejected')], breakEvenAgents: 20, interrupted: false },
   confirmed: true,
 };

@@ -135,7 +135,7 @@ export function loadtestText(run: LoadtestRun): string {
   const m = run.measuredCall;
   if (cal && m) {
     lines.push(
-      `the same model at this server's measured speed (${p.calls[p.dominantCall]?.call ?? 'its main call'} alone: ${m.medianS.toFixed(3)} s, ${n0(m.bytes)} bytes; ${cal.speedFactor.toFixed(1)}x the model's time per object and byte): ${cal.breakEvenAgents === null ? 'no break-even' : `${cal.breakEvenAgents} agents`}`,
+      `the same model at this server's measured speed (${p.calls[p.dominantCall]?.call ?? 'its main call'} alone: median ${m.medianS.toFixed(3)} s of ${m.samples}${m.samples > 3 ? ' before and after the ramp' : ''}, ${n0(m.bytes)} bytes; ${cal.speedFactor.toFixed(1)}x the model's time per object and byte): ${cal.breakEvenAgents === null ? 'no break-even' : `${cal.breakEvenAgents} agents`}`,
     );
     if (be !== null && cal.breakEvenAgents !== null)
       lines.push(`measured / predicted at measured speed: ${(be / cal.breakEvenAgents).toFixed(2)}`);

@@ -8,8 +8,10 @@ import type { ClusterCredentials } from './kubeconfig.js';
 import {
   checkReachable,
   classifyChange,
+  levelDrained,
   measureCall,
   nodeNames,
+  poolMeasurements,
   prepareIdentity,
   readLiveCluster,
   scrapeMetrics,
@@ -163,17 +165,7 @@ export async function runLoadtest(
         ? await classifyChange(http, admin, who.token, first, identity(0))
         : prediction.priorityLevel;
       const dominant = o.change.calls[prediction.dominantCall];
-      const measuredCall = dominant ? await measureCall(http, who.token, dominant, identity(0)) : null;
-      const modelS = prediction.calls[prediction.dominantCall]?.serviceS ?? 0;
-      const calibrated =
-        measuredCall && modelS > 0
-          ? predictBreakEven(
-              o.change,
-              cluster,
-              o.thresholds,
-              speedFactorFor(modelS, measuredCall.medianS, defaultApiServerCalibration.baseRequestS),
-            )
-          : null;
+      const measuredBefore = dominant ? await measureCall(http, who.token, dominant, identity(0)) : null;
       hooks.progress(
         `cluster ${creds.context}: ${cluster.nodes} nodes, ${cluster.pods} pods, ${cluster.apiServers} API server(s), ${cluster.serverSeats} seats; ${o.change.namespace}/${o.change.serviceAccount} lands in ${priorityLevel}`,
       );
@@ -198,6 +190,25 @@ export async function runLoadtest(
           thresholds: o.thresholds,
         },
       );
+      // The call is timed again once the ramp's queues have drained, and both times pooled.
+      const measuredAfter =
+        dominant &&
+        measuredBefore &&
+        !ramp.interrupted &&
+        (await levelDrained(http, admin, priorityLevel, hooks))
+          ? await measureCall(http, who.token, dominant, identity(0))
+          : null;
+      const measuredCall = poolMeasurements(measuredBefore, measuredAfter);
+      const modelS = prediction.calls[prediction.dominantCall]?.serviceS ?? 0;
+      const calibrated =
+        measuredCall && modelS > 0
+          ? predictBreakEven(
+              o.change,
+              cluster,
+              o.thresholds,
+              speedFactorFor(modelS, measuredCall.medianS, defaultApiServerCalibration.baseRequestS),
+            )
+          : null;
       return { ...base, priorityLevel, ramp, calibrated, measuredCall, confirmed: true };
     } finally {
       await who.cleanup();
