@@ -3,7 +3,9 @@ import { createRequire } from 'node:module';
 import { writeFileAtomic } from '../core/atomic-write.js';
 import { badInput } from '../core/errors.js';
 import type { ChartAssets } from '../report/html.js';
+import type { Command } from 'commander';
 import type { CliIo } from './io.js';
+import { nonEmptyArg } from './whole-number.js';
 
 /** The report flags `simulate` and `compare` share. */
 export interface ReportFlags {
@@ -19,6 +21,22 @@ export const reportFlagHelp = {
   postmortem: "write the run as an incident postmortem in Markdown, or '-' for stdout",
   progress: 'show progress as plain lines on stderr (a terminal gets one updating line without it)',
 } as const;
+
+/**
+ * The run outputs `simulate` and `compare` share: --json (`jsonWhat` names what it holds), --report and
+ * --postmortem, each a file or '-' for stdout.
+ */
+export function addRunOutputOptions(cmd: Command, jsonWhat: string): Command {
+  const target = "a file name, or '-' for stdout";
+  return cmd
+    .option(
+      '--json <file>',
+      `write ${jsonWhat} as JSON to a file, or '-' for stdout (then nothing else is printed)`,
+      nonEmptyArg('--json', target),
+    )
+    .option('--report <file>', reportFlagHelp.report, nonEmptyArg('--report', target))
+    .option('--postmortem <file>', reportFlagHelp.postmortem, nonEmptyArg('--postmortem', target));
+}
 
 /**
  * Which output goes to stdout, if any. Only one can: two documents on one stream cannot be told apart.

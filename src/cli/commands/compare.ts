@@ -14,9 +14,16 @@ import { compareRecord } from '../../report/run-record.js';
 import { policyForScenario } from '../../adapters/sim/policy-run.js';
 import { loadScenario, runWarnings } from '../../config/scenario.js';
 import { progressReporter } from '../progress.js';
-import { chartAssets, reportFlagHelp, stdoutTarget, writeOutput, writtenLines } from '../report-output.js';
+import {
+  addRunOutputOptions,
+  chartAssets,
+  reportFlagHelp,
+  stdoutTarget,
+  writeOutput,
+  writtenLines,
+} from '../report-output.js';
 import { assertFiniteNumbers } from '../finite.js';
-import { nonEmptyArg, wholeNumber } from '../whole-number.js';
+import { wholeNumber } from '../whole-number.js';
 import type { RegisterCommand } from './context.js';
 
 /** The `compare --json` document. */
@@ -28,7 +35,7 @@ export interface CompareOutput {
 
 /** `rampart compare <scenario> --policies a,b,c`: the same scenario under several policies, side by side. */
 export const registerCompare: RegisterCommand = (program, { io }) => {
-  program
+  const command = program
     .command('compare')
     .argument('<scenario>', 'scenario YAML file (its change is rolled out under each policy)')
     .description(
@@ -40,22 +47,8 @@ export const registerCompare: RegisterCommand = (program, { io }) => {
       'naive,workload-only,guarded',
     )
     .option('--seeds <k>', 'runs per policy, with seeds base, base+1, …; means and worst case over them', '1')
-    .option('--seed <n>', 'base seed (default: the scenario seed)')
-    .option(
-      '--json <file>',
-      "write the comparison as JSON to a file, or '-' for stdout (then nothing else is printed)",
-      nonEmptyArg('--json', "a file name, or '-' for stdout"),
-    )
-    .option(
-      '--report <file>',
-      reportFlagHelp.report,
-      nonEmptyArg('--report', "a file name, or '-' for stdout"),
-    )
-    .option(
-      '--postmortem <file>',
-      reportFlagHelp.postmortem,
-      nonEmptyArg('--postmortem', "a file name, or '-' for stdout"),
-    )
+    .option('--seed <n>', 'base seed (default: the scenario seed)');
+  addRunOutputOptions(command, 'the comparison')
     .addOption(new Option('--parallel <n>', 'simulations at once (worker threads; default: CPU count)'))
     .option('--quiet', 'print only the table: no closing lines, no progress')
     .option('--progress', reportFlagHelp.progress)

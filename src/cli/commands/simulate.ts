@@ -17,13 +17,20 @@ import { runContext } from '../../report/run-context.js';
 import { runRecord } from '../../report/run-record.js';
 import type { RegisterCommand } from './context.js';
 import { progressReporter } from '../progress.js';
-import { chartAssets, reportFlagHelp, stdoutTarget, writeOutput, writtenLines } from '../report-output.js';
+import {
+  addRunOutputOptions,
+  chartAssets,
+  reportFlagHelp,
+  stdoutTarget,
+  writeOutput,
+  writtenLines,
+} from '../report-output.js';
 import { assertFiniteNumbers } from '../finite.js';
 import { nonEmptyArg, wholeNumber } from '../whole-number.js';
 
 /** `rampart simulate <scenario>`: runs a scenario and prints the timeline and per-cluster summary. */
 export const registerSimulate: RegisterCommand = (program, { io }) => {
-  program
+  const command = program
     .command('simulate')
     .argument('<scenario>', 'scenario YAML file (see scenarios/)')
     .description('simulate a fleet: API servers with APF, LIST cost, retries, DNS caches, data-plane errors')
@@ -36,22 +43,8 @@ export const registerSimulate: RegisterCommand = (program, { io }) => {
     .option(
       '--no-node-steps',
       "with --policy: apply each cluster to all its nodes at once (drops the policy's node-subset steps)",
-    )
-    .option(
-      '--json <file>',
-      "write the full result as JSON to a file, or '-' for stdout (then nothing else is printed)",
-      nonEmptyArg('--json', "a file name, or '-' for stdout"),
-    )
-    .option(
-      '--report <file>',
-      reportFlagHelp.report,
-      nonEmptyArg('--report', "a file name, or '-' for stdout"),
-    )
-    .option(
-      '--postmortem <file>',
-      reportFlagHelp.postmortem,
-      nonEmptyArg('--postmortem', "a file name, or '-' for stdout"),
-    )
+    );
+  addRunOutputOptions(command, 'the full result')
     .addOption(new Option('--quiet', 'print only the summary: no timeline, no progress'))
     .option('--progress', reportFlagHelp.progress)
     .addHelpText(
