@@ -61,6 +61,10 @@ const apiServerSchema = z
   })
   .partial();
 
+/** How CoreDNS answers cluster names (see the `mode` field below). */
+export const dnsModes = ['informer', 'api-per-miss', 'independent'] as const;
+export type DnsMode = (typeof dnsModes)[number];
+
 // No defaults are filled in here: a cluster entry or group that leaves a field out must not override the
 // value clusterDefaults gives it (layers merge field by field in resolveCluster, which applies the
 // documented defaults last). `meta({ default })` only documents them in `rampart schema`.
@@ -68,10 +72,22 @@ const dnsSchema = z.strictObject({
   /** CoreDNS pods (default: 2, plus one per 256 nodes). */
   corednsReplicas: intIn(1, 10_000).optional(),
   /**
-   * True when answering a cluster service name needs a live API call (the incident's "DNS relies on the
-   * control plane"); false for stock CoreDNS answering from its informer copy (reference §3.6).
+   * How CoreDNS answers a cluster service name (reference §3.6): `informer` (stock CoreDNS: from its
+   * informer copy, stale through an API outage; fails when its pods restart and cannot LIST), `api-per-miss`
+   * (a design that needs a live API call per cache miss) or `independent` (no control plane involved).
    */
-  serviceNamesNeedControlPlane: z.boolean().optional().meta({ default: true }),
+  mode: z.enum(dnsModes).optional().meta({ default: 'informer' }),
+  /** Deprecated, kept for old scenarios: true is `mode: api-per-miss`, false `mode: independent`. */
+  serviceNamesNeedControlPlane: z.boolean().optional(),
+  /** Memory limit of a CoreDNS pod, MiB (kubeadm's default: 170 Mi, reference §3.6); `informer` mode. */
+  corednsMemoryMiB: numberIn(16, 1_000_000).optional().meta({ default: 170 }),
+  /** How long an OOM-killed or evicted CoreDNS pod takes to run again (kubelet restart back-off) [U]. */
+  corednsRestart: durationIn(0, hourS).optional().meta({ default: 10 }),
+  /**
+   * CoreDNS pods share nodes with the API servers (one unconfirmed account of the incident, reference
+   * §1.7): when the API servers exhaust their nodes' memory, the kubelet evicts them too.
+   */
+  corednsOnControlPlaneNodes: z.boolean().optional().meta({ default: false }),
   /** CoreDNS `cache` TTL for cluster names (kubeadm: 30 s, reference §3.7). */
   corednsCacheTtl: durationIn(0, hourS).optional().meta({ default: 30 }),
   /** Queries one CoreDNS pod answers per second before it sheds load [U]. */

@@ -66,13 +66,14 @@ export function baselineFlows(
       'node',
       list('endpointslices', 'cluster'),
     ),
+    // CoreDNS is allow-listed when the nodes' access to the admin API is blocked: DNS must keep working.
     flow(
       'coredns-watch',
       coredns,
       watch('endpointslices', 'cluster'),
       opts.corednsReplicas,
       1,
-      'node',
+      'dns',
       list('services', 'cluster'),
     ),
     // [U] controller-manager and scheduler: a steady base plus one write per pod per 10 min.

@@ -86,6 +86,8 @@ export class ClassTable {
   readonly oncallIndex: number;
   readonly controllerIndex: number;
   readonly lookupIndex: number;
+  /** CoreDNS's informer LIST (what a restarted CoreDNS pod must get answered before it serves). */
+  readonly corednsSyncIndex: number;
   private readonly stepS: number;
 
   constructor(input: ClassTableInput) {
@@ -137,6 +139,7 @@ export class ClassTable {
     this.oncallIndex = classes.findIndex((c) => c.id === 'oncall');
     this.controllerIndex = classes.findIndex((c) => c.id === controllerFlowId);
     this.lookupIndex = classes.findIndex((c) => c.id === 'coredns-lookup');
+    this.corednsSyncIndex = classes.findIndex((c) => c.id === 'coredns-watch:relist');
     this.setBaseRates(costed.map((f) => f.spec));
   }
 

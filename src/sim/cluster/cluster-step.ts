@@ -81,7 +81,11 @@ export abstract class ClusterStep extends ClusterState {
       if (this.adminBlocked) blockedMask.set(t.blockableMask);
       else blockedMask.fill(0);
     }
-    if (t.lookupIndex >= 0) arrivals[t.lookupIndex] = this.clusterDns.reading.apiLookupsPerS * dt;
+    const dnsBefore = this.clusterDns.reading;
+    if (t.lookupIndex >= 0) arrivals[t.lookupIndex] = dnsBefore.apiLookupsPerS * dt;
+    const syncIndex = t.corednsSyncIndex;
+    if (syncIndex >= 0 && dnsBefore.syncListsPerS > 0)
+      arrivals[syncIndex] = (arrivals[syncIndex] ?? 0) + dnsBefore.syncListsPerS * dt;
 
     const servers = this.servers;
     const wasDown = servers.isDown(nowS);
@@ -112,7 +116,19 @@ export abstract class ClusterStep extends ClusterState {
     const lookupSuccess = this.lookupAnsweredInTime();
     if (!Number.isNaN(lookupSuccess)) this.lastLookupSuccess = lookupSuccess;
     else if (servers.isDown(nowS)) this.lastLookupSuccess = 0;
-    const dnsReading = this.clusterDns.step(this.nodeCount, this.lastLookupSuccess);
+    const syncSuccess = this.successRatio(syncIndex);
+    if (!Number.isNaN(syncSuccess)) this.lastSyncSuccess = syncSuccess;
+    else if (servers.isDown(nowS)) this.lastSyncSuccess = 0;
+    // CoreDNS on the API servers' nodes is evicted when they run out of memory (dns.corednsOnControlPlaneNodes).
+    const oomKills = servers.oomKills;
+    const evicted = this.config.dns.corednsOnControlPlaneNodes && oomKills !== this.seenOomKills;
+    this.seenOomKills = oomKills;
+    const dnsReading = this.clusterDns.step(
+      this.nodeCount,
+      this.lastLookupSuccess,
+      this.lastSyncSuccess,
+      evicted,
+    );
     const errorRatio = this.config.dataPlane.dnsDependentRatio * dnsReading.failureRatio;
     // Written in place: a step's readings are read before the next step, and kept only as copies.
     const r = this.ownReadings;
@@ -266,7 +282,7 @@ export abstract class ClusterStep extends ClusterState {
 
   /** Length of the record saveState writes: the control plane's, DNS's (but its node caches), the cluster's. */
   get stateLength(): number {
-    return this.servers.stateLength + this.clusterDns.stateLength + 1 + this.table.lastExecuting.length + 12;
+    return this.servers.stateLength + this.clusterDns.stateLength + 3 + this.table.lastExecuting.length + 12;
   }
 
   /** Writes everything a steady step evolves or shows, but the node caches (see Orbit). */
@@ -274,6 +290,8 @@ export abstract class ClusterStep extends ClusterState {
     let k = this.servers.saveState(into, at);
     k = this.clusterDns.saveState(into, k);
     into[k++] = this.lastLookupSuccess;
+    into[k++] = this.lastSyncSuccess;
+    into[k++] = this.seenOomKills;
     const last = this.table.lastExecuting;
     into.set(last, k);
     k += last.length;
@@ -299,7 +317,7 @@ export abstract class ClusterStep extends ClusterState {
     if (j < cpLength) return this.servers.stateSlot(j);
     if (j < cpLength + dnsLength) return this.clusterDns.stateSlot(j - cpLength);
     const last = this.table.lastExecuting;
-    const e = j - cpLength - dnsLength - 1;
+    const e = j - cpLength - dnsLength - 3;
     return e >= 0 && e < last.length ? [last, e] : null;
   }
 
@@ -309,6 +327,9 @@ export abstract class ClusterStep extends ClusterState {
     k = this.clusterDns.loadScalars(from, k);
     const lastLookupSuccess = from[k++] ?? 0;
     if (!Object.is(this.lastLookupSuccess, lastLookupSuccess)) this.lastLookupSuccess = lastLookupSuccess;
+    const lastSyncSuccess = from[k++] ?? 0;
+    if (!Object.is(this.lastSyncSuccess, lastSyncSuccess)) this.lastSyncSuccess = lastSyncSuccess;
+    this.seenOomKills = from[k++] ?? 0;
     k += this.table.lastExecuting.length;
     // A counter (0 all along an orbit): kept a small integer so that the field stays one.
     this.quietSteps = (from[k + 11] ?? 0) | 0;

@@ -43,7 +43,8 @@ export function buildClasses(costed: readonly CostedFlow[], limits: readonly Lev
       flowCount: Math.max(1, f.spec.flowCount),
       cost: f.cost,
       cacheServed: isCacheServed(f.cost),
-      retries: f.spec.origin !== 'dns',
+      // A DNS lookup is not retried (the resolver gives up); CoreDNS's informers are client-go's.
+      retries: f.spec.origin !== 'dns' || isWatch,
       relistOf: null,
       kind: isWatch ? 'watch' : 'stream',
     });
