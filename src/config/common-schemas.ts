@@ -138,6 +138,12 @@ export const apiCallSchema = z
           .describe("share of the scope's objects the selector returns (the server still reads them all)"),
       })
       .optional(),
+    onStart: z
+      .boolean()
+      .optional()
+      .describe(
+        'a periodic call also made once when a replica starts; default true for a list every replica makes',
+      ),
   })
   .refine((c) => c.verb === 'watch' || c.everySeconds !== undefined, {
     message: 'everySeconds is required for every verb but watch',
@@ -166,6 +172,7 @@ export function toApiCall(c: z.output<typeof apiCallSchema>): ApiCall {
     resourceVersion: c.resourceVersion,
     ...(c.everySeconds !== undefined ? { everySeconds: c.everySeconds } : {}),
     ...(c.replicas !== undefined ? { replicas: c.replicas } : {}),
+    ...(c.onStart !== undefined ? { onStart: c.onStart } : {}),
     ...(selector !== undefined
       ? {
           selector: {

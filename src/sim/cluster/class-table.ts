@@ -3,7 +3,7 @@ import { baselineFlows, changeFlows, type FlowSpec } from '../../cost/flows.js';
 import { costFlows, type ControlPlaneSpec, type CostedFlow } from '../../cost/steady-state.js';
 import { serviceAccountIdentity, type RequestIdentity } from '../../model/apf.js';
 import type { ClusterShape } from '../../model/resources.js';
-import type { ApiCall } from '../../model/api-profile.js';
+import { callsOnStart, type ApiCall } from '../../model/api-profile.js';
 import type { ClusterConfig } from '../../config/scenario.js';
 import { classIndexMap } from './class-facts.js';
 import { buildClasses, isCacheServed, type RequestClass } from './request-class.js';
@@ -130,6 +130,10 @@ export class ClassTable {
       w.streams = mine((_, i) => (this.perPodRate[i] ?? 0) !== 0);
       w.watches = mine((c) => c.kind === 'watch');
       w.relists = mine((c) => c.kind === 'relist' && c.relistOf !== null);
+      w.starts = mine((c, i) => {
+        const call = originOf[i]?.call;
+        return c.kind === 'stream' && (this.perPodRate[i] ?? 0) !== 0 && !!call && callsOnStart(call);
+      });
       w.classes = mine(() => true);
     }
     input.change.routes =

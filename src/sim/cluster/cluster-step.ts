@@ -68,10 +68,15 @@ export abstract class ClusterStep extends ClusterState {
       }
       const started = wl.started;
       if (started > 0) {
-        // A new pod's informers start with a LIST.
+        // A new pod's informers start with a LIST, and so do its periodic LISTs (callsOnStart).
         const relists = wl.relists;
         for (let k = 0; k < relists.length; k++) {
           const i = relists[k] ?? 0;
+          if (routeOf[i] === route) arrivals[i] = (arrivals[i] ?? 0) + started;
+        }
+        const starts = wl.starts;
+        for (let k = 0; k < starts.length; k++) {
+          const i = starts[k] ?? 0;
           if (routeOf[i] === route) arrivals[i] = (arrivals[i] ?? 0) + started;
         }
       }

@@ -46,6 +46,8 @@ export class Workload implements WorkloadStatus {
   streams: Int32Array = new Int32Array(0);
   watches: Int32Array = new Int32Array(0);
   relists: Int32Array = new Int32Array(0);
+  /** Its periodic streams a pod also calls once as it starts (see callsOnStart). */
+  starts: Int32Array = new Int32Array(0);
   classes: Int32Array = new Int32Array(0);
   /** Routes it has copies of its classes for (bit 1 << route; own is always there). */
   routes = 1;
