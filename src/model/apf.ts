@@ -83,7 +83,7 @@ const any = ['*'] as const;
 /** Default flow schemas (1.31/1.32), lower precedence wins. §2.2 "Default FlowSchemas". */
 export const defaultFlowSchemas: readonly FlowSchema[] = [
   fs('exempt', 1, 'exempt', 'None', [{ kind: 'Group', name: 'system:masters' }]),
-  // Health probes from anyone: non-resource URLs, matched here as resource names (no modelled call asks).
+  // Health probes from anyone: the non-resource URLs /healthz, /readyz, /livez, matched here by name.
   fs(
     'probes',
     2,
@@ -93,7 +93,7 @@ export const defaultFlowSchemas: readonly FlowSchema[] = [
       { kind: 'Group', name: 'system:authenticated' },
       { kind: 'Group', name: 'system:unauthenticated' },
     ],
-    ['/healthz', '/readyz', '/livez'],
+    ['healthz', 'readyz', 'livez'],
     ['get'],
   ),
   fs(
