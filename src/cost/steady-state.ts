@@ -80,20 +80,6 @@ export interface ServerLoad {
 }
 
 /**
- * Seconds a restarted server needs before its watch cache serves: the fixed start-up (`watchCacheInitS`)
- * plus reading the largest resource from etcd, as each resource's cacher LISTs it (in parallel) at the
- * etcd read rate the calibration has (§2.1, §4.3) [D].
- */
-export function watchCacheLoadSeconds(shape: ClusterShape, calib: ApiServerCalibration): number {
-  let largest = 0;
-  for (const name of calibratedResourceNames) {
-    const r = findResource(name);
-    if (r) largest = Math.max(largest, objectCount(r, shape));
-  }
-  return largest * calib.etcdSecondsPerObject;
-}
-
-/**
  * Heap a server holds regardless of requests: base plus its watch cache of every stored object (of the
  * resources the calibration was measured with; see calibratedResourceNames).
  */

@@ -18,8 +18,6 @@ export interface ControlPlaneOptions {
   readonly apiServers: number;
   /** Memory each server holds besides executing requests (bytes). */
   readonly residentBytes: number;
-  /** Seconds a restarted server reads its objects from etcd, on top of watchCacheInitS (default 0). */
-  readonly watchCacheLoadS?: number;
   readonly stepS: number;
   /** Draws when each server is back after an OOM kill. */
   readonly rng: Rng;
@@ -82,8 +80,6 @@ export class ControlPlaneState implements StateSnapshot {
   protected calibration: ApiServerCalibration;
   /** Memory each server holds besides executing requests (bytes); a double from the start. */
   residentBytes = Number.NaN;
-  /** Seconds a restarted server reads its objects from etcd before its watch cache serves. */
-  watchCacheLoadS = Number.NaN;
   /**
    * The calibration's figures the step reads, copied out of it: a scaled control plane gets a calibration
    * of another shape (a spread copy), and reading that in the step would make the reads polymorphic.
@@ -106,7 +102,6 @@ export class ControlPlaneState implements StateSnapshot {
     this.calibration = calib;
     this.calib = calib;
     this.residentBytes = opts.residentBytes;
-    this.watchCacheLoadS = opts.watchCacheLoadS ?? 0;
     this.servers = opts.carryFrom?.servers ?? new ServerPool(opts.apiServers);
     this.slowdown = 1;
     // Flags and counters first set mid-run get their other value once (docs/perf.md, "Shape pinning").

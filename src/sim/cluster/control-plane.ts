@@ -352,7 +352,7 @@ export class ControlPlane extends ControlPlaneState {
     }
     // Every answering server carried the same share, so all of them die; each restarts on its own time,
     // and the first one back takes the whole cluster's retries alone.
-    this.servers.killAnswering(nowS, this.restartS, this.watchCacheInitS + this.watchCacheLoadS, this.rng);
+    this.servers.killAnswering(nowS, this.restartS, this.watchCacheInitS, this.rng);
     this.relistPending = true;
   }
 }
