@@ -34,10 +34,12 @@ export const objectCountsSchema = z
   .describe('object counts by resource, e.g. {ciliumendpoints.cilium.io: 187500}');
 
 const fleetClusterSchema = z.strictObject({
-  name: z.string().min(1),
-  nodes: nodeCount,
-  podsPerNode: podsPerNode.default(defaultPodsPerNode),
-  apiServers: apiServerCount.default(defaultApiServers),
+  name: z.string().min(1).describe('Cluster name, unique in the fleet'),
+  nodes: nodeCount.describe('Nodes in the cluster'),
+  podsPerNode: podsPerNode
+    .default(defaultPodsPerNode)
+    .describe('Pods per node (drives derived object counts)'),
+  apiServers: apiServerCount.default(defaultApiServers).describe('API servers in the control plane'),
   objects: objectCountsSchema.optional(),
 });
 
@@ -46,12 +48,15 @@ const fleetClusterSchema = z.strictObject({
  * fields here later; until then unknown fields are errors so typos do not pass silently.
  */
 export const fleetSchema = z.strictObject({
-  apiVersion: z.literal('rampart.dev/v1alpha1'),
-  kind: z.literal('Fleet'),
+  apiVersion: z.literal('rampart.dev/v1alpha1').describe('File format version'),
+  kind: z.literal('Fleet').describe('File kind'),
   metadata: metadataSchema.optional(),
   spec: z.strictObject({
-    /** Object counts every cluster has unless its own entry says otherwise (merged per resource). */
-    objects: objectCountsSchema.optional(),
+    objects: objectCountsSchema
+      .optional()
+      .describe(
+        'Object counts every cluster has unless its own entry says otherwise (merged per resource), e.g. {ciliumendpoints.cilium.io: 187500}',
+      ),
     clusters: z
       .array(fleetClusterSchema)
       .min(1, { message: 'the fleet needs at least one cluster' })
@@ -68,8 +73,14 @@ export const fleetSchema = z.strictObject({
           }
           seen.add(c.name);
         });
-      }),
+      })
+      .describe('The clusters a change will reach, and their sizes'),
   }),
+});
+
+// Registered here rather than chained on `spec`, which would re-indent every field of it.
+z.globalRegistry.add(fleetSchema.shape.spec, {
+  description: 'The fleet: its clusters and their object counts',
 });
 
 export type FleetFile = z.output<typeof fleetSchema>;

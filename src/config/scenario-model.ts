@@ -25,6 +25,8 @@ export interface DnsConfig {
 export interface DataPlaneConfig {
   readonly requestsPerSPerNode: number;
   readonly dnsDependentRatio: number;
+  /** Share of DNS-dependent requests on connections already open, which survive a DNS failure. */
+  readonly connectionReuseRatio: number;
   readonly dnsLookupsPerSPerNode: number;
   readonly namesPerNode: number;
 }
@@ -40,6 +42,8 @@ export interface ClusterConfig {
   readonly dataPlane: DataPlaneConfig;
   readonly oncallUsers: number;
   readonly trafficWeight: number;
+  /** Traffic it can take on from shifted clusters, as a share of its own (0–1). */
+  readonly spareTrafficRatio: number;
 }
 
 export interface SimChange extends ChangeSpec {
@@ -98,10 +102,19 @@ export function pipelineApplyS(r: NonNullable<Scenario['rollout']>, i: number): 
   return r.startS + i * (r.order.length > 1 ? r.spanS / (r.order.length - 1) : 0);
 }
 
-/** Names of the clusters a selector picks, given which are saturated/impacted right now. */
+/**
+ * Names of the clusters a selector picks, given which are saturated/impacted right now and which were
+ * saturated at some time before (affected).
+ */
 export function selectClusters(
   sel: ClusterSelector,
-  clusters: readonly { name: string; nodes: number; saturated: boolean; impacted: boolean }[],
+  clusters: readonly {
+    name: string;
+    nodes: number;
+    saturated: boolean;
+    impacted: boolean;
+    affected: boolean;
+  }[],
 ): string[] {
   if (sel === 'all') return clusters.map((c) => c.name);
   if (sel === 'saturated') return clusters.filter((c) => c.saturated).map((c) => c.name);
@@ -115,7 +128,8 @@ export function selectClusters(
           (Array.isArray(sel.prefix) ? sel.prefix : [sel.prefix]).some((p) => c.name.startsWith(p))) &&
         (sel.minNodes === undefined || c.nodes >= sel.minNodes) &&
         (sel.maxNodes === undefined || c.nodes <= sel.maxNodes) &&
-        (!sel.onlySaturated || c.saturated),
+        (!sel.onlySaturated || c.saturated) &&
+        (!sel.onlyAffected || c.affected),
     )
     .map((c) => c.name);
 }

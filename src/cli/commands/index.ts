@@ -4,14 +4,20 @@ import { registerSimulate } from './simulate.js';
 import { registerAnalyze } from './analyze.js';
 import { registerBreakglass } from './breakglass.js';
 import { registerCompare } from './compare.js';
+import { registerDrill } from './drill.js';
+import { registerGrafana } from './grafana.js';
+import { registerSweep } from './sweep.js';
 import { registerLoadtest } from './loadtest.js';
 
 /** Every top-level command, in help order. */
 export const commands: readonly RegisterCommand[] = [
   registerSimulate,
   registerCompare,
+  registerSweep,
   registerSchema,
   registerAnalyze,
   registerBreakglass,
+  registerDrill,
+  registerGrafana,
   registerLoadtest,
 ];

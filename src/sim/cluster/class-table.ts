@@ -3,10 +3,10 @@ import { baselineFlows, changeFlows, type FlowSpec } from '../../cost/flows.js';
 import { costFlows, type ControlPlaneSpec, type CostedFlow } from '../../cost/steady-state.js';
 import { serviceAccountIdentity, type RequestIdentity } from '../../model/apf.js';
 import type { ClusterShape } from '../../model/resources.js';
-import { callsOnStart, type ApiCall } from '../../model/api-profile.js';
+import type { ApiCall } from '../../model/api-profile.js';
 import type { ClusterConfig } from '../../config/scenario.js';
 import { classIndexMap } from './class-facts.js';
-import { buildClasses, isCacheServed, type RequestClass } from './request-class.js';
+import { buildClasses, flowIdOf, isCacheServed, startUpSuffix, type RequestClass } from './request-class.js';
 import { routeFenced, routeOwn, routeQuarantined, type Workload } from './workload.js';
 
 /** Flow id of the rollout controller's own requests (present when a controller identity is given). */
@@ -110,9 +110,7 @@ export class ClassTable {
     this.perPodRate = new Float64Array(n);
     this.routeOf = new Uint8Array(n);
     this.blockableMask = new Uint8Array(n);
-    const originOf = classes.map(
-      (c) => origins.get(c.kind === 'relist' ? c.id.slice(0, -':relist'.length) : c.id) ?? noOrigin,
-    );
+    const originOf = classes.map((c) => origins.get(flowIdOf(c)) ?? noOrigin);
     this.othersMask = Uint8Array.from(classes, (c, i) =>
       originOf[i]?.workload || c.kind === 'watch' ? 0 : 1,
     );
@@ -122,18 +120,21 @@ export class ClassTable {
       if (!o?.workload) return;
       this.workloadClass[i] = 1;
       this.routeOf[i] = o.route;
-      if (c.kind === 'stream' && o.call?.everySeconds) this.perPodRate[i] = 1 / o.call.everySeconds;
+      if (c.kind === 'stream' && !c.startUp && o.call?.everySeconds)
+        this.perPodRate[i] = 1 / o.call.everySeconds;
     });
     for (const w of input.workloads) {
       const mine = (test: (c: RequestClass, i: number) => boolean): Int32Array =>
         Int32Array.from(classes.flatMap((c, i) => (originOf[i]?.workload === w && test(c, i) ? [i] : [])));
-      w.streams = mine((_, i) => (this.perPodRate[i] ?? 0) !== 0);
-      w.watches = mine((c) => c.kind === 'watch');
-      w.relists = mine((c) => c.kind === 'relist' && c.relistOf !== null);
-      w.starts = mine((c, i) => {
-        const call = originOf[i]?.call;
-        return c.kind === 'stream' && (this.perPodRate[i] ?? 0) !== 0 && !!call && callsOnStart(call);
-      });
+      const leader = (i: number): boolean => originOf[i]?.call?.replicas === 'leader';
+      w.streams = mine((_, i) => (this.perPodRate[i] ?? 0) !== 0 && !leader(i));
+      w.watches = mine((c, i) => c.kind === 'watch' && !leader(i));
+      w.relists = mine((c, i) => c.kind === 'relist' && c.relistOf !== null && !leader(i));
+      w.starts = mine((c, i) => c.startUp && !leader(i));
+      w.leaderStreams = mine((_, i) => (this.perPodRate[i] ?? 0) !== 0 && leader(i));
+      w.leaderWatches = mine((c, i) => c.kind === 'watch' && leader(i));
+      w.leaderRelists = mine((c, i) => c.kind === 'relist' && c.relistOf !== null && leader(i));
+      w.leaderStarts = mine((c, i) => c.startUp && leader(i));
       w.classes = mine(() => true);
     }
     input.change.routes =
@@ -167,6 +168,11 @@ export class ClassTable {
       if (f.relistCost) {
         const r = this.classes[i + 1];
         if (r && r.kind === 'relist') r.cost = f.relistCost;
+      }
+      const s = this.classes[i + 1];
+      if (s?.startUp && s.id === `${f.spec.id}${startUpSuffix}`) {
+        s.cost = f.cost;
+        s.cacheServed = c.cacheServed;
       }
     }
     this.baseRate.fill(0);

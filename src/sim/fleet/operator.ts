@@ -49,11 +49,16 @@ export class OperatorRunner {
         nodes: c.nodes,
         saturated: fleet.detectors[i]?.saturatedNow ?? false,
         impacted: (fleet.detectors[i]?.saturatedNow ?? false) || c.readings.dnsFailureRatio > 0.001,
+        affected: fleet.detectors[i]?.everSaturated ?? false,
       })),
     );
     const note = a.note ? ` (${a.note})` : '';
-    const emit = (what: string): void =>
-      fleet.emit(tS, 'operator.action', undefined, `${what} on ${names.length} cluster(s)${note}`);
+    // An action no cluster matched (a playbook step for clusters a contained rollout never hit) changed
+    // nothing: the timeline stays about what happened.
+    const emit = (what: string): void => {
+      if (names.length > 0)
+        fleet.emit(tS, 'operator.action', undefined, `${what} on ${names.length} cluster(s)${note}`);
+    };
     switch (a.action) {
       case 'shift-traffic':
       case 'restore-traffic':
