@@ -88,7 +88,7 @@ void describe('analyze reading a pull request', () => {
     for (const l of summary) assert.match(l, /^(LOW|MEDIUM|HIGH)\s+\S+ \S+\/\S+\s+O\(.+\)\s+(fits|no )/);
     assert.ok(
       summary.some((l) =>
-        /telemetry-agent .*fits up to [\d,]+ nodes \(steady state\)\s+calls from annotation/.test(l),
+        /telemetry-agent .*fits up to [\d,]+ nodes \(start-up burst\)\s+calls from annotation/.test(l),
       ),
     );
     assert.match(r.out, /All workloads together, per cluster/);

@@ -36,6 +36,7 @@ function result(events: Omit<SimEvent, 'at'>[], clusters: ClusterSummary[], erro
       peakErrorRatio: 0,
       peakAtS: null,
       fullRecoveryS: null,
+      controlPlaneRecoveryS: null,
       clustersSaturated: clusters.filter((c) => c.saturated).length,
       customerErrorMinutes: errorMinutes,
       largestUnsaturatedNodes: null,

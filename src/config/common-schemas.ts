@@ -151,6 +151,12 @@ export const apiCallSchema = z
       })
       .optional()
       .describe('A field or label selector narrowing what the call returns'),
+    onStart: z
+      .boolean()
+      .optional()
+      .describe(
+        'a periodic call also made once when a replica starts; default true for a list (a leader-only list: once, as the leader starts)',
+      ),
   })
   .refine((c) => c.verb === 'watch' || c.everySeconds !== undefined, {
     message: 'everySeconds is required for every verb but watch',
@@ -181,6 +187,7 @@ export function toApiCall(c: z.output<typeof apiCallSchema>): ApiCall {
     resourceVersion: c.resourceVersion,
     ...(c.everySeconds !== undefined ? { everySeconds: c.everySeconds } : {}),
     ...(c.replicas !== undefined ? { replicas: c.replicas } : {}),
+    ...(c.onStart !== undefined ? { onStart: c.onStart } : {}),
     ...(selector !== undefined
       ? {
           selector: {

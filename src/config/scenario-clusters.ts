@@ -9,7 +9,7 @@ import {
   type FlowSchema,
   type PriorityLevel,
 } from '../model/apf.js';
-import type { ClusterFields, ClusterSelector, ScenarioFile } from './scenario-schema.js';
+import type { ClusterFields, ClusterSelector, DnsMode, ScenarioFile } from './scenario-schema.js';
 import type { ClusterConfig, DataPlaneConfig } from './scenario-model.js';
 
 // Resolving a scenario's clusters: defaults, group and cluster fields merged; the rollout's order; the
@@ -89,7 +89,10 @@ export function resolveCluster(
     controlPlane: { apiServers: pick('apiServers') ?? 3, calibration, priorityLevels: levels, flowSchemas },
     dns: {
       corednsReplicas: dns.corednsReplicas ?? defaultCorednsReplicas(nodes),
-      serviceNamesNeedControlPlane: dns.serviceNamesNeedControlPlane ?? true,
+      mode: dnsMode(layers),
+      corednsMemoryMiB: dns.corednsMemoryMiB ?? 170,
+      corednsRestartS: dns.corednsRestart ?? 10,
+      corednsOnControlPlaneNodes: dns.corednsOnControlPlaneNodes ?? false,
       corednsCacheTtlS: dns.corednsCacheTtl ?? 30,
       corednsQpsPerReplica: dns.corednsQpsPerReplica ?? 20_000,
       nodeCacheEnabled: nodeCache.enabled,
@@ -103,6 +106,20 @@ export function resolveCluster(
     spareTrafficRatio: pick('spareTrafficRatio') ?? defaultSpareTrafficRatio,
   };
   return Object.keys(objects).length > 0 ? { ...base, objects } : base;
+}
+
+/**
+ * The DNS mode of the last layer that sets one, `mode` or the deprecated `serviceNamesNeedControlPlane`
+ * (true: api-per-miss, false: independent); stock CoreDNS (`informer`) when none does.
+ */
+function dnsMode(layers: readonly ClusterFields[]): DnsMode {
+  let mode: DnsMode = 'informer';
+  for (const l of layers) {
+    const legacy = l.dns?.serviceNamesNeedControlPlane;
+    if (legacy !== undefined) mode = legacy ? 'api-per-miss' : 'independent';
+    if (l.dns?.mode) mode = l.dns.mode;
+  }
+  return mode;
 }
 
 function stripUndefined<T extends object>(o: T): { [K in keyof T]?: Exclude<T[K], undefined> } {

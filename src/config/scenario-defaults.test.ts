@@ -53,7 +53,13 @@ const cases: readonly [string, string, (c: ClusterConfig) => unknown, unknown][]
     (c) => c.controlPlane.calibration.memoryGiB,
     32,
   ],
-  ['dns', '{dns: {serviceNamesNeedControlPlane: false}}', (c) => c.dns.serviceNamesNeedControlPlane, false],
+  ['dns', '{dns: {mode: api-per-miss}}', (c) => c.dns.mode, 'api-per-miss'],
+  ['dns', '{dns: {mode: independent}}', (c) => c.dns.mode, 'independent'],
+  ['dns', '{dns: {serviceNamesNeedControlPlane: true}}', (c) => c.dns.mode, 'api-per-miss'],
+  ['dns', '{dns: {serviceNamesNeedControlPlane: false}}', (c) => c.dns.mode, 'independent'],
+  ['dns', '{dns: {corednsMemoryMiB: 512}}', (c) => c.dns.corednsMemoryMiB, 512],
+  ['dns', '{dns: {corednsRestart: 1m}}', (c) => c.dns.corednsRestartS, 60],
+  ['dns', '{dns: {corednsOnControlPlaneNodes: true}}', (c) => c.dns.corednsOnControlPlaneNodes, true],
   ['dns', '{dns: {corednsCacheTtl: 5s}}', (c) => c.dns.corednsCacheTtlS, 5],
   ['dns', '{dns: {corednsQpsPerReplica: 500}}', (c) => c.dns.corednsQpsPerReplica, 500],
   ['dns', '{dns: {corednsReplicas: 7}}', (c) => c.dns.corednsReplicas, 7],
@@ -104,11 +110,31 @@ void describe('scenario layers: defaults < clusterDefaults < group < cluster', (
     assert.equal(listed.dns.nodeCacheTtlS, 120);
   });
 
+  void it('dns.mode: group over clusterDefaults, cluster over both, the deprecated flag as a mode', () => {
+    const { listed, generated } = resolved(
+      '{dns: {mode: api-per-miss}}',
+      '{dns: {mode: independent}}',
+      '{dns: {serviceNamesNeedControlPlane: false, corednsReplicas: 3}}',
+    );
+    assert.equal(generated.dns.mode, 'independent');
+    assert.equal(listed.dns.mode, 'independent');
+    const informer = resolved('{dns: {serviceNamesNeedControlPlane: true}}', '{}', '{dns: {mode: informer}}');
+    assert.equal(informer.listed.dns.mode, 'informer');
+    assert.equal(informer.generated.dns.mode, 'api-per-miss');
+  });
+
   void it('with nothing set, the documented defaults apply', () => {
     const { listed } = resolved('{}');
     assert.deepEqual(
-      [listed.dns.serviceNamesNeedControlPlane, listed.dns.corednsCacheTtlS, listed.dns.nodeCacheTtlS],
-      [true, 30, 1200],
+      [
+        listed.dns.mode,
+        listed.dns.corednsCacheTtlS,
+        listed.dns.nodeCacheTtlS,
+        listed.dns.corednsMemoryMiB,
+        listed.dns.corednsRestartS,
+        listed.dns.corednsOnControlPlaneNodes,
+      ],
+      ['informer', 30, 1200, 170, 10, false],
     );
     assert.deepEqual(listed.dataPlane, {
       requestsPerSPerNode: 10,

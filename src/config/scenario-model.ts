@@ -1,15 +1,19 @@
 import type { ControlPlaneSpec } from '../cost/steady-state.js';
 import type { WallClock } from '../core/wall-clock.js';
 import type { ChangeSpec } from '../model/api-profile.js';
-import type { ClusterSelector, ScenarioFile } from './scenario-schema.js';
+import type { ClusterSelector, DnsMode, ScenarioFile } from './scenario-schema.js';
 
 // A scenario as the simulator takes it (see scenario.ts for loading one): its resolved types, the run's
 // step arithmetic and the operator's cluster selectors.
 
 /** DNS set-up of one cluster, resolved (seconds, counts). */
 export interface DnsConfig {
+  readonly mode: DnsMode;
   readonly corednsReplicas: number;
-  readonly serviceNamesNeedControlPlane: boolean;
+  /** CoreDNS pods' memory limit (MiB), restart delay (s) and placement: `informer` mode only. */
+  readonly corednsMemoryMiB: number;
+  readonly corednsRestartS: number;
+  readonly corednsOnControlPlaneNodes: boolean;
   readonly corednsCacheTtlS: number;
   readonly corednsQpsPerReplica: number;
   readonly nodeCacheEnabled: boolean;

@@ -116,19 +116,49 @@ const apiServerSchema = z
   .partial()
   .describe('API-server calibration: each field given overrides the reference default');
 
+/** How CoreDNS answers cluster names (see the `mode` field below). */
+export const dnsModes = ['informer', 'api-per-miss', 'independent'] as const;
+export type DnsMode = (typeof dnsModes)[number];
+
 // No defaults are filled in here: a cluster entry or group that leaves a field out must not override the
 // value clusterDefaults gives it (layers merge field by field in resolveCluster, which applies the
 // documented defaults last). `meta({ default })` only documents them in `rampart schema`.
 const dnsSchema = z.strictObject({
   corednsReplicas: intIn(1, 10_000).optional().describe('CoreDNS pods (default: 2, plus one per 256 nodes)'),
+  mode: z
+    .enum(dnsModes)
+    .optional()
+    .meta({
+      default: 'informer',
+      description:
+        'How CoreDNS answers a cluster service name (reference §3.6): informer (stock CoreDNS: from its ' +
+        'informer copy, stale through an API outage; fails when its pods restart and cannot LIST), ' +
+        'api-per-miss (a design that needs a live API call per cache miss) or independent (no control plane)',
+    }),
   serviceNamesNeedControlPlane: z
     .boolean()
     .optional()
+    .describe(
+      'Deprecated, kept for old scenarios (use mode): true is mode api-per-miss, false mode independent',
+    ),
+  corednsMemoryMiB: numberIn(16, 1_000_000).optional().meta({
+    default: 170,
+    description:
+      'Memory limit of a CoreDNS pod, MiB (kubeadm: 170 Mi, reference §3.6); past it the pod is OOM-killed (informer mode)',
+  }),
+  corednsRestart: durationIn(0, hourS).optional().meta({
+    default: 10,
+    description:
+      'How long an OOM-killed or evicted CoreDNS pod takes to run again (kubelet restart back-off; assumed)',
+  }),
+  corednsOnControlPlaneNodes: z
+    .boolean()
+    .optional()
     .meta({
-      default: true,
+      default: false,
       description:
-        'True when answering a cluster service name needs a live API call (the incident\'s "DNS relies on the ' +
-        'control plane"); false for stock CoreDNS answering from its informer copy (reference §3.6)',
+        'CoreDNS pods share nodes with the API servers (an unconfirmed account of the incident, reference ' +
+        "§1.7): when the API servers exhaust their nodes' memory, the kubelet evicts CoreDNS too",
     }),
   corednsCacheTtl: durationIn(0, hourS).optional().meta({
     default: 30,
@@ -136,7 +166,7 @@ const dnsSchema = z.strictObject({
   }),
   corednsQpsPerReplica: numberIn(1, 1e9).optional().meta({
     default: 20_000,
-    description: 'Queries per second one CoreDNS pod answers before it sheds load',
+    description: 'Queries per second one CoreDNS pod answers before it sheds load (assumed)',
   }),
   nodeCache: z
     .strictObject({

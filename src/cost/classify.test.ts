@@ -117,7 +117,36 @@ void describe('classify with the default flow schemas', () => {
     assert.equal(lease.priorityLevel, 'leader-election');
     // ... but not for LISTs of leases (only get/create/update match), nor for other resources.
     assert.equal(classify(defaultFlowSchemas, sa, 'list', 'leases').priorityLevel, 'workload-high');
-    assert.equal(classify(defaultFlowSchemas, sa, 'update', 'configmaps').priorityLevel, 'workload-high');
+    assert.equal(classify(defaultFlowSchemas, sa, 'update', 'secrets').priorityLevel, 'workload-high');
+  });
+
+  void it('1.31/1.32: kube-system leader-election locks in endpoints and configmaps ⇒ workload-leader-election (200)', () => {
+    const sa = serviceAccountIdentity('kube-system', 'my-operator');
+    const lock = classify(defaultFlowSchemas, sa, 'update', 'configmaps');
+    assert.equal(lock.flowSchema, 'workload-leader-election');
+    assert.equal(lock.priorityLevel, 'leader-election');
+    assert.equal(classify(defaultFlowSchemas, sa, 'list', 'configmaps').priorityLevel, 'workload-high');
+    const other = serviceAccountIdentity('apps', 'operator');
+    assert.equal(classify(defaultFlowSchemas, other, 'update', 'configmaps').priorityLevel, 'workload-low');
+  });
+
+  void it('1.31/1.32: the endpoint controllers writing endpoints ⇒ endpoint-controller (150), workload-high', () => {
+    const kcm: RequestIdentity = { user: 'system:kube-controller-manager', groups: ['system:authenticated'] };
+    const c = classify(defaultFlowSchemas, kcm, 'update', 'endpoints');
+    assert.equal(c.flowSchema, 'endpoint-controller');
+    assert.equal(c.priorityLevel, 'workload-high');
+    const mirror = serviceAccountIdentity('kube-system', 'endpointslicemirroring-controller');
+    assert.equal(
+      classify(defaultFlowSchemas, mirror, 'create', 'endpoints').flowSchema,
+      'endpoint-controller',
+    );
+  });
+
+  void it('health probes from anyone ⇒ probes (2), exempt', () => {
+    const anyone: RequestIdentity = { user: 'prober', groups: ['system:unauthenticated'] };
+    const c = classify(defaultFlowSchemas, anyone, 'get', '/readyz');
+    assert.equal(c.flowSchema, 'probes');
+    assert.equal(c.priorityLevel, 'exempt');
   });
 
   void it('kube-controller-manager ⇒ workload-high, except its leader-election lease', () => {

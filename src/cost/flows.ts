@@ -1,4 +1,4 @@
-import { callReplicas, type ApiCall } from '../model/api-profile.js';
+import { callReplicas, callsOnStart, type ApiCall } from '../model/api-profile.js';
 import { type RequestIdentity, serviceAccountIdentity } from '../model/apf.js';
 import type { ClusterShape } from '../model/resources.js';
 
@@ -17,6 +17,12 @@ export interface FlowSpec {
   readonly origin: FlowOrigin;
   /** Informers relist (LIST, RV=0) when their API server restarts; this is that LIST's call. */
   readonly relistCall?: ApiCall;
+  /**
+   * What each replica requests once as it starts (a watch's informer LIST, a periodic LIST an agent also
+   * makes on start) and how many replicas make it: the rollout burst (see transients.ts).
+   */
+  readonly startCall?: ApiCall;
+  readonly startReplicas?: number;
   /**
    * A transient: the stream stops after this many requests (pods starting, informers relisting). Fewer
    * can be in flight than rate × service time when the burst is over before the first ones finish.
@@ -66,13 +72,14 @@ export function baselineFlows(
       'node',
       list('endpointslices', 'cluster'),
     ),
+    // CoreDNS is allow-listed when the nodes' access to the admin API is blocked: DNS must keep working.
     flow(
       'coredns-watch',
       coredns,
       watch('endpointslices', 'cluster'),
       opts.corednsReplicas,
       1,
-      'node',
+      'dns',
       list('services', 'cluster'),
     ),
     // [U] controller-manager and scheduler: a steady base plus one write per pod per 10 min.
@@ -138,8 +145,14 @@ export function changeFlows(
     const id = `change:${change.name}:${i}`;
     const making = callReplicas(c, replicas);
     if (c.verb === 'watch') {
-      return flow(id, identity, c, making, 1, 'change', { ...c, verb: 'list', resourceVersion: '0' });
+      const lists: ApiCall = { ...c, verb: 'list', resourceVersion: '0' };
+      return {
+        ...flow(id, identity, c, making, 1, 'change', lists),
+        startCall: lists,
+        startReplicas: making,
+      };
     }
-    return flow(id, identity, c, c.everySeconds ? making / c.everySeconds : 0, 1, 'change');
+    const f = flow(id, identity, c, c.everySeconds ? making / c.everySeconds : 0, 1, 'change');
+    return callsOnStart(c) ? { ...f, startCall: c, startReplicas: making } : f;
   });
 }

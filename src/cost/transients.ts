@@ -34,9 +34,10 @@ export const relistSpreadS = clientDefaults.reflectorBackoffMaxS - clientDefault
 
 /**
  * The flows of one phase. `steady` is the flows as given; `rollout-burst` adds, for each of the change's
- * informers, the LIST every new pod makes at the pods' start rate (the steady state of the pods already
- * running continues meanwhile); `restart-relist` adds a relist of every informer in the cluster, the
- * baseline's included, spread over the reflector backoff as the simulator spreads them.
+ * informers and periodic LISTs made on start (FlowSpec.startCall), the LIST every new pod makes at the
+ * pods' start rate (the steady state of the pods already running continues meanwhile); `restart-relist`
+ * adds a relist of every informer in the cluster, the baseline's included, spread over the reflector
+ * backoff as the simulator spreads them.
  */
 export function phaseFlows(
   phase: LoadPhase,
@@ -49,7 +50,7 @@ export function phaseFlows(
     case 'steady':
       return all;
     case 'rollout-burst':
-      return [...all, ...change.flatMap((f) => burstOf(f, `${f.id}:start`, opts.podsStartPerS))];
+      return [...all, ...change.flatMap((f) => startBurstOf(f, opts.podsStartPerS))];
     case 'restart-relist': {
       // One server restarts (a rolling upgrade, a node lost): the watches it held reconnect through the
       // load balancer and their informers relist against every server.
@@ -60,6 +61,23 @@ export function phaseFlows(
       ];
     }
   }
+}
+
+/** Every replica of a flow making its start call once, at the pods' start rate; nothing without one. */
+function startBurstOf(f: FlowSpec, podsStartPerS: number): FlowSpec[] {
+  const replicas = f.startReplicas ?? 0;
+  if (!f.startCall || replicas <= 0) return [];
+  return [
+    {
+      id: `${f.id}:start`,
+      identity: f.identity,
+      call: f.startCall,
+      ratePerS: podsStartPerS,
+      flowCount: f.flowCount,
+      origin: f.origin,
+      burstTotal: replicas,
+    },
+  ];
 }
 
 /** `share` of an informer's watches each LISTing once, at `ratePerS`; nothing for other flows. */
@@ -86,8 +104,8 @@ export function phaseDurationS(phase: LoadPhase, change: readonly FlowSpec[], op
     case 'rollout-burst': {
       let longest = 0;
       for (const f of change)
-        if (f.relistCall && opts.podsStartPerS > 0)
-          longest = Math.max(longest, f.ratePerS / opts.podsStartPerS);
+        if (f.startCall && opts.podsStartPerS > 0)
+          longest = Math.max(longest, (f.startReplicas ?? 0) / opts.podsStartPerS);
       return longest;
     }
     case 'restart-relist':

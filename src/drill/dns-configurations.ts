@@ -56,7 +56,7 @@ export function dnsFor(name: DnsConfigurationName, base: DnsConfig): DnsConfig {
       };
     case 'static':
       // Names resolve without asking the API (static endpoints, a discovery system of its own).
-      return { ...stock, serviceNamesNeedControlPlane: false };
+      return { ...stock, mode: 'independent' };
     case 'scenario':
       return base;
     default: {

@@ -83,6 +83,19 @@ const any = ['*'] as const;
 /** Default flow schemas (1.31/1.32), lower precedence wins. §2.2 "Default FlowSchemas". */
 export const defaultFlowSchemas: readonly FlowSchema[] = [
   fs('exempt', 1, 'exempt', 'None', [{ kind: 'Group', name: 'system:masters' }]),
+  // Health probes from anyone: the non-resource URLs /healthz, /readyz, /livez, matched here by name.
+  fs(
+    'probes',
+    2,
+    'exempt',
+    'None',
+    [
+      { kind: 'Group', name: 'system:authenticated' },
+      { kind: 'Group', name: 'system:unauthenticated' },
+    ],
+    ['healthz', 'readyz', 'livez'],
+    ['get'],
+  ),
   fs(
     'system-leader-election',
     100,
@@ -94,6 +107,30 @@ export const defaultFlowSchemas: readonly FlowSchema[] = [
       { kind: 'ServiceAccount', name: 'kube-system/*' },
     ],
     ['leases'],
+    ['get', 'create', 'update'],
+  ),
+  // 1.31/1.32 only (absent at HEAD): the endpoint controllers' writes, and kube-system's other leader
+  // elections (endpoints and configmaps as locks), §2.2.
+  fs(
+    'endpoint-controller',
+    150,
+    'workload-high',
+    'ByUser',
+    [
+      { kind: 'User', name: 'system:kube-controller-manager' },
+      { kind: 'ServiceAccount', name: 'kube-system/endpoint-controller' },
+      { kind: 'ServiceAccount', name: 'kube-system/endpointslicemirroring-controller' },
+    ],
+    ['endpoints'],
+    ['get', 'create', 'update'],
+  ),
+  fs(
+    'workload-leader-election',
+    200,
+    'leader-election',
+    'ByUser',
+    [{ kind: 'ServiceAccount', name: 'kube-system/*' }],
+    ['endpoints', 'configmaps', 'leases'],
     ['get', 'create', 'update'],
   ),
   fs(

@@ -21,6 +21,17 @@ export interface ApiCall {
    * server still reads every object in scope (only namespace and pods-by-node are indexed).
    */
   readonly selector?: CallSelector;
+  /**
+   * A periodic call also made once when a replica starts (an agent LISTs on start, then every period).
+   * Default: true for a LIST (a leader-only one: once, as the leader starts), false otherwise.
+   */
+  readonly onStart?: boolean;
+}
+
+/** Whether a replica makes `call` once as it starts, besides its period (watches: their informer's LIST). */
+export function callsOnStart(call: Pick<ApiCall, 'verb' | 'replicas' | 'onStart'>): boolean {
+  if (call.verb === 'watch') return true;
+  return call.onStart ?? call.verb === 'list';
 }
 
 /** A selector and the share of the scope's objects it selects (0 < share ≤ 1). */

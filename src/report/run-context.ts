@@ -1,6 +1,7 @@
 import { describeCall } from '../analyze/advice.js';
 import { analyzeChange } from '../analyze/analyze-change.js';
 import type { Scenario } from '../config/scenario.js';
+import type { DnsMode } from '../config/scenario-schema.js';
 import { requestCost } from '../cost/request-cost.js';
 import { callReplicas, replicasFor } from '../model/api-profile.js';
 import type { ClusterSummary } from '../sim/result.js';
@@ -45,6 +46,9 @@ export interface RunContext {
   /** Seats per API server of the break-glass level every cluster carries; null = none. */
   readonly breakGlassSeats: number | null;
   readonly dns: {
+    /** How CoreDNS answers cluster names (dns.mode). */
+    readonly mode: DnsMode;
+    /** CoreDNS needs the API servers to answer (every mode but `independent`). */
     readonly serviceNamesNeedControlPlane: boolean;
     readonly nodeCacheTtlS: number | null;
     readonly corednsCacheTtlS: number;
@@ -129,7 +133,8 @@ export function runContext(scenario: Scenario, clusters: readonly ClusterSummary
     cost,
     dns: config
       ? {
-          serviceNamesNeedControlPlane: config.dns.serviceNamesNeedControlPlane,
+          mode: config.dns.mode,
+          serviceNamesNeedControlPlane: config.dns.mode !== 'independent',
           nodeCacheTtlS: config.dns.nodeCacheEnabled ? config.dns.nodeCacheTtlS : null,
           corednsCacheTtlS: config.dns.corednsCacheTtlS,
         }

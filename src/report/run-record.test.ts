@@ -88,6 +88,7 @@ function run(n = 1000): SimResult {
       peakErrorRatio: 0.45,
       peakAtS: 800,
       fullRecoveryS: 3000,
+      controlPlaneRecoveryS: 3000,
       clustersSaturated: 1,
       customerErrorMinutes: 12.5,
       largestUnsaturatedNodes: 50,

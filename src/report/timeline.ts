@@ -228,7 +228,9 @@ export function renderFleetSummary(result: SimResult, clock: WallClock | undefin
       ? `Customer impact: none (peak ${pct(f.peakErrorRatio)} of requests failing)`
       : `Customer impact: started ${t(f.impactStartS)}, peak ${pct(f.peakErrorRatio)} of requests failing at ${t(f.peakAtS)}, ${f.customerErrorMinutes.toFixed(1)} error-minutes`,
     f.impactStartS === null
-      ? 'Full recovery: n/a (customers saw no errors)'
+      ? f.clustersSaturated > 0
+        ? `Control-plane recovery: ${t(f.controlPlaneRecoveryS)} (customers saw no errors)`
+        : 'Full recovery: n/a (customers saw no errors)'
       : `Full recovery: ${t(f.fullRecoveryS)}`,
   ];
   if (f.smallestSaturatedNodes !== null || f.predictedBreakEvenNodes !== null) {

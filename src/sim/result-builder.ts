@@ -40,6 +40,10 @@ export function buildResult(
     peakErrorRatio: round(fleet.peakErrorRatio),
     peakAtS: fleet.peakReachedAtS(),
     fullRecoveryS: fleet.fullRecoveryS,
+    controlPlaneRecoveryS:
+      saturated.length > 0 && saturated.every((c) => c.recoveredAtS !== null)
+        ? Math.max(...saturated.map((c) => c.recoveredAtS ?? 0))
+        : null,
     clustersSaturated: saturated.length,
     customerErrorMinutes: round(fleet.customerErrorMinutes),
     largestUnsaturatedNodes: unsaturatedWithChange.length

@@ -61,6 +61,11 @@ export interface FleetSummary {
   /** When the fleet error ratio first came within 1% of its peak (the start of the peak plateau). */
   readonly peakAtS: number | null;
   readonly fullRecoveryS: number | null;
+  /**
+   * When the last saturated cluster recovered (API servers, on-call access and DNS back), whether or not
+   * customers saw errors; null when none saturated or one never recovered.
+   */
+  readonly controlPlaneRecoveryS: number | null;
   readonly clustersSaturated: number;
   /** ∫ fleet error ratio dt, in minutes: 1.0 = every customer request failing for one minute. */
   readonly customerErrorMinutes: number;

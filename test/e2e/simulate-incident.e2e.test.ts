@@ -42,6 +42,7 @@ describe('rampart simulate scenarios/incident-2024-12-11.yaml (end to end)', () 
       'peakErrorRatio',
       'peakAtS',
       'fullRecoveryS',
+      'controlPlaneRecoveryS',
       'clustersSaturated',
       'customerErrorMinutes',
     ]) {

@@ -46,8 +46,8 @@ export function clusterPlan(c: ClusterSim): ClusterPlan {
 
 /**
  * The change's seats on its level (executing + queued, as the live query sums them), the part of them
- * that is transient (the LISTs its informers make when a pod starts or relists after an API server
- * restart: paced by the pods' start rate, not by how many run), the level's other demand, and the seats
+ * that is transient (the LISTs its informers and its periodic calls make when a pod starts, and its
+ * informers' relists after an API server restart: paced by the pods' start rate, not by how many run), the level's other demand, and the seats
  * the level can get: the formula of `levelCapacities` (src/cost/steady-state.ts) —
  * its guaranteed seats plus what the others' demand leaves of the lendable pool, capped at nominal +
  * borrowing — inlined without allocations because it runs every step. Cluster totals (per server × up).
@@ -79,7 +79,7 @@ export function changeSeats(
       const offered = perS * twin.cost.serviceS * twin.cost.seats;
       const seats = Math.max((d / k.cost.seats) * twin.cost.seats, offered);
       mine += seats;
-      if (twin.kind === 'relist') transient += seats;
+      if (twin.kind === 'relist' || twin.startUp) transient += seats;
       continue;
     }
     if (d === 0) continue;
@@ -87,7 +87,7 @@ export function changeSeats(
     if (k.levelIndex !== plan.level) continue;
     if (plan.isChange[i]) {
       mine += d;
-      if (k.kind === 'relist') transient += d;
+      if (k.kind === 'relist' || k.startUp) transient += d;
     } else others += d;
   }
   const up = Math.max(1, cp.upCount(tS));
@@ -135,7 +135,7 @@ export function changeTransients(c: ClusterSim, plan: ClusterPlan, tS: number): 
       othersBytes += (cp.avgExecuting[i] ?? 0) * k.cost.memoryBytes;
       continue;
     }
-    if (k.kind !== 'relist' || changeRoute(k.id) !== 0) continue;
+    if ((k.kind !== 'relist' && !k.startUp) || changeRoute(k.id) !== 0) continue;
     perPodSeatSeconds += k.cost.seats * k.cost.serviceS;
     perPodByteSeconds += k.cost.memoryBytes * k.cost.serviceS;
   }

@@ -6,7 +6,7 @@ import type { ClusterShape } from '../../model/resources.js';
 import type { ApiCall } from '../../model/api-profile.js';
 import type { ClusterConfig } from '../../config/scenario.js';
 import { classIndexMap } from './class-facts.js';
-import { buildClasses, isCacheServed, type RequestClass } from './request-class.js';
+import { buildClasses, flowIdOf, isCacheServed, startUpSuffix, type RequestClass } from './request-class.js';
 import { routeFenced, routeOwn, routeQuarantined, type Workload } from './workload.js';
 
 /** Flow id of the rollout controller's own requests (present when a controller identity is given). */
@@ -86,6 +86,8 @@ export class ClassTable {
   readonly oncallIndex: number;
   readonly controllerIndex: number;
   readonly lookupIndex: number;
+  /** CoreDNS's informer LIST (what a restarted CoreDNS pod must get answered before it serves). */
+  readonly corednsSyncIndex: number;
   private readonly stepS: number;
 
   constructor(input: ClassTableInput) {
@@ -108,9 +110,7 @@ export class ClassTable {
     this.perPodRate = new Float64Array(n);
     this.routeOf = new Uint8Array(n);
     this.blockableMask = new Uint8Array(n);
-    const originOf = classes.map(
-      (c) => origins.get(c.kind === 'relist' ? c.id.slice(0, -':relist'.length) : c.id) ?? noOrigin,
-    );
+    const originOf = classes.map((c) => origins.get(flowIdOf(c)) ?? noOrigin);
     this.othersMask = Uint8Array.from(classes, (c, i) =>
       originOf[i]?.workload || c.kind === 'watch' ? 0 : 1,
     );
@@ -120,7 +120,8 @@ export class ClassTable {
       if (!o?.workload) return;
       this.workloadClass[i] = 1;
       this.routeOf[i] = o.route;
-      if (c.kind === 'stream' && o.call?.everySeconds) this.perPodRate[i] = 1 / o.call.everySeconds;
+      if (c.kind === 'stream' && !c.startUp && o.call?.everySeconds)
+        this.perPodRate[i] = 1 / o.call.everySeconds;
     });
     for (const w of input.workloads) {
       const mine = (test: (c: RequestClass, i: number) => boolean): Int32Array =>
@@ -129,9 +130,11 @@ export class ClassTable {
       w.streams = mine((_, i) => (this.perPodRate[i] ?? 0) !== 0 && !leader(i));
       w.watches = mine((c, i) => c.kind === 'watch' && !leader(i));
       w.relists = mine((c, i) => c.kind === 'relist' && c.relistOf !== null && !leader(i));
+      w.starts = mine((c, i) => c.startUp && !leader(i));
       w.leaderStreams = mine((_, i) => (this.perPodRate[i] ?? 0) !== 0 && leader(i));
       w.leaderWatches = mine((c, i) => c.kind === 'watch' && leader(i));
       w.leaderRelists = mine((c, i) => c.kind === 'relist' && c.relistOf !== null && leader(i));
+      w.leaderStarts = mine((c, i) => c.startUp && leader(i));
       w.classes = mine(() => true);
     }
     input.change.routes =
@@ -141,6 +144,7 @@ export class ClassTable {
     this.oncallIndex = classes.findIndex((c) => c.id === 'oncall');
     this.controllerIndex = classes.findIndex((c) => c.id === controllerFlowId);
     this.lookupIndex = classes.findIndex((c) => c.id === 'coredns-lookup');
+    this.corednsSyncIndex = classes.findIndex((c) => c.id === 'coredns-watch:relist');
     this.setBaseRates(costed.map((f) => f.spec));
   }
 
@@ -164,6 +168,11 @@ export class ClassTable {
       if (f.relistCost) {
         const r = this.classes[i + 1];
         if (r && r.kind === 'relist') r.cost = f.relistCost;
+      }
+      const s = this.classes[i + 1];
+      if (s?.startUp && s.id === `${f.spec.id}${startUpSuffix}`) {
+        s.cost = f.cost;
+        s.cacheServed = c.cacheServed;
       }
     }
     this.baseRate.fill(0);

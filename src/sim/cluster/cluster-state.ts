@@ -95,6 +95,9 @@ export abstract class ClusterState implements StateSnapshot {
    */
   courseToken = 0;
   protected lastLookupSuccess = Number.NaN;
+  /** CoreDNS's informer LISTs: the share last answered, and the API servers' OOM kills it has seen. */
+  protected lastSyncSuccess = Number.NaN;
+  protected seenOomKills = 0;
   /** Last inputs and result of the lookups' in-time share (see lookupAnsweredInTime). */
   protected inTimeBudgetS = Number.NaN;
   protected inTimeServiceS = Number.NaN;
@@ -112,6 +115,7 @@ export abstract class ClusterState implements StateSnapshot {
     const extra = opts.apf ?? {};
     // Fractions and flags first changed mid-run are pinned (docs/perf.md, "Shape pinning").
     this.lastLookupSuccess = 1;
+    this.lastSyncSuccess = 1;
     this.adminBlocked = this.shiftedAway = true;
     this.adminBlocked = this.shiftedAway = false;
     this.config = config;

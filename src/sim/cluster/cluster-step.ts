@@ -68,10 +68,15 @@ export abstract class ClusterStep extends ClusterState {
       }
       const started = wl.started;
       if (started > 0) {
-        // A new pod's informers start with a LIST.
+        // A new pod's informers start with a LIST, and so do its periodic LISTs (callsOnStart).
         const relists = wl.relists;
         for (let k = 0; k < relists.length; k++) {
           const i = relists[k] ?? 0;
+          if (routeOf[i] === route) arrivals[i] = (arrivals[i] ?? 0) + started;
+        }
+        const starts = wl.starts;
+        for (let k = 0; k < starts.length; k++) {
+          const i = starts[k] ?? 0;
           if (routeOf[i] === route) arrivals[i] = (arrivals[i] ?? 0) + started;
         }
       }
@@ -88,7 +93,11 @@ export abstract class ClusterStep extends ClusterState {
       if (this.adminBlocked) blockedMask.set(t.blockableMask);
       else blockedMask.fill(0);
     }
-    if (t.lookupIndex >= 0) arrivals[t.lookupIndex] = this.clusterDns.reading.apiLookupsPerS * dt;
+    const dnsBefore = this.clusterDns.reading;
+    if (t.lookupIndex >= 0) arrivals[t.lookupIndex] = dnsBefore.apiLookupsPerS * dt;
+    const syncIndex = t.corednsSyncIndex;
+    if (syncIndex >= 0 && dnsBefore.syncListsPerS > 0)
+      arrivals[syncIndex] = (arrivals[syncIndex] ?? 0) + dnsBefore.syncListsPerS * dt;
 
     const servers = this.servers;
     const wasDown = servers.isDown(nowS);
@@ -119,7 +128,19 @@ export abstract class ClusterStep extends ClusterState {
     const lookupSuccess = this.lookupAnsweredInTime();
     if (!Number.isNaN(lookupSuccess)) this.lastLookupSuccess = lookupSuccess;
     else if (servers.isDown(nowS)) this.lastLookupSuccess = 0;
-    const dnsReading = this.clusterDns.step(this.nodeCount, this.lastLookupSuccess);
+    const syncSuccess = this.successRatio(syncIndex);
+    if (!Number.isNaN(syncSuccess)) this.lastSyncSuccess = syncSuccess;
+    else if (servers.isDown(nowS)) this.lastSyncSuccess = 0;
+    // CoreDNS on the API servers' nodes is evicted when they run out of memory (dns.corednsOnControlPlaneNodes).
+    const oomKills = servers.oomKills;
+    const evicted = this.config.dns.corednsOnControlPlaneNodes && oomKills !== this.seenOomKills;
+    this.seenOomKills = oomKills;
+    const dnsReading = this.clusterDns.step(
+      this.nodeCount,
+      this.lastLookupSuccess,
+      this.lastSyncSuccess,
+      evicted,
+    );
     // Requests on connections opened before the failure need no lookup (dataPlane.connectionReuseRatio).
     const dp = this.config.dataPlane;
     const errorRatio = dp.dnsDependentRatio * (1 - dp.connectionReuseRatio) * dnsReading.failureRatio;
@@ -165,6 +186,12 @@ export abstract class ClusterStep extends ClusterState {
       const relists = wl.leaderRelists;
       for (let k = 0; k < relists.length; k++) {
         const i = relists[k] ?? 0;
+        if (routeOf[i] === route) arrivals[i] = (arrivals[i] ?? 0) + leadStarted;
+      }
+      // The leader's periodic LISTs made as it starts (callsOnStart).
+      const starts = wl.leaderStarts;
+      for (let k = 0; k < starts.length; k++) {
+        const i = starts[k] ?? 0;
         if (routeOf[i] === route) arrivals[i] = (arrivals[i] ?? 0) + leadStarted;
       }
     }
@@ -297,7 +324,7 @@ export abstract class ClusterStep extends ClusterState {
 
   /** Length of the record saveState writes: the control plane's, DNS's (but its node caches), the cluster's. */
   get stateLength(): number {
-    return this.servers.stateLength + this.clusterDns.stateLength + 1 + this.table.lastExecuting.length + 12;
+    return this.servers.stateLength + this.clusterDns.stateLength + 3 + this.table.lastExecuting.length + 12;
   }
 
   /** Writes everything a steady step evolves or shows, but the node caches (see Orbit). */
@@ -305,6 +332,8 @@ export abstract class ClusterStep extends ClusterState {
     let k = this.servers.saveState(into, at);
     k = this.clusterDns.saveState(into, k);
     into[k++] = this.lastLookupSuccess;
+    into[k++] = this.lastSyncSuccess;
+    into[k++] = this.seenOomKills;
     const last = this.table.lastExecuting;
     into.set(last, k);
     k += last.length;
@@ -330,7 +359,7 @@ export abstract class ClusterStep extends ClusterState {
     if (j < cpLength) return this.servers.stateSlot(j);
     if (j < cpLength + dnsLength) return this.clusterDns.stateSlot(j - cpLength);
     const last = this.table.lastExecuting;
-    const e = j - cpLength - dnsLength - 1;
+    const e = j - cpLength - dnsLength - 3;
     return e >= 0 && e < last.length ? [last, e] : null;
   }
 
@@ -340,6 +369,9 @@ export abstract class ClusterStep extends ClusterState {
     k = this.clusterDns.loadScalars(from, k);
     const lastLookupSuccess = from[k++] ?? 0;
     if (!Object.is(this.lastLookupSuccess, lastLookupSuccess)) this.lastLookupSuccess = lastLookupSuccess;
+    const lastSyncSuccess = from[k++] ?? 0;
+    if (!Object.is(this.lastSyncSuccess, lastSyncSuccess)) this.lastSyncSuccess = lastSyncSuccess;
+    this.seenOomKills = from[k++] ?? 0;
     k += this.table.lastExecuting.length;
     // A counter (0 all along an orbit): kept a small integer so that the field stays one.
     this.quietSteps = (from[k + 11] ?? 0) | 0;

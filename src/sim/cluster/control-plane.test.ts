@@ -68,6 +68,7 @@ const cls = (
   retries: true,
   relistOf: null,
   kind: 'stream',
+  startUp: false,
   ...over,
 });
 /** A 20-s, 10-seat LIST (a cluster-wide pod LIST capped by the work estimator). */

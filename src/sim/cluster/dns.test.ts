@@ -8,8 +8,11 @@ import type { DataPlaneConfig, DnsConfig } from '../../config/scenario.js';
 
 const stepS = 2;
 const dnsConfig = (over: Partial<DnsConfig> = {}): DnsConfig => ({
+  mode: 'api-per-miss',
   corednsReplicas: 2,
-  serviceNamesNeedControlPlane: true,
+  corednsMemoryMiB: 170,
+  corednsRestartS: 10,
+  corednsOnControlPlaneNodes: false,
   corednsCacheTtlS: 30,
   corednsQpsPerReplica: 20_000, // 40,000 QPS of CoreDNS capacity: never the limit below
   nodeCacheEnabled: true,
@@ -99,8 +102,8 @@ void describe('ClusterDns', () => {
     assert.ok(r5 && r5.failureRatio > 0.2, `after 10 s failures already visible: ${r5?.failureRatio}`);
   });
 
-  void it('with serviceNamesNeedControlPlane false, an API outage causes no DNS failures and no API lookups', () => {
-    const dns = new ClusterDns(dnsConfig({ serviceNamesNeedControlPlane: false }), dataPlane, stepS, 1000);
+  void it('independent: an API outage causes no DNS failures and no API lookups', () => {
+    const dns = new ClusterDns(dnsConfig({ mode: 'independent' }), dataPlane, stepS, 1000);
     run(dns, 50, 1);
     for (const r of run(dns, 700, 0)) {
       assert.equal(r.failureRatio, 0);
@@ -116,5 +119,76 @@ void describe('ClusterDns', () => {
     const back = run(dns, 200, 1);
     const last = back.at(-1);
     assert.ok(last && last.failureRatio < 1e-6, `failures 400 s after recovery: ${last?.failureRatio}`);
+  });
+
+  void describe('informer (stock CoreDNS)', () => {
+    const informer = (over: Partial<DnsConfig> = {}): ClusterDns =>
+      new ClusterDns(dnsConfig({ mode: 'informer', ...over }), dataPlane, stepS, 1000);
+    /** Steps with the API answering `sync` of CoreDNS's LISTs, evicting its pods on the steps listed. */
+    const runInformer = (
+      dns: ClusterDns,
+      steps: number,
+      sync: number,
+      evictAt: number[] = [],
+    ): DnsReading[] =>
+      Array.from({ length: steps }, (_, k) => ({ ...dns.step(nodes, 0, sync, evictAt.includes(k)) }));
+
+    void it('an API outage alone changes nothing: the informer copy answers, stale, and nothing asks the API', () => {
+      const dns = informer();
+      runInformer(dns, 50, 1);
+      for (const r of runInformer(dns, 700, 0)) {
+        assert.equal(r.failureRatio, 0);
+        assert.equal(r.apiLookupsPerS, 0);
+        assert.equal(r.syncListsPerS, 0);
+        assert.equal(r.corednsReadyShare, 1);
+      }
+      assert.equal(dns.atRest, true);
+    });
+
+    void it('pods evicted during the outage come back unsynced: SERVFAIL, the node caches drain over their TTL', () => {
+      const dns = informer();
+      runInformer(dns, 50, 1);
+      const out = runInformer(dns, 650, 0, [0]);
+      const first = out[0];
+      assert.ok(first && first.corednsReadyShare === 0, 'every pod evicted');
+      const later = out[20];
+      // Back after ~10 s, running but unsynced: LISTing, answering SERVFAIL.
+      assert.ok(later && later.corednsServfailRatio === 1 && later.syncListsPerS > 0, JSON.stringify(later));
+      assert.equal(dns.corednsRestarts, 2);
+      // Masked by the node caches as in api-per-miss mode: ~half failing after 10 min, all after 20.
+      const mid = out[299]?.failureRatio ?? 0;
+      assert.ok(mid > 0.45 && mid < 0.55, `at 600 s: ${mid}`);
+      assert.ok((out[649]?.failureRatio ?? 0) > 0.999);
+      // Every lookup misses now, multiplied by the search path: CoreDNS sees orders of magnitude more.
+      assert.ok((out[649]?.corednsQps ?? 0) > 100 * (out[0]?.corednsQps ?? 0));
+    });
+
+    void it('a restarted pod serves once its LIST gets through', () => {
+      const dns = informer();
+      runInformer(dns, 10, 1);
+      runInformer(dns, 100, 0, [0]);
+      const back = runInformer(dns, 400, 1);
+      assert.ok((back[10]?.corednsReadyShare ?? 0) > 0.5, `ready share ${back[10]?.corednsReadyShare}`);
+      const last = back.at(-1);
+      assert.ok(last && last.corednsReadyShare === 1 && last.failureRatio < 1e-6, JSON.stringify(last));
+      assert.equal(dns.atRest, true);
+    });
+
+    void it('past its CPU a pod piles up queries until its memory limit OOM-kills it', () => {
+      // No node cache: every lookup reaches CoreDNS (100 nodes × 20 × 2 = 4,000 QPS on 2 pods).
+      // 1,500 QPS a pod cannot answer, each held 5 s at 8 KiB: ~59 MiB on top of ~34 — past a 64 MiB limit.
+      const dns = informer({ nodeCacheEnabled: false, corednsQpsPerReplica: 500, corednsMemoryMiB: 64 });
+      const out = runInformer(dns, 5, 1);
+      assert.equal(out[0]?.corednsReadyShare, 0, 'OOM-killed at once');
+      assert.ok(dns.corednsRestarts >= 2);
+      const roomy = informer({
+        nodeCacheEnabled: false,
+        corednsQpsPerReplica: 500,
+        corednsMemoryMiB: 10_000,
+      });
+      const shed = runInformer(roomy, 5, 1).at(-1);
+      // With memory to spare it only sheds what its CPU cannot answer: 1,000 of 4,000 QPS answered.
+      assert.ok(shed && Math.abs(shed.corednsServfailRatio - 0.75) < 1e-9, JSON.stringify(shed));
+    });
   });
 });

@@ -8,7 +8,10 @@ import { repoRoot } from '../small-incident.fixture.js';
 void describe('takeApiServersDown: a control-plane outage', () => {
   void it('nothing answers until the end, then the servers return, relist and settle again', () => {
     const s = loadScenario(join(repoRoot, 'test', 'fixtures', 'small-fleet.yaml'));
-    const scenario = { ...s, durationS: 3600, rollout: undefined, operator: [] };
+    // CoreDNS asking the API per cache miss (dns.mode api-per-miss): stock CoreDNS (informer) would keep
+    // answering from its copy through the outage, and the data plane would not fail.
+    const clusters = s.clusters.map((c) => ({ ...c, dns: { ...c.dns, mode: 'api-per-miss' as const } }));
+    const scenario = { ...s, clusters, durationS: 3600, rollout: undefined, operator: [] };
     const run = createFleetRun(scenario, { tuning: { orbitReplay: false } });
     const c = run.fleet.cluster('big');
     assert.ok(c);

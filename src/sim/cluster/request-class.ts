@@ -23,6 +23,20 @@ export interface RequestClass {
   /** For a watch: the class index of its relist companion. */
   readonly relistOf: number | null;
   readonly kind: 'stream' | 'watch' | 'relist';
+  /**
+   * The start-up companion of a periodic call made as each pod starts (FlowSpec.startCall): the same
+   * requests as its stream, kept apart so what the pods' start rate paces is not read as steady demand.
+   */
+  readonly startUp: boolean;
+}
+
+/** Suffix of a periodic call's start-up companion class (see RequestClass.startUp). */
+export const startUpSuffix = ':start';
+
+/** The flow a class belongs to: its own id, without a relist or start-up companion's suffix. */
+export function flowIdOf(c: Pick<RequestClass, 'id' | 'kind' | 'startUp'>): string {
+  if (c.kind === 'relist') return c.id.slice(0, -':relist'.length);
+  return c.startUp ? c.id.slice(0, -startUpSuffix.length) : c.id;
 }
 
 /** Builds the classes of a cluster from costed flows; returns classes and the index of each flow id. */
@@ -43,10 +57,19 @@ export function buildClasses(costed: readonly CostedFlow[], limits: readonly Lev
       flowCount: Math.max(1, f.spec.flowCount),
       cost: f.cost,
       cacheServed: isCacheServed(f.cost),
-      retries: f.spec.origin !== 'dns',
+      // A DNS lookup is not retried (the resolver gives up); CoreDNS's informers are client-go's.
+      retries: f.spec.origin !== 'dns' || isWatch,
       relistOf: null,
       kind: isWatch ? 'watch' : 'stream',
+      startUp: false,
     });
+    if (!isWatch && f.spec.startCall) {
+      classes.push({
+        ...(classes[classes.length - 1] as RequestClass),
+        id: `${f.spec.id}${startUpSuffix}`,
+        startUp: true,
+      });
+    }
     if (isWatch && f.relistCost) {
       const watchIndex = classes.length - 1;
       classes.push({
@@ -60,6 +83,7 @@ export function buildClasses(costed: readonly CostedFlow[], limits: readonly Lev
         retries: true,
         relistOf: watchIndex,
         kind: 'relist',
+        startUp: false,
       });
     }
   }

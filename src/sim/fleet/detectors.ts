@@ -55,9 +55,13 @@ export class ClusterDetector {
   /** True when a step of full on-call success would leave oncallOk as it is (see update). */
   private oncallAtRest = true;
   private restoreOnsetS: number | null = null;
+  /** Whether the API servers ran out of memory (OOM-killed) since the onset of the overload. */
+  private oomInHold = false;
 
   constructor() {
     this.oncallOk = 1;
+    this.oomInHold = true;
+    this.oomInHold = false;
     this.oncallDone = 1;
     // Nullable times and flags first set mid-run get another value once (docs/perf.md, "Shape pinning").
     this.saturatedAtS = this.dnsFailureStartS = this.recoveredAtS = 0;
@@ -85,14 +89,20 @@ export class ClusterDetector {
 
     if (overloaded) {
       this.clearOnsetS = null;
+      if (this.satOnsetS === null) this.oomInHold = false;
       this.satOnsetS ??= tS;
+      if (r.down || r.memoryUtilization >= 1) this.oomInHold = true;
       if (!this.saturatedNow && tS - this.satOnsetS >= saturationHoldS) {
         this.saturatedNow = true;
         this.impacted = true;
         this.recoveredAtS = null;
         if (!this.everSaturated) this.saturatedAtS = this.satOnsetS;
         this.everSaturated = true;
-        events = withEvent(events, { tS: this.satOnsetS, type: 'apiserver.saturated', detail: cause(r) });
+        events = withEvent(events, {
+          tS: this.satOnsetS,
+          type: 'apiserver.saturated',
+          detail: cause(r, this.oomInHold),
+        });
       }
     } else {
       this.satOnsetS = null;
@@ -234,9 +244,12 @@ function commandSuccess(p: number): number {
   return p2 * p2;
 }
 
-function cause(r: ClusterReadings): string {
-  if (r.down) return 'API servers OOM-killed (restarting)';
-  if (r.memoryUtilization >= 1) return `memory ${pct(r.memoryUtilization)}`;
+/**
+ * What ran out: memory (an OOM crash loop — a restarted server's "storage initializing" 429s and relist
+ * storm are its symptoms, not spent seats), else CPU, else seats.
+ */
+function cause(r: ClusterReadings, oom: boolean): string {
+  if (oom || r.down || r.memoryUtilization >= 1) return 'memory: API servers OOM-killed, crash loop';
   if (r.cpuUtilization >= 1) return `CPU ${pct(r.cpuUtilization)}, seats ${pct(r.seatUtilization)}`;
   return `seats ${pct(r.seatUtilization)}, 429s ${Math.round(r.rejected429)}/step`;
 }
