@@ -3,5 +3,5 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 npx tsc -p tsconfig.json --noEmit
-mapfile -t files < <(find src test -name '*.test.ts' -not -path '*/node_modules/*' | sort)
+mapfile -t files < <(find src test testbed -name '*.test.ts' -not -path '*/node_modules/*' | sort)
 exec node --import tsx --test --test-concurrency=2 "${files[@]}"
