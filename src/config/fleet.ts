@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { apiServerCount, metadataSchema, nodeCount, podsPerNode } from './common-schemas.js';
+import { apiServerCount, durationS, metadataSchema, nodeCount, podsPerNode } from './common-schemas.js';
 import { loadYamlFile } from './yaml-source.js';
 
 /** Pods per node when a fleet file does not say: the SIG-scalability load test's 30 (reference §4.4). */
@@ -7,45 +7,92 @@ export const defaultPodsPerNode = 30;
 /** API servers per cluster when a fleet file does not say: the common HA control plane of three. */
 export const defaultApiServers = 3;
 
+/** Where a live rollout reads a cluster's signals from: a Prometheus, with the series of this cluster. */
+const prometheusSchema = z.strictObject({
+  /** Base URL of the Prometheus HTTP API (http://host:9090); credentials in the URL are refused. */
+  url: z
+    .url({ protocol: /^https?$/ })
+    .refine((u) => !/^[a-z]+:\/\/[^/]*@/i.test(u), { message: 'no credentials in the URL' }),
+  /** Label matchers that select this cluster's series (e.g. `cluster="eu-1"`); empty = every series. */
+  selector: z
+    .string()
+    .regex(/^\s*([a-zA-Z_][a-zA-Z0-9_]*\s*(=|!=|=~|!~)\s*"[^"]*"\s*,?\s*)*$/, {
+      message: 'label matchers like cluster="eu-1" (comma-separated)',
+    })
+    .default(''),
+  /** Range of rate()/avg_over_time() in each query ($w); at least 4 scrape intervals. */
+  rateWindow: durationS.default(60),
+  /** Resolution of range queries: one sample per step. */
+  step: durationS.default(15),
+});
+
+/** Fields a live rollout reads (analyze ignores them): how to reach the cluster and read its signals. */
+const connectionFields = {
+  /** kubeconfig context of this cluster; required by `rampart rollout`. */
+  context: z.string().min(1).optional(),
+  /** kubeconfig file; default: --kubeconfig, else $KUBECONFIG, else ~/.kube/config. */
+  kubeconfig: z.string().min(1).optional(),
+  prometheus: prometheusSchema.optional(),
+  /** `apiserver`: scrape the API server's own /metrics through the cluster's credentials (no Prometheus). */
+  metrics: z.enum(['prometheus', 'apiserver']).optional(),
+  /** Longest DNS answer lifetime on the nodes; default: read from the cluster's CoreDNS / NodeLocal DNS. */
+  dnsCacheTtl: durationS.optional(),
+  labels: z.record(z.string(), z.string()).optional(),
+};
+
 const fleetClusterSchema = z.strictObject({
   name: z.string().min(1),
   nodes: nodeCount,
   podsPerNode: podsPerNode.default(defaultPodsPerNode),
   apiServers: apiServerCount.default(defaultApiServers),
+  ...connectionFields,
 });
 
+/** A live fleet's cluster: node count optional (read from the cluster when absent). */
+const liveFleetClusterSchema = fleetClusterSchema.extend({ nodes: nodeCount.optional() });
+
+function uniqueNames(clusters: readonly { name: string }[], ctx: z.RefinementCtx): void {
+  const seen = new Set<string>();
+  clusters.forEach((c, i) => {
+    if (seen.has(c.name))
+      ctx.addIssue({ code: 'custom', message: `duplicate cluster name "${c.name}"`, path: [i, 'name'] });
+    seen.add(c.name);
+  });
+}
+
+const fleetOf = <C extends z.ZodType<{ name: string }>>(cluster: C) =>
+  z.strictObject({
+    apiVersion: z.literal('rampart.dev/v1alpha1'),
+    kind: z.literal('Fleet'),
+    metadata: metadataSchema.optional(),
+    spec: z.strictObject({
+      clusters: z
+        .array(cluster)
+        .min(1, { message: 'the fleet needs at least one cluster' })
+        .superRefine(uniqueNames),
+    }),
+  });
+
 /**
- * A fleet file: the clusters a change will reach and their sizes. Live rollouts will add connection
- * fields here later; until then unknown fields are errors so typos do not pass silently.
+ * A fleet file: the clusters a change will reach, their sizes, and (for live rollouts) how to reach each
+ * one and read its signals. Unknown fields are errors so typos do not pass silently. analyze needs every
+ * cluster's `nodes`; `rampart rollout` reads them from the cluster when absent (liveFleetSchema).
  */
-export const fleetSchema = z.strictObject({
-  apiVersion: z.literal('rampart.dev/v1alpha1'),
-  kind: z.literal('Fleet'),
-  metadata: metadataSchema.optional(),
-  spec: z.strictObject({
-    clusters: z
-      .array(fleetClusterSchema)
-      .min(1, { message: 'the fleet needs at least one cluster' })
-      .superRefine((clusters, ctx) => {
-        const seen = new Set<string>();
-        clusters.forEach((c, i) => {
-          if (seen.has(c.name)) {
-            ctx.addIssue({
-              code: 'custom',
-              message: `duplicate cluster name "${c.name}"`,
-              path: [i, 'name'],
-            });
-          }
-          seen.add(c.name);
-        });
-      }),
-  }),
-});
+export const fleetSchema = fleetOf(fleetClusterSchema);
+export const liveFleetSchema = fleetOf(liveFleetClusterSchema);
 
 export type FleetFile = z.output<typeof fleetSchema>;
 export type FleetCluster = z.output<typeof fleetClusterSchema>;
+export type LiveFleetFile = z.output<typeof liveFleetSchema>;
+export type LiveFleetCluster = z.output<typeof liveFleetClusterSchema>;
+export type PrometheusSource = z.output<typeof prometheusSchema>;
 
 /** Loads and validates a fleet file; errors name file:line:col. */
 export function loadFleet(file: string): FleetFile {
   return loadYamlFile(file, fleetSchema).value;
+}
+
+/** Loads a fleet file for a live rollout (node counts optional); errors name file:line:col. */
+export function loadLiveFleet(file: string): LiveFleetFile {
+  return loadYamlFile(file, liveFleetSchema).value;
 }
