@@ -35,7 +35,14 @@ const previousSchema = z.record(
     /** The workload as it was before the rollout (stripped of server fields), or null when it was new. */
     workload: z.record(z.string(), z.unknown()).nullable(),
     /** Supporting objects the rollout created (absent before): removed with the change on rollback. */
-    created: z.array(z.strictObject({ apiVersion: z.string(), kind: z.string(), name: z.string(), namespace: z.string().optional() })),
+    created: z.array(
+      z.strictObject({
+        apiVersion: z.string(),
+        kind: z.string(),
+        name: z.string(),
+        namespace: z.string().optional(),
+      }),
+    ),
   }),
 );
 export type PreviousObjects = z.output<typeof previousSchema>;
@@ -46,21 +53,26 @@ function readJson<T>(path: string, schema: z.ZodType<T>, fallback: T): T {
   try {
     data = JSON.parse(readFileSync(path, 'utf8'));
   } catch (err) {
-    throw badInput(`${path}: not valid JSON (${(err as Error).message.split('\n')[0]}); remove it or restore it`);
+    throw badInput(
+      `${path}: not valid JSON (${(err as Error).message.split('\n')[0]}); remove it or restore it`,
+    );
   }
   const r = schema.safeParse(data);
   if (!r.success) throw badInput(`${path}: unexpected content (${r.error.issues[0]?.message ?? 'invalid'})`);
   return r.data;
 }
 
-const write = (path: string, value: unknown): void => writeFileAtomic(path, `${JSON.stringify(value, null, 2)}\n`);
+const write = (path: string, value: unknown): void =>
+  writeFileAtomic(path, `${JSON.stringify(value, null, 2)}\n`);
 
 export const runFiles = (statePath: string) => ({
   inputsPath: `${statePath}.run.json`,
   controlPath: `${statePath}.control.json`,
   previousPath: `${statePath}.clusters.json`,
   readInputs(): RunInputs | null {
-    return existsSync(this.inputsPath) ? readJson(this.inputsPath, runInputsSchema, null as unknown as RunInputs) : null;
+    return existsSync(this.inputsPath)
+      ? readJson(this.inputsPath, runInputsSchema, null as unknown as RunInputs)
+      : null;
   },
   writeInputs(v: RunInputs): void {
     write(this.inputsPath, v);

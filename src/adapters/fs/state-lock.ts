@@ -42,7 +42,10 @@ export function lockStateFile(statePath: string): StateLock {
       };
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code !== 'EEXIST')
-        throw new RampartError(ErrorCodes.io, `${path}: cannot create the lock (${(err as Error).message.split('\n')[0]})`);
+        throw new RampartError(
+          ErrorCodes.io,
+          `${path}: cannot create the lock (${(err as Error).message.split('\n')[0]})`,
+        );
       const holder = readHolder(path);
       if (holder && (holder.host !== me || alive(holder.pid)))
         throw new RampartError(
@@ -53,7 +56,10 @@ export function lockStateFile(statePath: string): StateLock {
       rmSync(path, { force: true });
     }
   }
-  throw new RampartError(ErrorCodes.io, `${path}: could not take the lock; remove it if no rollout is running`);
+  throw new RampartError(
+    ErrorCodes.io,
+    `${path}: could not take the lock; remove it if no rollout is running`,
+  );
 }
 
 /** Who holds the lock, or null (none, or unreadable). */

@@ -46,7 +46,10 @@ interface FlowSchemaView {
 
 interface PlcView {
   metadata: { name: string; uid?: string };
-  spec: { type: string; limited?: { nominalConcurrencyShares?: number; limitResponse?: { queuing?: { handSize?: number } } } };
+  spec: {
+    type: string;
+    limited?: { nominalConcurrencyShares?: number; limitResponse?: { queuing?: { handSize?: number } } };
+  };
 }
 
 async function list<T>(conn: KubeConnection, kind: string): Promise<T[]> {
@@ -62,7 +65,11 @@ export function matchFlowSchema(
   schemas: readonly FlowSchemaView[],
   sa: { namespace: string; name: string },
 ): FlowSchemaView | null {
-  const groups = new Set(['system:serviceaccounts', `system:serviceaccounts:${sa.namespace}`, 'system:authenticated']);
+  const groups = new Set([
+    'system:serviceaccounts',
+    `system:serviceaccounts:${sa.namespace}`,
+    'system:authenticated',
+  ]);
   const user = `system:serviceaccount:${sa.namespace}:${sa.name}`;
   const sorted = [...schemas]
     .filter((s) => !s.metadata.name.startsWith('rampart-change-'))
@@ -153,7 +160,9 @@ export async function applyChangeFlow(
     const add = fenceApf({ serviceAccount: sa, seats: fence.seats });
     await serverSideApply(
       conn,
-      priorityLevelObject(add.priorityLevel, { 'rampart.dev/purpose': `rollout fence: ${fence.seats} seats per API server` }) as unknown as KubeObject,
+      priorityLevelObject(add.priorityLevel, {
+        'rampart.dev/purpose': `rollout fence: ${fence.seats} seats per API server`,
+      }) as unknown as KubeObject,
     );
   }
   const name = changeFlowSchemaName(change);
@@ -180,14 +189,18 @@ export async function applyChangeFlow(
         ...(matchedName ? { [matchedAnnotation]: matchedName } : {}),
       },
     },
-  } as unknown as KubeObject);
+  });
   return { flowSchema: name, priorityLevel: own, fenced, fenceLevel: fenceLevelName, handSize };
 }
 
 /** Who Rampart is in this cluster (SelfSubjectReview): its user name and groups. */
 export async function whoAmI(conn: KubeConnection): Promise<{ username: string; groups: string[] }> {
   const review = (await conn.call(() =>
-    conn.objects.create({ apiVersion: 'authentication.k8s.io/v1', kind: 'SelfSubjectReview', metadata: { name: '' } } as unknown as KubeObject),
+    conn.objects.create({
+      apiVersion: 'authentication.k8s.io/v1',
+      kind: 'SelfSubjectReview',
+      metadata: { name: '' },
+    }),
   )) as unknown as { status?: { userInfo?: { username?: string; groups?: string[] } } };
   return { username: review.status?.userInfo?.username ?? '', groups: review.status?.userInfo?.groups ?? [] };
 }
@@ -200,7 +213,9 @@ export const breakGlassSeats = 20;
  * requests (rollbacks included) get reserved seats while the cluster is saturated. An identity in
  * system:masters is exempt from APF already: nothing to route. Returns the level's UID.
  */
-export async function applyBreakGlass(conn: KubeConnection): Promise<{ uid: string | null; exempt: boolean; user: string }> {
+export async function applyBreakGlass(
+  conn: KubeConnection,
+): Promise<{ uid: string | null; exempt: boolean; user: string }> {
   const me = await whoAmI(conn);
   if (me.groups.includes('system:masters')) return { uid: null, exempt: true, user: me.username };
   const plcs = await list<PlcView>(conn, 'PriorityLevelConfiguration');
@@ -216,15 +231,40 @@ export async function applyBreakGlass(conn: KubeConnection): Promise<{ uid: stri
   const users = me.username ? [{ kind: 'User' as const, name: me.username }] : [];
   const plc = await serverSideApply(
     conn,
-    priorityLevelObject(add.priorityLevel, { 'rampart.dev/purpose': `break-glass: ${breakGlassSeats} reserved seats per API server` }) as unknown as KubeObject,
+    priorityLevelObject(add.priorityLevel, {
+      'rampart.dev/purpose': `break-glass: ${breakGlassSeats} reserved seats per API server`,
+    }) as unknown as KubeObject,
   );
   await serverSideApply(
     conn,
     flowSchemaObject(
-      { ...add.flowSchema, matchingPrecedence: breakGlassPrecedence, subjects: [...add.flowSchema.subjects, ...users] },
+      {
+        ...add.flowSchema,
+        matchingPrecedence: breakGlassPrecedence,
+        subjects: [...add.flowSchema.subjects, ...users],
+      },
       { nonResource: true },
     ) as unknown as KubeObject,
   );
   const uid = (plc.metadata as { uid?: string }).uid ?? null;
   return { uid, exempt: false, user: me.username };
+}
+
+/** Where the change's requests would be classified, without changing anything (for `rollout plan`). */
+export async function predictChangeFlow(
+  conn: KubeConnection,
+  change: { name: string },
+  sa: { namespace: string; name: string },
+): Promise<ChangeFlow> {
+  const existing = await readChangeFlow(conn, change);
+  if (existing) return existing;
+  const matched = matchFlowSchema(await list<FlowSchemaView>(conn, 'FlowSchema'), sa);
+  const own = matched?.spec.priorityLevelConfiguration.name ?? 'global-default';
+  return {
+    flowSchema: changeFlowSchemaName(change),
+    priorityLevel: own,
+    fenced: false,
+    fenceLevel: fenceLevelName,
+    handSize: 6,
+  };
 }

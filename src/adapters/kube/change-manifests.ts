@@ -7,7 +7,12 @@ import type { ChangeRef } from '../../rollout/ports.js';
 export interface KubeObject {
   apiVersion: string;
   kind: string;
-  metadata: { name: string; namespace?: string; labels?: Record<string, string>; annotations?: Record<string, string> };
+  metadata: {
+    name: string;
+    namespace?: string;
+    labels?: Record<string, string>;
+    annotations?: Record<string, string>;
+  };
   [field: string]: unknown;
 }
 
@@ -95,7 +100,9 @@ export function workloadForStep(
   const spec = copy['spec'] as Record<string, unknown>;
   const template = spec['template'] as Record<string, unknown>;
   const podSpec = template['spec'] as Record<string, unknown>;
-  const selector = { ...(isRecord(podSpec['nodeSelector']) ? (podSpec['nodeSelector'] as Record<string, string>) : {}) };
+  const selector = {
+    ...(isRecord(podSpec['nodeSelector']) ? (podSpec['nodeSelector'] as Record<string, string>) : {}),
+  };
   delete selector[labelKey];
   if (label) selector[label.key] = label.value;
   if (Object.keys(selector).length > 0) podSpec['nodeSelector'] = selector;

@@ -10,7 +10,13 @@ import type {
 } from '../../rollout/ports.js';
 import type { ChangeFlow, ChangeFlowResolver } from '../change-flow.js';
 import type { PreviousObjects } from '../fs/run-files.js';
-import { applyBreakGlass, applyChangeFlow, fieldManager, readChangeFlow, serverSideApply } from './apf-objects.js';
+import {
+  applyBreakGlass,
+  applyChangeFlow,
+  fieldManager,
+  readChangeFlow,
+  serverSideApply,
+} from './apf-objects.js';
 import { workloadForStep, type ChangeManifests, type KubeObject } from './change-manifests.js';
 import { apiReason, isNotFound, isUnreachable, type KubeConnection } from './connection.js';
 
@@ -136,7 +142,9 @@ export class KubeClusterClient implements ClusterClient, ChangeFlowResolver {
     const conn = this.conn(cluster);
     if (!conn) return 'unreachable';
     try {
-      const w = (await conn.call(() => conn.objects.read(this.workloadHeader(change.namespace)))) as unknown as {
+      const w = (await conn.call(() =>
+        conn.objects.read(this.workloadHeader(change.namespace)),
+      )) as unknown as {
         metadata: { generation?: number };
         spec?: { replicas?: number };
         status?: Record<string, number | undefined>;
@@ -207,7 +215,9 @@ export class KubeClusterClient implements ClusterClient, ChangeFlowResolver {
     let workload: KubeObject | null = null;
     try {
       workload = stripServerFields(
-        (await conn.call(() => conn.objects.read(this.workloadHeader(this.o.change.ref.namespace)))) as unknown as KubeObject,
+        (await conn.call(() =>
+          conn.objects.read(this.workloadHeader(this.o.change.ref.namespace)),
+        )) as unknown as KubeObject,
       );
     } catch (err) {
       if (!isNotFound(err)) throw err;
@@ -227,7 +237,10 @@ export class KubeClusterClient implements ClusterClient, ChangeFlowResolver {
       }
     }
     // Written before anything is applied: a SIGKILL right after the apply still knows what to restore.
-    this.o.previous.write({ ...this.o.previous.read(), [cluster]: { workload: workload as Record<string, unknown> | null, created } });
+    this.o.previous.write({
+      ...this.o.previous.read(),
+      [cluster]: { workload: workload, created },
+    });
   }
 
   private async listNodes(conn: KubeConnection, labelSelector?: string): Promise<NodeView[]> {
@@ -235,7 +248,18 @@ export class KubeClusterClient implements ClusterClient, ChangeFlowResolver {
     let cont: string | undefined;
     do {
       const page = await conn.call(() =>
-        conn.objects.list('v1', 'Node', undefined, undefined, undefined, undefined, undefined, labelSelector, 500, cont),
+        conn.objects.list(
+          'v1',
+          'Node',
+          undefined,
+          undefined,
+          undefined,
+          undefined,
+          undefined,
+          labelSelector,
+          500,
+          cont,
+        ),
       );
       out.push(...(page.items as unknown as NodeView[]));
       cont = page.metadata?._continue || undefined;
@@ -244,7 +268,11 @@ export class KubeClusterClient implements ClusterClient, ChangeFlowResolver {
   }
 
   /** Labels nodes until ceil(share × nodes) carry the label; nodes labelled earlier keep it. */
-  private async labelNodes(conn: KubeConnection, share: number, label: { key: string; value: string }): Promise<void> {
+  private async labelNodes(
+    conn: KubeConnection,
+    share: number,
+    label: { key: string; value: string },
+  ): Promise<void> {
     const nodes = await this.listNodes(conn);
     const want = sharedNodes(share, nodes.length);
     const has = nodes.filter((n) => n.metadata.labels?.[label.key] === label.value);
@@ -259,10 +287,16 @@ export class KubeClusterClient implements ClusterClient, ChangeFlowResolver {
   /** Removes the subset label (any value of the policy's key) from every node carrying it. */
   private async unlabelNodes(conn: KubeConnection): Promise<void> {
     const key = this.o.nodeLabelKey;
-    for (const n of await this.listNodes(conn, key)) await this.patchNodeLabel(conn, n.metadata.name, key, null);
+    for (const n of await this.listNodes(conn, key))
+      await this.patchNodeLabel(conn, n.metadata.name, key, null);
   }
 
-  private async patchNodeLabel(conn: KubeConnection, node: string, key: string, value: string | null): Promise<void> {
+  private async patchNodeLabel(
+    conn: KubeConnection,
+    node: string,
+    key: string,
+    value: string | null,
+  ): Promise<void> {
     await conn.call(() =>
       conn.objects.patch(
         { apiVersion: 'v1', kind: 'Node', metadata: { name: node, labels: { [key]: value as string } } },
@@ -277,7 +311,9 @@ export class KubeClusterClient implements ClusterClient, ChangeFlowResolver {
 
   private async deleteIgnoringMissing(conn: KubeConnection, obj: KubeObject): Promise<void> {
     try {
-      await conn.call(() => conn.objects.delete(obj, undefined, undefined, undefined, undefined, 'Background'));
+      await conn.call(() =>
+        conn.objects.delete(obj, undefined, undefined, undefined, undefined, 'Background'),
+      );
     } catch (err) {
       if (!isNotFound(err)) throw err;
     }

@@ -46,7 +46,9 @@ export function loadKubeConfig(t: KubeTarget): KubeConfig {
   const files = t.kubeconfig.split(delimiter).filter((f) => f.length > 0);
   const missing = files.filter((f) => !existsSync(f));
   if (files.length === 0 || missing.length === files.length)
-    throw badInput(`${t.where}: kubeconfig ${t.kubeconfig} not found; set kubeconfig, --kubeconfig or $KUBECONFIG`);
+    throw badInput(
+      `${t.where}: kubeconfig ${t.kubeconfig} not found; set kubeconfig, --kubeconfig or $KUBECONFIG`,
+    );
   const kc = new KubeConfig();
   try {
     if (files.length === 1 && files[0]) kc.loadFromFile(files[0]);
@@ -194,7 +196,9 @@ export class KubeConnection {
             });
             res.on('error', reject);
           });
-          req.on('timeout', () => req.destroy(new Error(`GET ${path}: no answer in ${requestTimeoutMs / 1000}s`)));
+          req.on('timeout', () =>
+            req.destroy(new Error(`GET ${path}: no answer in ${requestTimeoutMs / 1000}s`)),
+          );
           req.on('error', reject);
           req.end();
         }),
@@ -218,7 +222,8 @@ export function apiReason(what: string, err: unknown): string {
       const m = (body as { message?: unknown }).message;
       message = typeof m === 'string' ? m : '';
     }
-    const code = err.code === 429 ? '429 (throttled; retried per Retry-After, not applied)' : String(err.code);
+    const code =
+      err.code === 429 ? '429 (throttled; retried per Retry-After, not applied)' : String(err.code);
     return redact(`${what}: HTTP ${code}${message ? `: ${message.split('\n')[0]}` : ''}`).slice(0, 400);
   }
   return `${what}: ${firstLine(err)}`;
@@ -227,7 +232,10 @@ export function apiReason(what: string, err: unknown): string {
 /** True for errors that mean the API server did not answer at all (refused, reset, timed out, DNS). */
 export function isUnreachable(err: unknown): boolean {
   if (err instanceof ApiException) return false;
-  const text = err instanceof Error ? `${err.name} ${err.message} ${String((err as { code?: unknown }).code ?? '')}` : String(err);
+  const text =
+    err instanceof Error
+      ? `${err.name} ${err.message} ${typeof (err as { code?: unknown }).code === 'string' ? (err as { code: string }).code : ''}`
+      : String(err);
   return /ECONNREFUSED|ECONNRESET|EHOSTUNREACH|ENETUNREACH|ETIMEDOUT|ENOTFOUND|EAI_AGAIN|abort|timeout|socket hang up|network/i.test(
     text,
   );

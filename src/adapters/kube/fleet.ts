@@ -13,7 +13,12 @@ export function connectFleet(
   fleet.spec.clusters.forEach((c, i) => {
     const where = `${opts.fleetPath}: spec.clusters[${i}] (${c.name})`;
     if (!c.context) throw badInput(`${where}: context is required for a live rollout (a kubeconfig context)`);
-    const target = { cluster: c.name, context: c.context, kubeconfig: kubeconfigPath(c.kubeconfig, opts.kubeconfig), where };
+    const target = {
+      cluster: c.name,
+      context: c.context,
+      kubeconfig: kubeconfigPath(c.kubeconfig, opts.kubeconfig),
+      where,
+    };
     out.set(c.name, new KubeConnection(target, loadKubeConfig(target), opts.clock));
   });
   return out;
@@ -64,7 +69,12 @@ export class KubeFleetSupplier implements FleetSupplier {
       try {
         const nodes = c.nodes ?? (await countNodes(conn));
         const ttl = c.dnsCacheTtl ?? (await dnsTtlS(conn));
-        out.push({ name: c.name, nodes, labels: c.labels ?? {}, ...(ttl !== undefined ? { dnsCacheTtlS: ttl } : {}) });
+        out.push({
+          name: c.name,
+          nodes,
+          labels: c.labels ?? {},
+          ...(ttl !== undefined ? { dnsCacheTtlS: ttl } : {}),
+        });
       } catch (err) {
         this.unreachable.push({ name: c.name, reason: apiReason(`${c.name}: unreachable`, err) });
       }
@@ -88,7 +98,11 @@ async function dnsTtlS(conn: KubeConnection): Promise<number | undefined> {
   for (const name of ['coredns', 'node-local-dns']) {
     try {
       const cm = (await conn.call(() =>
-        conn.objects.read({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name, namespace: 'kube-system' } }),
+        conn.objects.read({
+          apiVersion: 'v1',
+          kind: 'ConfigMap',
+          metadata: { name, namespace: 'kube-system' },
+        }),
       )) as unknown as { data?: Record<string, string> };
       const ttl = corefileTtlS(cm.data?.['Corefile'] ?? '');
       if (ttl !== undefined) best = Math.max(best ?? 0, ttl);

@@ -84,7 +84,8 @@ export class ApiserverScrapeSource implements MetricsSource {
     await this.refresh(q.cluster);
     const list = this.scrapes.get(q.cluster) ?? [];
     const fromMs = q.nowMs - q.windowS * 1000;
-    const flow = q.signal === 'change_seat_demand' ? await this.flows.changeFlow(q.cluster).catch(() => null) : null;
+    const flow =
+      q.signal === 'change_seat_demand' ? await this.flows.changeFlow(q.cluster).catch(() => null) : null;
     if (q.signal === 'change_seat_demand' && !flow) return 'missing';
     const samples: SignalSample[] = [];
     for (let i = 1; i < list.length; i++) {
@@ -99,13 +100,23 @@ export class ApiserverScrapeSource implements MetricsSource {
 }
 
 /** Rate of a counter sum between two scrapes; null across a restart (the counter went down). */
-function rate(a: Scrape, b: Scrape, name: string, match?: (l: Readonly<Record<string, string>>) => boolean): number | null {
+function rate(
+  a: Scrape,
+  b: Scrape,
+  name: string,
+  match?: (l: Readonly<Record<string, string>>) => boolean,
+): number | null {
   const dt = (b.tMs - a.tMs) / 1000;
   const d = sumOf(b.e, name, match) - sumOf(a.e, name, match);
   return dt > 0 && d >= 0 ? d / dt : null;
 }
 
-function quantileBetween(a: Scrape, b: Scrape, name: string, skip?: (l: Readonly<Record<string, string>>) => boolean): number {
+function quantileBetween(
+  a: Scrape,
+  b: Scrape,
+  name: string,
+  skip?: (l: Readonly<Record<string, string>>) => boolean,
+): number {
   const inc = new Map<string, number>();
   const add = (e: Exposition, sign: number): void => {
     for (const x of e.get(name) ?? []) {
@@ -126,7 +137,8 @@ function sampleOf(signal: SignalName, a: Scrape, b: Scrape, flow: ChangeFlow | n
       const exec = sumBy(b.e, 'apiserver_flowcontrol_current_executing_seats', 'priority_level');
       const limit = sumBy(b.e, 'apiserver_flowcontrol_current_limit_seats', 'priority_level');
       let worst = Number.NaN;
-      for (const [pl, l] of limit) if (l > 0) worst = Math.max(Number.isNaN(worst) ? 0 : worst, (exec.get(pl) ?? 0) / l);
+      for (const [pl, l] of limit)
+        if (l > 0) worst = Math.max(Number.isNaN(worst) ? 0 : worst, (exec.get(pl) ?? 0) / l);
       return { tMs, value: worst };
     }
     case 'apf_queue_length':
@@ -143,7 +155,12 @@ function sampleOf(signal: SignalName, a: Scrape, b: Scrape, flow: ChangeFlow | n
     case 'apiserver_p99_latency_s':
       return {
         tMs,
-        value: quantileBetween(a, b, 'apiserver_request_duration_seconds_bucket', (l) => l['verb'] === 'WATCH' || l['verb'] === 'CONNECT'),
+        value: quantileBetween(
+          a,
+          b,
+          'apiserver_request_duration_seconds_bucket',
+          (l) => l['verb'] === 'WATCH' || l['verb'] === 'CONNECT',
+        ),
       };
     case 'etcd_p99_latency_s':
       return { tMs, value: quantileBetween(a, b, 'etcd_request_duration_seconds_bucket') };
@@ -152,7 +169,11 @@ function sampleOf(signal: SignalName, a: Scrape, b: Scrape, flow: ChangeFlow | n
       const fs = (l: Readonly<Record<string, string>>): boolean => l['flow_schema'] === flow.flowSchema;
       const onLevel = (l: Readonly<Record<string, string>>): boolean =>
         l['priority_level'] === flow.priorityLevel && l['flow_schema'] !== flow.flowSchema;
-      const availableSeats = sumOf(b.e, 'apiserver_flowcontrol_upper_limit_seats', (l) => l['priority_level'] === flow.priorityLevel);
+      const availableSeats = sumOf(
+        b.e,
+        'apiserver_flowcontrol_upper_limit_seats',
+        (l) => l['priority_level'] === flow.priorityLevel,
+      );
       if (!(availableSeats > 0)) return null;
       const seatsSum = rate(a, b, 'apiserver_flowcontrol_work_estimated_seats_sum', fs);
       const seatsCount = rate(a, b, 'apiserver_flowcontrol_work_estimated_seats_count', fs);
@@ -176,7 +197,14 @@ function sampleOf(signal: SignalName, a: Scrape, b: Scrape, flow: ChangeFlow | n
         sumOf(b.e, 'apiserver_flowcontrol_current_inqueue_seats', onLevel);
       return { tMs, value, seats: { priorityLevel: flow.priorityLevel, otherDemandSeats, availableSeats } };
     }
-    default:
+    case 'change_ready_ratio':
+    case 'coredns_servfail_ratio':
+    case 'dns_cache_miss_ratio':
+    case 'workload_error_ratio':
       return null;
+    default: {
+      const never: never = signal;
+      return never;
+    }
   }
 }

@@ -40,7 +40,10 @@ export const maxListSeats = 10;
 export function levelMaxSeats(nominalPerServer: number, handSize: number): number {
   return Math.min(
     maxListSeats,
-    Math.max(1, Math.min(Math.ceil(0.15 * nominalPerServer), Math.floor(nominalPerServer / Math.max(1, handSize)))),
+    Math.max(
+      1,
+      Math.min(Math.ceil(0.15 * nominalPerServer), Math.floor(nominalPerServer / Math.max(1, handSize))),
+    ),
   );
 }
 
@@ -50,7 +53,8 @@ export function demandSeats(parts: DemandParts, flow: ChangeFlow, ctx: LevelCont
   const requests = parts.execS + parts.waitS + parts.rejectedPerS * meanExecS;
   if (requests <= 0) return 0;
   let seats: number | null;
-  if (flow.fenced) seats = ctx.nominalPerServer === null ? null : levelMaxSeats(ctx.nominalPerServer, flow.handSize);
+  if (flow.fenced)
+    seats = ctx.nominalPerServer === null ? null : levelMaxSeats(ctx.nominalPerServer, flow.handSize);
   else seats = parts.seatsPerRequest ?? 1;
   return seats === null ? null : requests * seats;
 }

@@ -18,7 +18,8 @@ export function parseExposition(text: string, keep: (name: string) => boolean): 
     const m = line.exec(raw);
     if (!m?.[1] || !keep(m[1])) continue;
     const labels: Record<string, string> = {};
-    for (const l of (m[2] ?? '').matchAll(label)) if (l[1]) labels[l[1]] = (l[2] ?? '').replace(/\\(.)/g, '$1');
+    for (const l of (m[2] ?? '').matchAll(label))
+      if (l[1]) labels[l[1]] = (l[2] ?? '').replace(/\\(.)/g, '$1');
     const value = Number(m[3]);
     if (Number.isNaN(value) && m[3] !== 'NaN') continue;
     let list = out.get(m[1]);
@@ -29,7 +30,11 @@ export function parseExposition(text: string, keep: (name: string) => boolean): 
 }
 
 /** Sum of a metric's samples whose labels pass `match`. */
-export function sumOf(e: Exposition, name: string, match: (l: Readonly<Record<string, string>>) => boolean = () => true): number {
+export function sumOf(
+  e: Exposition,
+  name: string,
+  match: (l: Readonly<Record<string, string>>) => boolean = () => true,
+): number {
   let s = 0;
   for (const x of e.get(name) ?? []) if (match(x.labels)) s += x.value;
   return s;

@@ -1,4 +1,10 @@
-import type { MetricsSource, SignalQuery, SignalReading, SignalSample, WorkloadStatus } from '../../rollout/ports.js';
+import type {
+  MetricsSource,
+  SignalQuery,
+  SignalReading,
+  SignalSample,
+  WorkloadStatus,
+} from '../../rollout/ports.js';
 
 /**
  * The MetricsSource a live rollout uses: each cluster's signals from its own source (Prometheus or its API

@@ -2,7 +2,7 @@ import { z } from 'zod';
 import type { PrometheusSource } from '../../config/fleet.js';
 import type { SignalName } from '../../model/signals.js';
 import type { MetricsSource, SignalQuery, SignalReading, SignalSample } from '../../rollout/ports.js';
-import type { ChangeFlowResolver } from '../change-flow.js';
+import type { ChangeFlow, ChangeFlowResolver } from '../change-flow.js';
 import { demandSeats, type DemandParts } from './change-demand.js';
 import { changeDemandQueries, hasPlaceholder, resolvePromQL, signalPromQL } from './promql.js';
 
@@ -44,19 +44,21 @@ export class PrometheusMetricsSource implements MetricsSource {
   ) {}
 
   /** The PromQL a signal resolves to for a cluster (what `plan` prints). */
-  resolved(cluster: string, signal: SignalName, flowSchema?: string): string[] {
+  resolved(cluster: string, signal: SignalName, flow: ChangeFlow | null): string[] {
     const src = this.sources.get(cluster);
     if (!src) return [];
     const expr = signalPromQL(signal);
     if (expr !== null) return [resolvePromQL(expr, src.selector, src.rateWindow)];
-    const flow = {
-      flowSchema: flowSchema ?? 'rampart-change-<change>',
+    const f = flow ?? {
+      flowSchema: 'rampart-change-<change>',
       priorityLevel: '<its level>',
       fenced: false,
       fenceLevel: '',
       handSize: 6,
     };
-    return Object.values(changeDemandQueries(flow)).map((q) => resolvePromQL(q, src.selector, src.rateWindow));
+    return Object.entries(changeDemandQueries(f)).map(
+      ([k, q]) => `${k}: ${resolvePromQL(q, src.selector, src.rateWindow)}`,
+    );
   }
 
   async evaluate(q: SignalQuery): Promise<SignalReading> {
@@ -74,11 +76,7 @@ export class PrometheusMetricsSource implements MetricsSource {
     return samples.length > 0 ? samples : 'missing';
   }
 
-  private async changeDemand(
-    q: SignalQuery,
-    src: PrometheusSource,
-    range: Range,
-  ): Promise<SignalReading> {
+  private async changeDemand(q: SignalQuery, src: PrometheusSource, range: Range): Promise<SignalReading> {
     const flow = await this.flows.changeFlow(q.cluster).catch(() => null);
     if (!flow) {
       this.problems.set(`${q.cluster}|${q.signal}`, "the change's FlowSchema is not in place yet");
@@ -87,12 +85,17 @@ export class PrometheusMetricsSource implements MetricsSource {
     const queries = changeDemandQueries(flow);
     const names = Object.keys(queries);
     const results = await Promise.all(
-      names.map((k) => this.range(q, src, resolvePromQL(queries[k] ?? '', src.selector, src.rateWindow), range)),
+      names.map((k) =>
+        this.range(q, src, resolvePromQL(queries[k] ?? '', src.selector, src.rateWindow), range),
+      ),
     );
     const byName = new Map<string, Map<number, number>>();
     names.forEach((k, i) => {
       const r = results[i];
-      byName.set(k, r === undefined || r === 'missing' ? new Map() : new Map(r));
+      byName.set(
+        k,
+        r === undefined || r === 'missing' ? new Map<number, number>() : new Map<number, number>(r),
+      );
     });
     // The level's seats are the context every sample needs: without them there is no verdict.
     const available = byName.get('availableSeats') ?? new Map<number, number>();
@@ -118,7 +121,11 @@ export class PrometheusMetricsSource implements MetricsSource {
       samples.push({
         tMs,
         value,
-        seats: { priorityLevel: flow.priorityLevel, otherDemandSeats: Math.max(0, otherSeats), availableSeats },
+        seats: {
+          priorityLevel: flow.priorityLevel,
+          otherDemandSeats: Math.max(0, otherSeats),
+          availableSeats,
+        },
       });
     }
     return samples.length > 0 ? samples : 'missing';
@@ -142,7 +149,10 @@ export class PrometheusMetricsSource implements MetricsSource {
       const res = await this.fetchFn(url, { signal: AbortSignal.timeout(queryTimeoutMs) });
       body = await res.json();
     } catch (err) {
-      this.problems.set(key, `Prometheus at ${src.url} unreachable (${(err as Error).message.split('\n')[0]})`);
+      this.problems.set(
+        key,
+        `Prometheus at ${src.url} unreachable (${(err as Error).message.split('\n')[0]})`,
+      );
       return 'missing';
     }
     const env = envelopeSchema.safeParse(body);

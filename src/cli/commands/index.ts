@@ -4,6 +4,7 @@ import { registerSimulate } from './simulate.js';
 import { registerAnalyze } from './analyze.js';
 import { registerBreakglass } from './breakglass.js';
 import { registerCompare } from './compare.js';
+import { registerRollout } from './rollout.js';
 
 /** Every top-level command, in help order. */
 export const commands: readonly RegisterCommand[] = [
@@ -12,4 +13,5 @@ export const commands: readonly RegisterCommand[] = [
   registerSchema,
   registerAnalyze,
   registerBreakglass,
+  registerRollout,
 ];
