@@ -234,7 +234,7 @@ export function isUnreachable(err: unknown): boolean {
   if (err instanceof ApiException) return false;
   const text =
     err instanceof Error
-      ? `${err.name} ${err.message} ${typeof (err as { code?: unknown }).code === 'string' ? (err as { code: string }).code : ''}`
+      ? `${err.name} ${err.message} ${typeof (err as { code?: unknown }).code === 'string' ? String((err as { code?: unknown }).code) : ''}`
       : String(err);
   return /ECONNREFUSED|ECONNRESET|EHOSTUNREACH|ENETUNREACH|ETIMEDOUT|ENOTFOUND|EAI_AGAIN|abort|timeout|socket hang up|network/i.test(
     text,
