@@ -1,7 +1,7 @@
 import type { SignalName } from '../../model/signals.js';
 import type { MetricsSource, SignalQuery, SignalReading, SignalSample } from '../../rollout/ports.js';
 import type { ChangeFlow, ChangeFlowResolver } from '../change-flow.js';
-import { demandSeats } from './change-demand.js';
+import { availableSeats as levelAvailable, demandSeats } from './change-demand.js';
 import { histogramQuantile, parseExposition, sumBy, sumOf, type Exposition } from './exposition.js';
 
 /** Reads an API server's /metrics text through the cluster's own credentials (the kube adapter does). */
@@ -169,10 +169,18 @@ function sampleOf(signal: SignalName, a: Scrape, b: Scrape, flow: ChangeFlow | n
       const fs = (l: Readonly<Record<string, string>>): boolean => l['flow_schema'] === flow.flowSchema;
       const onLevel = (l: Readonly<Record<string, string>>): boolean =>
         l['priority_level'] === flow.priorityLevel && l['flow_schema'] !== flow.flowSchema;
-      const availableSeats = sumOf(
-        b.e,
-        'apiserver_flowcontrol_upper_limit_seats',
-        (l) => l['priority_level'] === flow.priorityLevel,
+      const availableSeats = levelAvailable(
+        sumOf(
+          b.e,
+          'apiserver_flowcontrol_upper_limit_seats',
+          (l) => l['priority_level'] === flow.priorityLevel,
+        ),
+        sumOf(b.e, 'apiserver_flowcontrol_nominal_limit_seats'),
+        sumOf(
+          b.e,
+          'apiserver_flowcontrol_lower_limit_seats',
+          (l) => l['priority_level'] !== flow.priorityLevel,
+        ),
       );
       if (!(availableSeats > 0)) return null;
       const seatsSum = rate(a, b, 'apiserver_flowcontrol_work_estimated_seats_sum', fs);

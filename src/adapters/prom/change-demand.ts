@@ -47,6 +47,20 @@ export function levelMaxSeats(nominalPerServer: number, handSize: number): numbe
   );
 }
 
+/**
+ * Seats a level can get: its upper limit (nominal + borrowing; with unlimited borrowing the server's
+ * seats on top), but never more than the server's seats less what every other level keeps for itself
+ * (their lower limits) — the same bound the simulator's `changeSeats` uses.
+ */
+export function availableSeats(
+  upper: number,
+  serverSeats: number | undefined,
+  othersLower: number | undefined,
+): number {
+  if (serverSeats === undefined || othersLower === undefined) return upper;
+  return Math.min(upper, Math.max(0, serverSeats - othersLower));
+}
+
 /** Seats the change holds or asks for on its own level; null when the per-request seats are unknown. */
 export function demandSeats(parts: DemandParts, flow: ChangeFlow, ctx: LevelContext): number | null {
   const meanExecS = parts.executedPerS > 0 ? parts.execS / parts.executedPerS : 0;

@@ -3,7 +3,7 @@ import type { PrometheusSource } from '../../config/fleet.js';
 import type { SignalName } from '../../model/signals.js';
 import type { MetricsSource, SignalQuery, SignalReading, SignalSample } from '../../rollout/ports.js';
 import type { ChangeFlow, ChangeFlowResolver } from '../change-flow.js';
-import { demandSeats, type DemandParts } from './change-demand.js';
+import { availableSeats as levelAvailable, demandSeats, type DemandParts } from './change-demand.js';
 import { changeDemandQueries, hasPlaceholder, resolvePromQL, signalPromQL } from './promql.js';
 
 /** The HTTP API's envelope (https://prometheus.io/docs/prometheus/latest/querying/api/): success or error. */
@@ -101,7 +101,8 @@ export class PrometheusMetricsSource implements MetricsSource {
     const available = byName.get('availableSeats') ?? new Map<number, number>();
     const at = (k: string, t: number): number | undefined => byName.get(k)?.get(t);
     const samples: SignalSample[] = [];
-    for (const [tMs, availableSeats] of [...available].sort((a, b) => a[0] - b[0])) {
+    for (const [tMs, upper] of [...available].sort((a, b) => a[0] - b[0])) {
+      const availableSeats = levelAvailable(upper, at('serverSeats', tMs), at('othersLowerSeats', tMs));
       if (!(availableSeats > 0)) continue;
       const spr = at('seatsPerRequest', tMs);
       const parts: DemandParts = {

@@ -33,6 +33,8 @@ export function changeDemandQueries(flow: ChangeFlow): Record<string, string> {
     otherExecuting: `sum(avg_over_time(apiserver_flowcontrol_current_executing_seats{${l},flow_schema!="${flow.flowSchema}"}[$w]))`,
     otherQueued: `sum(avg_over_time(apiserver_flowcontrol_current_inqueue_seats{${l},flow_schema!="${flow.flowSchema}"}[$w]))`,
     availableSeats: `sum(apiserver_flowcontrol_upper_limit_seats{${l}})`,
+    serverSeats: `sum(apiserver_flowcontrol_nominal_limit_seats)`,
+    othersLowerSeats: `sum(apiserver_flowcontrol_lower_limit_seats{priority_level!="${flow.priorityLevel}"})`,
     nominalPerServer: `max(apiserver_flowcontrol_nominal_limit_seats{${l}})`,
   };
 }
