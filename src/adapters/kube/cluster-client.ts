@@ -32,6 +32,11 @@ export interface KubeClusterClientOptions {
   readonly previous: PreviousStore;
   /** The subset label key a policy uses (removed from the workload's nodeSelector at share 1). */
   readonly nodeLabelKey: string;
+  /**
+   * False when the policy has no fence: the change's FlowSchema then routes to its own level even if an
+   * earlier fenced rollout of the same change left it fenced (a fence is kept after a rollback).
+   */
+  readonly policyFences: boolean;
 }
 
 /** ceil(share × nodes), with 0.1 × 30 taken as 3 as exact arithmetic has it (as the port contract counts). */
@@ -89,7 +94,12 @@ export class KubeClusterClient implements ClusterClient, ChangeFlowResolver {
       for (const obj of this.o.change.supporting) await serverSideApply(conn, obj);
       what = "apply the change's FlowSchema";
       if (!this.flows.get(req.cluster)) {
-        const flow = await applyChangeFlow(conn, this.o.change.ref, this.o.change.serviceAccount, null);
+        const flow = await applyChangeFlow(
+          conn,
+          this.o.change.ref,
+          this.o.change.serviceAccount,
+          this.o.policyFences ? null : { on: false, seats: 0 },
+        );
         this.flows.set(req.cluster, flow);
       }
       if (req.nodeShare < 1 && req.nodeLabel) {
@@ -190,6 +200,41 @@ export class KubeClusterClient implements ClusterClient, ChangeFlowResolver {
     } catch (err) {
       return { ok: false, reason: apiReason(`${req.cluster}: fence ${req.on ? 'on' : 'off'}`, err) };
     }
+  }
+
+  /**
+   * Server-side validation before anything is applied: a dry-run apply of every object (the workload only
+   * where its namespace exists already). Returns null when the cluster accepts them, else why not.
+   */
+  async validate(cluster: string): Promise<{ rejected: string } | null> {
+    const conn = this.conn(cluster);
+    if (!conn) return { rejected: `cluster ${cluster} is not in the fleet` };
+    const dry = (obj: KubeObject): Promise<KubeObject> =>
+      conn.call(() =>
+        conn.objects.patch(obj, undefined, 'All', fieldManager, true, PatchStrategy.ServerSideApply),
+      );
+    const ns = this.o.change.ref.namespace;
+    let nsExists = true;
+    try {
+      await conn.call(() =>
+        conn.objects.read({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: ns } }),
+      );
+    } catch (err) {
+      if (!isNotFound(err)) throw err;
+      nsExists = false;
+    }
+    for (const obj of [...this.o.change.supporting, ...(nsExists ? [this.o.change.workload] : [])]) {
+      if (!nsExists && obj.metadata.namespace === ns) continue;
+      try {
+        await dry(obj);
+      } catch (err) {
+        if (isUnreachable(err)) throw err;
+        return {
+          rejected: apiReason(`${cluster}: ${obj.kind} ${obj.metadata.name} rejected by the API server`, err),
+        };
+      }
+    }
+    return null;
   }
 
   /** The change's flow in a cluster (cached; read from its FlowSchema after a restart). */

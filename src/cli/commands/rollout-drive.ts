@@ -1,6 +1,6 @@
 import { existsSync } from 'node:fs';
 import type { Clock } from '../../core/clock.js';
-import { badInput } from '../../core/errors.js';
+import { badInput, ErrorCodes, RampartError } from '../../core/errors.js';
 import { fileStateStore } from '../../adapters/fs/state-file.js';
 import { lockStateFile } from '../../adapters/fs/state-lock.js';
 import type { RunInputs } from '../../adapters/fs/run-files.js';
@@ -78,11 +78,17 @@ export async function driveRollout(o: DriveOptions): Promise<number> {
     let exec = makeExec();
     if (o.how === 'run') {
       const clusters = await setup.fleet.listClusters();
+      if (clusters.length === 0)
+        throw new RampartError(
+          ErrorCodes.unreachable,
+          `no cluster could be reached, nothing applied: ${setup.fleet.unreachable.map((u) => u.reason).join('; ')}`,
+        );
       for (const u of setup.fleet.unreachable)
         printer.line(`${u.name}: UNREACHABLE, not rolled out (${u.reason})`, o.clock.nowMs());
-      if (clusters.length === 0) {
-        printer.line('no cluster could be reached: nothing applied', o.clock.nowMs());
-        return rolloutExit.abortedOrUnreachable;
+      // A change the API server refuses is bad input: found before anything is applied anywhere.
+      for (const c of clusters) {
+        const v = await setup.client.validate(c.name).catch(() => null);
+        if (v) throw badInput(`${v.rejected}; nothing applied`);
       }
     }
     let state = await exec.start(o.clock.nowMs());

@@ -46,6 +46,7 @@ export function liveSetup(inputs: RunInputs, statePath: string, clock: Clock): L
     change,
     previous: { read: () => files.readPrevious(), write: (v) => files.writePrevious(v) },
     nodeLabelKey: policy.spec.nodeSteps?.nodeLabel ?? 'rampart.dev/rollout-canary',
+    policyFences: policy.spec.fence !== undefined,
   });
   const proms = new Map<string, PrometheusSource>();
   const scraped = new Set<string>();
