@@ -1,4 +1,5 @@
 import type { SignalName } from '../../model/signals.js';
+import { fenceLevelName } from '../../apf/breakglass.js';
 import type { MetricsSource, SignalQuery, SignalReading, SignalSample } from '../../rollout/ports.js';
 import type { ChangeFlow, ChangeFlowResolver } from '../change-flow.js';
 import { availableSeats as levelAvailable, demandSeats } from './change-demand.js';
@@ -138,11 +139,19 @@ function sampleOf(signal: SignalName, a: Scrape, b: Scrape, flow: ChangeFlow | n
       const limit = sumBy(b.e, 'apiserver_flowcontrol_current_limit_seats', 'priority_level');
       let worst = Number.NaN;
       for (const [pl, l] of limit)
-        if (l > 0) worst = Math.max(Number.isNaN(worst) ? 0 : worst, (exec.get(pl) ?? 0) / l);
+        if (l > 0 && pl !== fenceLevelName)
+          worst = Math.max(Number.isNaN(worst) ? 0 : worst, (exec.get(pl) ?? 0) / l);
       return { tMs, value: worst };
     }
     case 'apf_queue_length':
-      return { tMs, value: sumOf(b.e, 'apiserver_flowcontrol_current_inqueue_requests') };
+      return {
+        tMs,
+        value: sumOf(
+          b.e,
+          'apiserver_flowcontrol_current_inqueue_requests',
+          (l) => l['priority_level'] !== fenceLevelName,
+        ),
+      };
     case 'apiserver_429_per_s': {
       const r = rate(a, b, 'apiserver_flowcontrol_rejected_requests_total');
       return r === null ? null : { tMs, value: r };

@@ -1,5 +1,6 @@
 import { signalDefs, type SignalName } from '../../model/signals.js';
 import type { ChangeFlow } from '../change-flow.js';
+import { fenceLevelName } from '../../apf/breakglass.js';
 
 /** Metric-name prefixes of the reference §3 series the signal table queries. */
 const metricName = /\b((?:apiserver|etcd|coredns|kube)_[a-zA-Z0-9_]*)(\{[^}]*\})?/g;
@@ -41,9 +42,47 @@ export function changeDemandQueries(flow: ChangeFlow): Record<string, string> {
 
 /** The signal's single PromQL from the signal table; null for the composite `change_seat_demand`. */
 export function signalPromQL(signal: SignalName): string | null {
-  if (signal === 'change_seat_demand') return null;
-  return signalDefs[signal].live;
+  switch (signal) {
+    case 'change_seat_demand':
+      return null;
+    // An API server exports a rejection or timeout counter only once it has counted one: a healthy server
+    // has no series, which must read as 0 — but only where the server is being scraped (a gauge it always
+    // exports is present), so that a missing target stays missing rather than a healthy zero.
+    case 'apiserver_429_per_s':
+      return `sum(rate(apiserver_flowcontrol_rejected_requests_total[$w])) or ${zeroWhereScraped}`;
+    case 'apiserver_timeouts_per_s':
+      return (
+        `(sum(rate(apiserver_request_total{code="504"}[$w])) or ${zeroWhereScraped}) + ` +
+        `(sum(rate(apiserver_request_aborts_total[$w])) or ${zeroWhereScraped})`
+      );
+    // The rollout fence is the change's own pen: it filling up is the change being contained (its demand is
+    // what the extrapolation gate judges, its 429s still count), not the cluster saturating.
+    case 'apf_seat_utilization':
+      return signalDefs[signal].live.replaceAll(
+        /(apiserver_flowcontrol_current_(?:executing|limit)_seats)\[/g,
+        `$1{priority_level!="${fenceLevelName}"}[`,
+      );
+    case 'apf_queue_length':
+      return signalDefs[signal].live.replace(
+        'apiserver_flowcontrol_current_inqueue_requests[',
+        `apiserver_flowcontrol_current_inqueue_requests{priority_level!="${fenceLevelName}"}[`,
+      );
+    case 'apiserver_p99_latency_s':
+    case 'change_ready_ratio':
+    case 'coredns_servfail_ratio':
+    case 'dns_cache_miss_ratio':
+    case 'etcd_p99_latency_s':
+    case 'workload_error_ratio':
+      return signalDefs[signal].live;
+    default: {
+      const never: never = signal;
+      return never;
+    }
+  }
 }
+
+/** 0 at every instant an API server of the cluster was scraped (its APF limits are always exported). */
+const zeroWhereScraped = '(0 * max(apiserver_flowcontrol_nominal_limit_seats))';
 
 /** True when the table's query still has a placeholder (`<workload>`, `<change>`) this adapter cannot fill. */
 export function hasPlaceholder(expr: string): boolean {
