@@ -1,0 +1,152 @@
+import { describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { availableSeats, demandSeats, levelMaxSeats } from './change-demand.js';
+import { histogramQuantile, parseExposition, sumOf } from './exposition.js';
+import { alignedRange, PrometheusMetricsSource } from './prometheus.js';
+import { resolvePromQL, signalPromQL } from './promql.js';
+
+const flow = {
+  flowSchema: 'rampart-change-a',
+  priorityLevel: 'workload-low',
+  fenced: false,
+  fenceLevel: 'f',
+  handSize: 6,
+};
+
+void describe('PromQL resolution', () => {
+  void it('adds the cluster selector to every series and puts the rate window in', () => {
+    const q = resolvePromQL('sum(rate(apiserver_x{a="1"}[$w])) / sum(etcd_y)', 'cluster="eu"', 30);
+    assert.equal(q, 'sum(rate(apiserver_x{a="1",cluster="eu"}[30s])) / sum(etcd_y{cluster="eu"})');
+    assert.equal(resolvePromQL('apiserver_x[$w]', '', 60), 'apiserver_x[60s]');
+  });
+
+  void it('reads an absent 429 counter as 0 only where the server is scraped', () => {
+    assert.match(
+      signalPromQL('apiserver_429_per_s') ?? '',
+      / or \(0 \* max\(apiserver_flowcontrol_nominal_limit_seats\)\)$/,
+    );
+    assert.match(signalPromQL('apf_seat_utilization') ?? '', /priority_level!="rampart-rollout-fence"/);
+  });
+});
+
+void describe('change seat demand', () => {
+  void it('is executing + waiting + rejected requests times seats per request', () => {
+    const parts = { execS: 0.5, waitS: 0.25, rejectedPerS: 2, executedPerS: 10, seatsPerRequest: 4 };
+    // 0.5 + 0.25 + 2 × 0.05 = 0.85 requests × 4 seats
+    assert.ok(
+      Math.abs(
+        (demandSeats(parts, flow, { otherSeats: 0, availableSeats: 10, nominalPerServer: 24 }) ?? 0) - 3.4,
+      ) < 1e-9,
+    );
+  });
+
+  void it('while fenced counts each request at the most its own level allows', () => {
+    assert.equal(levelMaxSeats(24, 6), 4);
+    assert.equal(levelMaxSeats(245, 6), 10);
+    assert.equal(levelMaxSeats(3, 4), 1);
+    const parts = { execS: 1, waitS: 0, rejectedPerS: 0, executedPerS: 5, seatsPerRequest: 1 };
+    assert.equal(
+      demandSeats(
+        parts,
+        { ...flow, fenced: true },
+        { otherSeats: 0, availableSeats: 9, nominalPerServer: 24 },
+      ),
+      4,
+    );
+    assert.equal(
+      demandSeats(
+        parts,
+        { ...flow, fenced: true },
+        { otherSeats: 0, availableSeats: 9, nominalPerServer: null },
+      ),
+      null,
+    );
+  });
+
+  void it("bounds a level's seats by the server's seats less the others' guaranteed ones", () => {
+    assert.equal(availableSeats(836, 606, 251), 355);
+    assert.equal(availableSeats(40, 606, 251), 40);
+    assert.equal(availableSeats(40, undefined, 1), 40);
+  });
+});
+
+void describe('exposition', () => {
+  void it('parses samples and sums by label', () => {
+    const e = parseExposition('# HELP x\nx{a="1",b="q\\"z"} 2\nx{a="2"} 3\ny 1\n', (n) => n === 'x');
+    assert.equal(sumOf(e, 'x'), 5);
+    assert.equal(
+      sumOf(e, 'x', (l) => l['b'] === 'q"z'),
+      2,
+    );
+    assert.equal(e.has('y'), false);
+  });
+
+  void it('computes a histogram quantile as Prometheus does', () => {
+    const b = new Map([
+      ['0.1', 50],
+      ['1', 100],
+      ['+Inf', 100],
+    ]);
+    assert.ok(Math.abs(histogramQuantile(0.99, b) - 0.982) < 1e-9);
+    assert.ok(Number.isNaN(histogramQuantile(0.99, new Map([['+Inf', 0]]))));
+  });
+});
+
+void describe('Prometheus source', () => {
+  void it('aligns ranges on steps inside the window', () => {
+    assert.deepEqual(alignedRange(100_000, 30, 5), { startS: 75, endS: 100 });
+    assert.deepEqual(alignedRange(101_000, 30, 5), { startS: 75, endS: 100 });
+  });
+
+  const source = (answer: () => Promise<Response>): PrometheusMetricsSource =>
+    new PrometheusMetricsSource(
+      new Map([['c', { url: 'http://127.0.0.1:9', selector: 'cluster="c"', rateWindow: 20, step: 5 }]]),
+      { changeFlow: () => Promise.resolve(flow) },
+      () => answer(),
+    );
+  const q = {
+    cluster: 'c',
+    signal: 'apf_queue_length' as const,
+    windowS: 30,
+    nowMs: 100_000,
+    change: { name: 'a', namespace: 'n', kind: 'DaemonSet' },
+  };
+
+  void it('turns a matrix into samples', async () => {
+    const body = {
+      status: 'success',
+      data: {
+        resultType: 'matrix',
+        result: [
+          {
+            metric: {},
+            values: [
+              [95, '1'],
+              [100, '2'],
+            ],
+          },
+        ],
+      },
+    };
+    const r = await source(() => Promise.resolve(Response.json(body))).evaluate(q);
+    assert.deepEqual(r, [
+      { tMs: 95_000, value: 1 },
+      { tMs: 100_000, value: 2 },
+    ]);
+  });
+
+  void it('is missing (never zero) when Prometheus is down, errs, or has nothing', async () => {
+    const down = source(() => Promise.reject(new Error('ECONNREFUSED')));
+    assert.equal(await down.evaluate(q), 'missing');
+    assert.match(down.problems.get('c|apf_queue_length') ?? '', /unreachable/);
+    const err = source(() =>
+      Promise.resolve(Response.json({ status: 'error', errorType: 'bad_data', error: 'parse error' })),
+    );
+    assert.equal(await err.evaluate(q), 'missing');
+    const empty = source(() =>
+      Promise.resolve(Response.json({ status: 'success', data: { resultType: 'matrix', result: [] } })),
+    );
+    assert.equal(await empty.evaluate(q), 'missing');
+    assert.equal(await empty.evaluate({ ...q, cluster: 'unknown' }), 'missing');
+  });
+});
