@@ -214,7 +214,7 @@ describe('rampart rollout against real API servers', { skip, timeout: 120 * 60_0
       const users = (async () => {
         while (!stop) {
           for (const role of tb.keys()) {
-            const r = await k(role, ['get', 'pods', '-n', 'filler', '--limit', '5', '-o', 'name'], 'user');
+            const r = await k(role, ['get', '--raw', '/api/v1/namespaces/filler/pods?limit=5'], 'user');
             userCalls += 1;
             if (r.code !== 0) userFailures.push(`${role}: ${r.stderr.trim().split('\n')[0] ?? ''}`);
           }
