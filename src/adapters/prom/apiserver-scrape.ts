@@ -139,7 +139,7 @@ function sampleOf(signal: SignalName, a: Scrape, b: Scrape, flow: ChangeFlow | n
       const limit = sumBy(b.e, 'apiserver_flowcontrol_current_limit_seats', 'priority_level');
       let worst = Number.NaN;
       for (const [pl, l] of limit)
-        if (l > 0 && pl !== fenceLevelName)
+        if (l > 0 && pl !== fenceLevelName && pl !== 'exempt')
           worst = Math.max(Number.isNaN(worst) ? 0 : worst, (exec.get(pl) ?? 0) / l);
       return { tMs, value: worst };
     }

@@ -25,7 +25,10 @@ void describe('PromQL resolution', () => {
       signalPromQL('apiserver_429_per_s') ?? '',
       / or \(0 \* max\(apiserver_flowcontrol_nominal_limit_seats\)\)$/,
     );
-    assert.match(signalPromQL('apf_seat_utilization') ?? '', /priority_level!="rampart-rollout-fence"/);
+    assert.match(
+      signalPromQL('apf_seat_utilization') ?? '',
+      /priority_level!~"exempt\|rampart-rollout-fence"/,
+    );
   });
 });
 

@@ -55,12 +55,13 @@ export function signalPromQL(signal: SignalName): string | null {
         `(sum(rate(apiserver_request_total{code="504"}[$w])) or ${zeroWhereScraped}) + ` +
         `(sum(rate(apiserver_request_aborts_total[$w])) or ${zeroWhereScraped})`
       );
-    // The rollout fence is the change's own pen: it filling up is the change being contained (its demand is
+    // The signal table's "worst non-exempt level": exempt has a nominal limit of 0 and a tiny current one,
+    // which the scrape's own request can fill. The rollout fence is the change's own pen: it filling up is the change being contained (its demand is
     // what the extrapolation gate judges, its 429s still count), not the cluster saturating.
     case 'apf_seat_utilization':
       return signalDefs[signal].live.replaceAll(
         /(apiserver_flowcontrol_current_(?:executing|limit)_seats)\[/g,
-        `$1{priority_level!="${fenceLevelName}"}[`,
+        `$1{priority_level!~"exempt|${fenceLevelName}"}[`,
       );
     case 'apf_queue_length':
       return signalDefs[signal].live.replace(
