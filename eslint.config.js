@@ -7,7 +7,7 @@ export default tseslint.config(
   {
     ignores: [
       'node_modules/**',
-      '.build/**',
+      'dist/**',
       'coverage/**',
       'out/**',
       'bin/**',
@@ -47,4 +47,6 @@ export default tseslint.config(
       ],
     },
   },
+  // Plain JavaScript (bench/, scripts/) is type-checked by tsc (`// @ts-check`), which knows Node's globals.
+  { files: ['**/*.js'], rules: { 'no-undef': 'off' } },
 );

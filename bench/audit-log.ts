@@ -1,9 +1,10 @@
 /**
- * Benchmark: streams a generated 1 GB Kubernetes audit log through `rampart analyze --audit-log` in a child
- * process and prints one JSON line {"bench":"analyze-audit-1gb","wallS":…,"mbPerS":…,"peakRssMB":…}.
+ * Benchmark: streams a generated 1 GB Kubernetes audit log through `rampart analyze --audit-log` (the built
+ * CLI, bin/rampart.js, in a child process) and prints one JSON line
+ * {"bench":"analyze-audit-1gb","wallS":…,"processS":…,"mbPerS":…,"peakRssMB":…}.
  *
- *   node --import tsx bench/audit-log.ts [--mb 1024]        run the benchmark (temp file, deleted after)
- *   node --import tsx bench/audit-log.ts --example <out>     write the small example log used by tests
+ *   node --import ./scripts/register-tsx.js bench/audit-log.ts [--mb 1024]     run it (temp file, deleted after)
+ *   node --import ./scripts/register-tsx.js bench/audit-log.ts --example <out>  write the tests' small example log
  *
  * Never asserts times; the issue's target is ≤ 30 s and ≤ 300 MB RSS for 1 GB.
  */
@@ -12,6 +13,9 @@ import { createWriteStream, mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
+
+const rampartBin = fileURLToPath(new URL('../bin/rampart.js', import.meta.url));
+const usageHook = new URL('./report-usage.js', import.meta.url).href;
 
 /** What the generated cluster does: everything is periodic and deterministic. */
 export interface AuditGenOptions {
@@ -206,37 +210,6 @@ async function writeLog(file: string, opts: AuditGenOptions, targetBytes: number
   return bytes;
 }
 
-/** Runs the CLI in this process (the child side of the benchmark) and reports its peak RSS on stderr. */
-async function child(file: string, nodes: string): Promise<void> {
-  const { main } = await import('../src/cli/main.js');
-  const started = performance.now();
-  let output = '';
-  const code = await main(
-    [
-      'node',
-      'rampart',
-      'analyze',
-      '--audit-log',
-      file,
-      '--audit-nodes',
-      nodes,
-      '--format',
-      'json',
-      '--fail-on',
-      'never',
-    ],
-    {
-      out: (t) => void (output += t),
-      err: (t) => void process.stderr.write(t),
-      isTty: false,
-    },
-  );
-  const report = JSON.parse(output) as { workloads: unknown[]; audit: { lines: number } };
-  process.stderr.write(
-    `${JSON.stringify({ code, analyzeS: (performance.now() - started) / 1000, maxRssMB: process.resourceUsage().maxRSS / 1024, workloads: report.workloads.length, lines: report.audit.lines })}\n`,
-  );
-}
-
 async function bench(mb: number): Promise<void> {
   const dir = mkdtempSync(join(tmpdir(), 'rampart-audit-bench-'));
   const file = join(dir, 'audit.jsonl');
@@ -253,29 +226,47 @@ async function bench(mb: number): Promise<void> {
     };
     await writeLog(file, opts, mb * 1024 * 1024);
     const size = statSync(file).size;
-    const self = fileURLToPath(import.meta.url);
     const started = performance.now();
-    const stderr = await new Promise<string>((resolve, reject) => {
-      // The same loader this process runs under (tsx, or none for the compiled tree).
-      const p = spawn(process.execPath, [...process.execArgv, self, '--child', file, String(nodes)], {
-        stdio: ['ignore', 'ignore', 'pipe'],
-      });
+    const child = await new Promise<{ stdout: string; stderr: string }>((resolve, reject) => {
+      // The built CLI, as a user runs it; the preload reports the child's peak RSS on stderr at exit.
+      const p = spawn(
+        process.execPath,
+        [
+          '--import',
+          usageHook,
+          rampartBin,
+          'analyze',
+          '--audit-log',
+          file,
+          '--audit-nodes',
+          String(nodes),
+          '--format',
+          'json',
+          '--fail-on',
+          'never',
+        ],
+        { stdio: ['ignore', 'pipe', 'pipe'] },
+      );
+      let out = '';
       let err = '';
+      p.stdout.on('data', (d: Buffer) => (out += d.toString()));
       p.stderr.on('data', (d: Buffer) => (err += d.toString()));
       p.on('error', reject);
       p.on('close', (code) =>
-        code === 0 ? resolve(err) : reject(new Error(`child exited ${code}: ${err}`)),
+        code === 0
+          ? resolve({ stdout: out, stderr: err })
+          : reject(new Error(`rampart exited ${code}: ${err}`)),
       );
     });
     const wallS = (performance.now() - started) / 1000;
-    const childStats = JSON.parse(stderr.trim().split('\n').pop() ?? '{}') as {
-      analyzeS: number;
+    const usage = JSON.parse(child.stderr.trim().split('\n').pop() ?? '{}') as {
       maxRssMB: number;
-      lines: number;
+      processS: number;
     };
+    const report = JSON.parse(child.stdout) as { audit: { lines: number } };
     const round = (x: number): number => Math.round(x * 100) / 100;
     process.stdout.write(
-      `${JSON.stringify({ bench: 'analyze-audit-1gb', fileMB: round(size / 1024 / 1024), lines: childStats.lines, wallS: round(wallS), analyzeS: round(childStats.analyzeS), mbPerS: round(size / 1024 / 1024 / wallS), peakRssMB: round(childStats.maxRssMB) })}\n`,
+      `${JSON.stringify({ bench: 'analyze-audit-1gb', fileMB: round(size / 1024 / 1024), lines: report.audit.lines, wallS: round(wallS), processS: round(usage.processS), mbPerS: round(size / 1024 / 1024 / wallS), peakRssMB: round(usage.maxRssMB) })}\n`,
     );
   } finally {
     rmSync(dir, { recursive: true, force: true });
@@ -303,9 +294,7 @@ if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) 
     const i = args.indexOf(name);
     return i >= 0 ? args[i + 1] : undefined;
   };
-  const childFile = flag('--child');
   const exampleOut = flag('--example');
-  if (childFile) await child(childFile, args[args.indexOf('--child') + 2] ?? '500');
-  else if (exampleOut) await example(exampleOut);
+  if (exampleOut) await example(exampleOut);
   else await bench(Number(flag('--mb') ?? 1024));
 }

@@ -1,20 +1,16 @@
 #!/usr/bin/env node
-// Runs Rampart compiled to plain JavaScript (compiled-tree.js: once per source change, no build step for
-// the user), or, where that cannot be had, the TypeScript sources through tsx.
-import { join } from 'node:path';
-import { pathToFileURL } from 'node:url';
-import { compiledTree } from './compiled-tree.js';
+// @ts-check
+// Runs the CLI built into dist/ (`npm run build`; `npm ci` and `npm install` run it through `prepare`).
+import { existsSync } from 'node:fs';
 
-// Stack traces of internal errors point into the TypeScript sources (the tree carries inline source maps).
-process.setSourceMapsEnabled(true);
-const tree = await compiledTree();
-/** @type {{ main(argv: string[]): Promise<number> }} */
-let cli;
-if (tree) {
-  cli = await import(pathToFileURL(join(tree, 'src', 'cli', 'main.js')).href);
-} else {
-  const { register } = await import('tsx/esm/api');
-  register();
-  cli = await import('../src/cli/main.ts');
+const entry = new URL('../dist/cli/main.js', import.meta.url);
+if (!existsSync(entry)) {
+  // No fallback to the TypeScript sources: a checkout that was never built says so, in one line.
+  process.stderr.write('rampart: dist/ is missing or incomplete: run `npm run build` (or `npm ci`) first\n');
+  process.exit(70);
 }
+// Stack traces of internal errors point into the TypeScript sources (tsc writes source maps beside dist/).
+process.setSourceMapsEnabled(true);
+/** @type {{ main(argv: readonly string[]): Promise<number> }} */
+const cli = await import(entry.href);
 process.exitCode = await cli.main(process.argv);

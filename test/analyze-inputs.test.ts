@@ -394,7 +394,10 @@ void describe('audit log', () => {
         namespace: 'x',
         name: 's',
       }),
+      // A custom resource is costed (by an assumed per-node count, issue 15 §2), no longer dropped; a name
+      // in no group the cost model knows still is.
       ev('list', '/apis/example.com/v1/widgets', { resource: 'widgets', apiGroup: 'example.com' }),
+      ev('list', '/api/v1/gadgets', { resource: 'gadgets' }),
       ev('get', '/api/v1/nodes/n1', { resource: 'nodes', name: 'n1' }, 'system:node:n1'),
     ];
     for (const l of lines) assert.equal(addLine(s, l), true);
@@ -408,8 +411,9 @@ void describe('audit log', () => {
       'list pods cluster ""',
       'list pods cluster "0"',
       'list pods object ""',
+      'list widgets.example.com cluster ""',
     ]);
-    assert.deepEqual([...s.unknownResources.entries()], [['example.com/widgets', 1]]);
+    assert.deepEqual([...s.unknownResources.entries()], [['gadgets', 1]]);
     assert.deepEqual([...s.nodes], ['n1']);
     assert.equal(s.ignored, 2);
   });

@@ -4,7 +4,7 @@
 //
 // When a change of output is intended, rewrite them and review the diff:
 //
-//   UPDATE_GOLDEN=1 node --import tsx --test test/golden.test.ts
+//   UPDATE_GOLDEN=1 node --import ./scripts/register-tsx.js --test test/golden.test.ts
 //   git diff test/golden/
 //
 // A mismatch prints a short unified diff (- golden, + actual).

@@ -196,3 +196,12 @@ describe('rampart simulate: determinism and output', () => {
       assert.ok(key in schema.properties.spec.properties, key);
   });
 });
+
+void describe('simulate --policy timeline', () => {
+  void it("names each node step's share of the cluster, not only the cluster's size", async () => {
+    const r = await runCliInProcess(['simulate', 'test/fixtures/small-fleet.yaml', '--policy', 'guarded']);
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(r.stdout, /rollout\.step\.applied ×2 +tiny 1% \(1 of 30\), tiny 10% \(3 of 30\)/);
+    assert.match(r.stdout, /big 1% \(30 of 3,000\)/);
+  });
+});

@@ -43,6 +43,21 @@ export function describeCall(call: ApiCall): string {
   return `${call.verb} ${call.resource} ${scope}${selector}${rv}${every}`;
 }
 
+const thirdPerson: Readonly<Record<ApiCall['verb'], string>> = {
+  get: 'gets',
+  list: 'lists',
+  watch: 'watches',
+  create: 'creates',
+  update: 'updates',
+  patch: 'patches',
+  delete: 'deletes',
+};
+
+/** A call as a condition on the agent: `it watches pods cluster-wide`. */
+export function callAsCondition(call: ApiCall): string {
+  return `it ${thirdPerson[call.verb]}${describeCall(call).slice(call.verb.length)}`;
+}
+
 function formatShare(share: number): string {
   const p = share * 100;
   return `${p >= 1 ? Number(p.toPrecision(3)) : Number(p.toPrecision(2))}%`;

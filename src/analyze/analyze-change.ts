@@ -15,8 +15,9 @@ import {
 import { GiB } from '../cost/calibration.js';
 import { classify } from '../cost/classify.js';
 import { serviceAccountIdentity } from '../model/apf.js';
-import { replicasFor, type ChangeSpec } from '../model/api-profile.js';
-import { adviceFor, describeCall } from './advice.js';
+import { replicasFor, type ApiCall, type ChangeSpec } from '../model/api-profile.js';
+import { findResource } from '../model/resources.js';
+import { adviceFor, callAsCondition, describeCall } from './advice.js';
 import { callCosts, defaultProbeNodes, flowsAt, scalingOf, type CallCost } from './change-cost.js';
 import { shapeKey, templateFor, worstVerdict } from './targets.js';
 import type {
@@ -46,6 +47,11 @@ export interface AnalyzeChangeOptions {
   readonly probeNodes?: readonly [number, number];
   /** Pods the rollout starts per second in one cluster, for the start-up burst (default 25). */
   readonly podsStartPerS?: number;
+  /**
+   * The calls are inferred (RBAC), not known: fixes and call notes are phrased as conditions ("if it …"),
+   * since the agent may already do what a fix would ask.
+   */
+  readonly callsInferred?: boolean;
 }
 
 /** How each phase reads in a sentence. */
@@ -91,14 +97,20 @@ export function analyzeChange(
   const notes: string[] = [];
   const flags = new Set<string>();
   let fix: string | null = null;
+  const inferred = opts.callsInferred === true;
+  const fanOut: { call: ApiCall; note: string; fix: string | null }[] = [];
   for (const [i, call] of change.calls.entries()) {
     const advice = adviceFor(call, change, scaling.perCall[i]?.law ?? 'O(1)');
-    if (advice.watchFanOut) flags.add('watch-fan-out');
-    if (advice.note) notes.push(advice.note);
-    if (i === dominantIndex) fix = advice.fix;
-    else if (advice.fix && advice.watchFanOut) notes.push(`for "${describeCall(call)}": ${advice.fix}`);
+    // Inferred calls may not be made at all: a fix or a finding holds only if the agent does what is assumed.
+    const cond = inferred ? `if ${callAsCondition(call)} (assumed from RBAC)` : '';
+    if (advice.watchFanOut) {
+      flags.add('watch-fan-out');
+      fanOut.push({ call, note: advice.note ?? '', fix: i === dominantIndex ? null : advice.fix });
+    } else if (advice.note)
+      notes.push(inferred ? advice.note.replace(/^([^:]*): /, `$1 ${cond}: `) : advice.note);
+    if (i === dominantIndex) fix = advice.fix && (inferred ? `${cond}: ${advice.fix}` : advice.fix);
   }
-
+  notes.push(...fanOutNotes(fanOut, inferred));
   // The workload's break-even is that of the fleet's most constrained cluster shape.
   let worst: { be: BreakEven; t: ClusterTarget } | null = null;
   for (const t of targets) {
@@ -125,6 +137,36 @@ export function analyzeChange(
     clusters,
   };
 }
+
+/**
+ * The watch fan-out findings: one note (and one fix for the calls other than the dominant one) per
+ * watch, or, past {@link fanOutNotesCollapsed} of them, one line naming every resource (a CNI agent
+ * watches a dozen resources, and a dozen identical lines hide the rest of the report).
+ */
+function fanOutNotes(
+  fanOut: readonly { call: ApiCall; note: string; fix: string | null }[],
+  inferred: boolean,
+): string[] {
+  const cond = (call: ApiCall): string =>
+    inferred ? ` if ${callAsCondition(call)} (assumed from RBAC)` : '';
+  if (fanOut.length <= fanOutNotesCollapsed) {
+    return fanOut.flatMap((f) => [
+      f.note.replace(/^([^:]*): /, `$1${cond(f.call)}: `),
+      ...(f.fix
+        ? [`${inferred ? `if ${callAsCondition(f.call)}` : `for "${describeCall(f.call)}"`}: ${f.fix}`]
+        : []),
+    ]);
+  }
+  const names = fanOut.map((f) => findResource(f.call.resource)?.name ?? f.call.resource);
+  const fixes = [...new Set(fanOut.flatMap((f) => (f.fix ? [f.fix] : [])))];
+  return [
+    `O(N²) watch fan-out${inferred ? ' if every node watches these cluster-wide (assumed from RBAC)' : ''}: every agent (one per node) receives every change to ${names.join(', ')} (${names.length} resources that grow with the cluster)`,
+    ...(fixes.length > 0 ? [`for those watches: ${fixes.join('; or ')}`] : []),
+  ];
+}
+
+/** Past this many O(N²) watches, their findings collapse into one line. */
+export const fanOutNotesCollapsed = 3;
 
 /** The call with the largest share of its scarcest resource (seats of its level, CPU or memory). */
 function dominantCallIndex(

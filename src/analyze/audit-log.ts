@@ -1,5 +1,5 @@
-import { closeSync, createReadStream, openSync, readSync } from 'node:fs';
-import type { Readable } from 'node:stream';
+import { closeSync, createReadStream, openSync, readSync, statSync } from 'node:fs';
+import { Transform, type Readable, type TransformCallback } from 'node:stream';
 import { createGunzip } from 'node:zlib';
 import { createInterface } from 'node:readline';
 import { RampartError, ErrorCodes } from '../core/errors.js';
@@ -43,10 +43,25 @@ export interface AuditSummary {
   /** Node names seen anywhere (kubelets, node-bound tokens, spec.nodeName selectors). */
   readonly nodes: Set<string>;
   readonly users: Map<string, AuditUser>;
+  /** Requests of service accounts past the first maxAccounts, left out (kept no state for them). */
+  accountsOverCap?: number;
+  /** Sources held over all accounts (bounded by maxSourceEntries). */
+  sourceEntries?: number;
 }
 
 // Caps keep memory flat on hostile input; a real cluster has far fewer nodes and callers.
 const maxSetSize = 200_000;
+/**
+ * Service accounts analyzed (each is a workload of the report). A cluster runs hundreds; 100,000
+ * distinct ones grew past 600 MB. Requests of accounts past the cap are counted and said, not analyzed.
+ */
+export const maxAccounts = 2_000;
+/** Distinct sources over all accounts together (a per-account cap alone multiplies by the accounts). */
+const maxSourceEntries = 1_000_000;
+/** Resources the cost model does not know, by name: each is listed in the report. */
+const maxUnknownResources = 1_000;
+/** A longer line is not an audit event (the largest hold a few megabytes of request and response). */
+export const maxAuditLineBytes = 16 * 1024 * 1024;
 const saPrefix = 'system:serviceaccount:';
 const nodeUserPrefix = 'system:node:';
 const nodeNameExtra = 'authentication.kubernetes.io/node-name';
@@ -73,11 +88,16 @@ export async function readAuditLog(file: string): Promise<AuditSummary> {
     lastMs: Number.NEGATIVE_INFINITY,
     nodes: new Set(),
     users: new Map(),
+    accountsOverCap: 0,
+    sourceEntries: 0,
   };
+  checkRegularFile(file);
   const raw = createReadStream(file, { highWaterMark: 1 << 20 });
   // Rotated audit logs are gzipped (kube-apiserver --audit-log-compress): read them as they are.
   const gzipped = isGzip(file);
-  const stream: Readable = gzipped ? raw.pipe(createGunzip()) : raw;
+  // readline holds a line until its end: a file without line breaks would be held whole.
+  const unzipped: Readable = gzipped ? raw.pipe(createGunzip()) : raw;
+  const stream: Readable = unzipped.pipe(lineLengthGuard(file));
   const rl = createInterface({ input: stream, crlfDelay: Infinity });
   rl.on('line', (line) => {
     summary.lines += 1;
@@ -93,11 +113,13 @@ export async function readAuditLog(file: string): Promise<AuditSummary> {
       // readline re-emits input errors; both are listened to so none goes unhandled.
       rl.once('error', reject);
       raw.once('error', reject);
+      unzipped.once('error', reject);
       stream.once('error', reject);
     });
   } catch (err) {
     rl.close();
     raw.destroy();
+    if (err instanceof RampartError) throw err;
     const code = (err as NodeJS.ErrnoException).code;
     const why =
       code === 'ENOENT'
@@ -110,6 +132,47 @@ export async function readAuditLog(file: string): Promise<AuditSummary> {
     throw new RampartError(ErrorCodes.badInput, `${file}: cannot read audit log (${why})`);
   }
   return summary;
+}
+
+/**
+ * Only a regular file is read: `/dev/zero` or `/dev/urandom` never end, and a FIFO waits for a writer.
+ * A missing file is left to the stream, which says so.
+ */
+function checkRegularFile(file: string): void {
+  const st = statSync(file, { throwIfNoEntry: false });
+  if (st && !st.isFile() && !st.isDirectory())
+    throw new RampartError(
+      ErrorCodes.badInput,
+      `${file}: cannot read audit log (not a regular file: a device, FIFO or socket); give a file`,
+    );
+}
+
+/** Passes bytes through, failing once a line grows past maxAuditLineBytes. */
+function lineLengthGuard(file: string): Transform {
+  let run = 0;
+  let line = 1;
+  return new Transform({
+    transform(chunk: Buffer, _enc, done: TransformCallback): void {
+      for (let from = 0; ;) {
+        const nl = chunk.indexOf(0x0a, from);
+        run += (nl < 0 ? chunk.length : nl) - from;
+        if (run > maxAuditLineBytes) {
+          done(
+            new RampartError(
+              ErrorCodes.badInput,
+              `${file}:${line}: a line longer than ${maxAuditLineBytes / 1024 / 1024} MiB; not an audit log (one JSON event per line)`,
+            ),
+          );
+          return;
+        }
+        if (nl < 0) break;
+        run = 0;
+        line += 1;
+        from = nl + 1;
+      }
+      done(null, chunk);
+    },
+  });
 }
 
 /** True when the file starts with gzip's magic bytes (false when it cannot be read: the stream says why). */
@@ -178,7 +241,9 @@ export function addLine(s: AuditSummary, line: string): boolean {
   const resource = (group ? findResource(`${group}/${plural}`) : undefined) ?? findResource(plural);
   if (!resource) {
     const key = group ? `${group}/${plural}` : plural;
-    s.unknownResources.set(key, (s.unknownResources.get(key) ?? 0) + 1);
+    const known = s.unknownResources.get(key);
+    if (known !== undefined || s.unknownResources.size < maxUnknownResources)
+      s.unknownResources.set(key, (known ?? 0) + 1);
     s.ignored += 1;
     return true;
   }
@@ -206,12 +271,21 @@ export function addLine(s: AuditSummary, line: string): boolean {
 
   let user = s.users.get(username);
   if (!user) {
+    if (s.users.size >= maxAccounts) {
+      s.accountsOverCap = (s.accountsOverCap ?? 0) + 1;
+      return true;
+    }
     user = { user: username, namespace, name, firstLine: s.lines, sources: new Set(), rows: new Map() };
     s.users.set(username, user);
   }
   const sourceIps = ev['sourceIPs'];
   const source = boundNode ?? (Array.isArray(sourceIps) ? str(sourceIps[0]) : undefined);
-  if (source) addCapped(user.sources, source);
+  const entries = s.sourceEntries ?? 0;
+  if (source && entries < maxSourceEntries && !user.sources.has(source)) {
+    const before = user.sources.size;
+    addCapped(user.sources, source);
+    s.sourceEntries = entries + user.sources.size - before;
+  }
   const key = `${mapped} ${resource.name} ${scope} ${resourceVersion}`;
   const row = user.rows.get(key);
   if (row) row.count += 1;

@@ -8,3 +8,5 @@ export * from './audit-workloads.js';
 export * from './rbac-infer.js';
 export * from './workloads.js';
 export * from './run-analysis.js';
+export * from './assumptions.js';
+export * from './library-match.js';

@@ -2,12 +2,20 @@ import { badInput } from '../core/errors.js';
 import { loadApiProfiles } from '../config/api-profile.js';
 import { loadFleet } from '../config/fleet.js';
 import { loadManifests, type InvalidFile, type SkippedDocument } from '../config/manifests.js';
+import { loadProfileLibrary } from '../config/profile-library.js';
 import type { ChangeSpec } from '../model/api-profile.js';
 import { analyzeChange, type AnalyzeChangeOptions } from './analyze-change.js';
+import { decidingAssumption } from './assumptions.js';
 import { analyzeCombined, type CombinedClusterResult } from './combined.js';
-import { auditWindowS, readAuditLog, type AuditSummary } from './audit-log.js';
+import { auditWindowS, maxAccounts, readAuditLog, type AuditSummary } from './audit-log.js';
 import { fleetTargets, ladderTargets, worstVerdict } from './targets.js';
-import type { ClusterTarget, Verdict, Workload, WorkloadReport } from './types.js';
+import {
+  confidenceOf,
+  type ClusterTarget,
+  type Verdict,
+  type Workload,
+  type WorkloadReport,
+} from './types.js';
 import { resolveWorkloads } from './workloads.js';
 import { byCodeUnits } from '../core/order.js';
 
@@ -22,6 +30,8 @@ export interface AnalyzeRequest {
   readonly podsStartPerS?: number;
   /** Report and skip manifest files that cannot be read instead of failing. */
   readonly skipInvalid?: boolean;
+  /** A profile library directory (`--profile-library`): profiles matched by image or labels. */
+  readonly profileLibrary?: string;
 }
 
 /** Facts about the audit log read, for the report. */
@@ -36,6 +46,8 @@ export interface AuditStats {
   readonly serviceAccounts: number;
   readonly nodesSeen: number;
   readonly unknownResources: Readonly<Record<string, number>>;
+  /** Only when the log has more service accounts than are analyzed (absent otherwise: JSON unchanged). */
+  readonly accountsOverCap?: { readonly maxAccounts: number; readonly requestsLeftOut: number };
 }
 
 /** The whole analysis: the overall verdict, every workload, and what was skipped. */
@@ -69,13 +81,26 @@ export function changeOf(w: Workload): ChangeSpec {
   };
 }
 
-/** Analyzes workloads that are already resolved against a set of clusters. */
+/**
+ * Analyzes workloads that are already resolved against a set of clusters. A workload whose calls are
+ * inferred from RBAC also gets the assumption that decides its verdict, with the verdict it would have if
+ * the agent used its grant more narrowly (a second analysis of that variant).
+ */
 export function analyzeWorkloads(
   workloads: readonly Workload[],
   targets: readonly ClusterTarget[],
   opts: AnalyzeChangeOptions = {},
 ): WorkloadReport[] {
-  return workloads.map((workload) => ({ workload, ...analyzeChange(changeOf(workload), targets, opts) }));
+  return workloads.map((workload) => {
+    const confidence = confidenceOf(workload.source);
+    const inferred = confidence === 'inferred';
+    const change = changeOf(workload);
+    const analysis = analyzeChange(change, targets, inferred ? { ...opts, callsInferred: true } : opts);
+    const assumption = inferred ? decidingAssumption(workload, change, analysis, targets, opts) : null;
+    // An inferred verdict's fix is that of the call it hangs on (the deciding one), if that has one.
+    const fix = assumption ? (assumption.fix ?? analysis.fix) : analysis.fix;
+    return { workload, ...analysis, fix, confidence, assumption };
+  });
 }
 
 /** Loads every input, resolves workloads and analyzes each against the fleet (or the default ladder). */
@@ -90,6 +115,10 @@ export async function runAnalysis(req: AnalyzeRequest): Promise<AnalysisReport> 
   const manifests =
     req.manifests.length > 0 ? loadManifests(req.manifests, { skipInvalid: req.skipInvalid ?? false }) : null;
   const profiles = [...(manifests?.profiles ?? []), ...req.profiles.flatMap((p) => loadApiProfiles(p))];
+  const library = [
+    ...(manifests?.libraryProfiles ?? []),
+    ...(req.profileLibrary !== undefined ? loadProfileLibrary(req.profileLibrary) : []),
+  ];
   const fleet = req.fleet ? loadFleet(req.fleet) : null;
   const audit = req.auditLog ? await readAuditLog(req.auditLog) : null;
   if (audit && audit.counted === 0) {
@@ -105,6 +134,7 @@ export async function runAnalysis(req: AnalyzeRequest): Promise<AnalysisReport> 
     manifests,
     profiles,
     audit,
+    library,
     ...(req.auditNodes !== undefined ? { auditNodes: req.auditNodes } : {}),
   });
   const warnings: string[] = [];
@@ -164,5 +194,8 @@ function auditStats(a: AuditSummary): AuditStats {
     unknownResources: Object.fromEntries(
       [...a.unknownResources.entries()].sort(([x], [y]) => byCodeUnits(x, y)),
     ),
+    ...(a.accountsOverCap !== undefined && a.accountsOverCap > 0
+      ? { accountsOverCap: { maxAccounts, requestsLeftOut: a.accountsOverCap } }
+      : {}),
   };
 }

@@ -20,18 +20,25 @@ export function ladderTargets(nodes: readonly number[] = defaultLadderNodes): Cl
 
 /** A fleet file's clusters as targets (defaults already applied by the schema). */
 export function fleetTargets(fleet: FleetFile): ClusterTarget[] {
-  return fleet.spec.clusters.map((c) => ({
-    name: c.name,
-    nodes: c.nodes,
-    podsPerNode: c.podsPerNode,
-    apiServers: c.apiServers,
-  }));
+  return fleet.spec.clusters.map((c) => {
+    const objects = fleet.spec.objects || c.objects ? { ...fleet.spec.objects, ...c.objects } : undefined;
+    return {
+      name: c.name,
+      nodes: c.nodes,
+      podsPerNode: c.podsPerNode,
+      apiServers: c.apiServers,
+      ...(objects ? { objects } : {}),
+    };
+  });
 }
 
 /** The cost model's cluster template for a target: defaults are the reference's (§2.2, §4.5). */
 export function templateFor(t: ClusterTarget): ClusterTemplate {
   const base = {
     podsPerNode: t.podsPerNode,
+    // A change to kube-proxy or CoreDNS replaces the baseline's copy rather than doubling it.
+    changeReplacesBaseline: true,
+    ...(t.objects ? { objects: t.objects } : {}),
     controlPlane: {
       apiServers: t.apiServers,
       calibration: t.calibration ?? defaultApiServerCalibration,
@@ -56,6 +63,7 @@ export function shapeKey(t: ClusterTarget): string {
     t.flowSchemas ?? null,
     t.corednsReplicas ?? null,
     t.oncallUsers ?? null,
+    t.objects ?? null,
   ]);
 }
 

@@ -8,9 +8,33 @@ import type { LoadPhase } from '../cost/transients.js';
 export const verdicts = ['low', 'medium', 'high'] as const;
 export type Verdict = (typeof verdicts)[number];
 
-/** Where a workload's calls came from, in order of preference. */
-export const callSources = ['audit', 'profile', 'annotation', 'rbac-inferred'] as const;
+/**
+ * Where a workload's calls came from, in order of preference: the audit log, an API profile naming it, the
+ * `rampart.dev/api-profile` annotation, a profile of the library matching its images or labels, RBAC.
+ */
+export const callSources = ['audit', 'profile', 'annotation', 'library', 'rbac-inferred'] as const;
 export type CallSource = (typeof callSources)[number];
+
+/**
+ * How much a workload's calls are known: `measured` (an audit log), `declared` (a profile, the annotation
+ * or the profile library), `inferred` (RBAC: what the agent may do, not what it does).
+ */
+export const confidences = ['measured', 'declared', 'inferred'] as const;
+export type Confidence = (typeof confidences)[number];
+
+/** The confidence of calls from a source. */
+export function confidenceOf(source: CallSource): Confidence {
+  switch (source) {
+    case 'audit':
+      return 'measured';
+    case 'profile':
+    case 'annotation':
+    case 'library':
+      return 'declared';
+    case 'rbac-inferred':
+      return 'inferred';
+  }
+}
 
 /** Growth of a change's own API-server cost with the node count. */
 export type ScalingLaw = 'O(1)' | 'O(N)' | 'O(N²)';
@@ -28,6 +52,13 @@ export interface Workload {
   readonly location: SourceLocation;
   /** Caveats about how the calls were obtained (inference, audit extrapolation). */
   readonly notes: readonly string[];
+  /** For calls inferred from RBAC: what each call assumes (parallel to `calls`), and wildcard grants. */
+  readonly inference?: {
+    readonly assumes: readonly string[];
+    /** The grant each call is read from, e.g. "list/watch in ClusterRole x" (parallel to `calls`). */
+    readonly grants: readonly string[];
+    readonly wildcardGrants: readonly string[];
+  };
 }
 
 /** A cluster to evaluate a change against; everything but name and size has a default. */
@@ -41,6 +72,8 @@ export interface ClusterTarget {
   readonly flowSchemas?: readonly FlowSchema[];
   readonly corednsReplicas?: number;
   readonly oncallUsers?: number;
+  /** Object counts from the fleet file (custom resources, or built-ins the rules of thumb get wrong). */
+  readonly objects?: Readonly<Record<string, number>>;
 }
 
 /** The call that costs the most, and how it reads in a sentence. */
@@ -118,7 +151,37 @@ export interface WorkloadAnalysis {
   readonly clusters: readonly ClusterResult[];
 }
 
+/** The verdict of a variant of the calls: what the workload would be if an assumption did not hold. */
+export interface AlternativeVerdict {
+  /** What changes, as a condition: "it uses a field selector on its node (spec.nodeName)". */
+  readonly condition: string;
+  /** The call that replaces the assumed one (null when a call is added or removed instead). */
+  readonly call: ApiCall | null;
+  readonly verdict: Verdict;
+  readonly scaling: ScalingLaw;
+  readonly maxSafeNodes: number | null;
+  readonly decidingPhase: LoadPhase | null;
+}
+
+/** The assumption an inferred verdict rests on, and what the verdict would be without it. */
+export interface DecidingAssumption {
+  /** "assumes every replica watches pods cluster-wide (an informer …)". */
+  readonly assumes: string;
+  /** The grant it is read from. */
+  readonly grant: string | null;
+  /** The assumed call that decides the verdict (the dominant one). */
+  readonly call: ApiCall | null;
+  readonly alternative: AlternativeVerdict | null;
+  /** The fix for the deciding call, as a condition ("if it watches pods cluster-wide …: …"). */
+  readonly fix: string | null;
+  /** The whole sentence, as reports print it. */
+  readonly text: string;
+}
+
 /** A workload with its analysis. */
 export interface WorkloadReport extends WorkloadAnalysis {
   readonly workload: Workload;
+  readonly confidence: Confidence;
+  /** For inferred calls: the assumption that decides the verdict; null otherwise. */
+  readonly assumption: DecidingAssumption | null;
 }

@@ -1,8 +1,9 @@
 import { badInput } from '../core/errors.js';
-import type { LoadedProfile } from '../config/api-profile.js';
+import type { LibraryProfile, LoadedProfile } from '../config/api-profile.js';
 import type { ManifestSet, ManifestWorkload } from '../config/manifests.js';
 import type { AuditSummary } from './audit-log.js';
 import { auditCalls, auditNote, auditReplicas, auditWorkloads } from './audit-workloads.js';
+import { matchLibrary } from './library-match.js';
 import { inferCallsFromRbac } from './rbac-infer.js';
 import type { Workload } from './types.js';
 
@@ -12,6 +13,8 @@ export interface WorkloadInputs {
   readonly profiles: readonly LoadedProfile[];
   readonly audit: AuditSummary | null;
   readonly auditNodes?: number;
+  /** Library profiles (`--profile-library`, and ApiProfiles with `match` among the manifests). */
+  readonly library?: readonly LibraryProfile[];
 }
 
 const emptyRbac = { roles: [], bindings: [], serviceAccounts: [] };
@@ -25,10 +28,12 @@ function saUser(namespace: string, name: string): string {
 }
 
 /**
- * Decides where each workload's calls come from, in the issue's order of preference: the audit log, an
- * API profile, the `rampart.dev/api-profile` annotation, then an inference from RBAC. Profiles with no
- * manifest become workloads of their own; with no manifest workloads at all, every service account in the
- * audit log does.
+ * Decides where each workload's calls come from, in order of preference: the audit log (measured), an
+ * API profile naming it, the `rampart.dev/api-profile` annotation, a library profile matching its images
+ * or labels (declared), then an inference from RBAC. A profile whose target names a manifest workload by
+ * namespace and name but another kind still describes it (declared calls always win over inference).
+ * Profiles with no manifest become workloads of their own; with no manifest workloads at all, every
+ * service account in the audit log does.
  */
 export function resolveWorkloads(inputs: WorkloadInputs): Workload[] {
   const profiles = new Map<string, LoadedProfile>();
@@ -44,9 +49,19 @@ export function resolveWorkloads(inputs: WorkloadInputs): Workload[] {
   const manifestWorkloads = inputs.manifests?.workloads ?? [];
   const used = new Set<string>();
   const out: Workload[] = manifestWorkloads.map((w) => {
-    const profile = profiles.get(targetKey(w));
-    if (profile) used.add(targetKey(w));
-    return fromManifest(w, profile, inputs);
+    const exact = profiles.get(targetKey(w));
+    const profile = exact ?? otherKindProfile(w, manifestWorkloads, profiles);
+    if (profile) used.add(targetKey(profile.target));
+    const found = fromManifest(w, profile, inputs);
+    return profile && !exact
+      ? {
+          ...found,
+          notes: [
+            ...found.notes,
+            `the profile at ${profile.file}:${profile.line} targets ${profile.target.kind} ${w.namespace}/${w.name}; it describes this ${w.kind}`,
+          ],
+        }
+      : found;
   });
   for (const [key, p] of profiles) {
     if (used.has(key)) continue;
@@ -69,6 +84,22 @@ export function resolveWorkloads(inputs: WorkloadInputs): Workload[] {
     out.push(...auditWorkloads(inputs.audit, inputs.auditNodes, covered));
   }
   return out;
+}
+
+/** A profile naming this workload's namespace and name with another kind, if no workload has that kind. */
+function otherKindProfile(
+  w: ManifestWorkload,
+  all: readonly ManifestWorkload[],
+  profiles: ReadonlyMap<string, LoadedProfile>,
+): LoadedProfile | undefined {
+  const same = [...profiles.values()].filter(
+    (p) => p.target.namespace === w.namespace && p.target.name === w.name,
+  );
+  const [only] = same;
+  if (same.length !== 1 || !only) return undefined;
+  return all.some((o) => o.kind === only.target.kind && o.namespace === w.namespace && o.name === w.name)
+    ? undefined
+    : only;
 }
 
 function fromManifest(
@@ -94,8 +125,35 @@ function fromManifest(
       notes: [`calls from ${profile.file}:${profile.line}`],
     };
   if (w.annotationCalls) return { ...base, calls: w.annotationCalls, source: 'annotation', notes: [] };
-  const inferred = inferCallsFromRbac(w.namespace, w.serviceAccount, inputs.manifests ?? emptyRbac);
-  return { ...base, calls: inferred.calls, source: 'rbac-inferred', notes: inferred.notes };
+  const lib = matchLibrary(w, inputs.manifests?.workloads ?? [], inputs.library ?? []);
+  if (lib) {
+    const unmatched = lib.unmatched.map((c) => `${c.name} (${c.image || 'no image'})`);
+    return {
+      ...base,
+      calls: lib.profiles.flatMap((p) => p.calls),
+      source: 'library',
+      notes: [
+        `calls from library profile${lib.profiles.length > 1 ? 's' : ''} ${lib.profiles.map((p) => `${p.name} (${p.file}:${p.line})`).join(', ')}`,
+        ...(unmatched.length > 0
+          ? [`container(s) no library profile describes, not costed: ${unmatched.join(', ')}`]
+          : []),
+      ],
+    };
+  }
+  const inferred = inferCallsFromRbac(w.namespace, w.serviceAccount, inputs.manifests ?? emptyRbac, {
+    kind: w.kind,
+  });
+  return {
+    ...base,
+    calls: inferred.calls,
+    source: 'rbac-inferred',
+    notes: inferred.notes,
+    inference: {
+      assumes: inferred.basis.map((b) => b.assumes),
+      grants: inferred.basis.map((b) => b.grant),
+      wildcardGrants: inferred.wildcardGrants,
+    },
+  };
 }
 
 function auditWorkload(

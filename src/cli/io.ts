@@ -4,19 +4,28 @@ export interface CliIo {
   err(text: string): void;
   /** True when stdout is an interactive terminal (progress lines, colours). */
   readonly isTty: boolean;
+  /**
+   * The error that stopped stdout, if any (`> /dev/full`, a reader that went away): main turns it into one
+   * line and an exit code once the command is done. Absent where writes cannot fail (tests).
+   */
+  outputFailure?(): NodeJS.ErrnoException | undefined;
 }
 
 export function processIo(): CliIo {
-  // A reader that goes away (`rampart … | head`) is not an error worth a stack trace.
-  for (const stream of [process.stdout, process.stderr]) {
-    stream.on('error', (err: NodeJS.ErrnoException) => {
-      if (err.code === 'EPIPE') process.exit(0);
-      throw err;
-    });
-  }
+  let failure: NodeJS.ErrnoException | undefined;
+  // A failed write surfaces as an 'error' event a tick later; without a listener it would be an uncaught
+  // exception with a stack trace. The first failure is kept for main and later output is dropped.
+  process.stdout.on('error', (err: NodeJS.ErrnoException) => {
+    failure ??= err;
+  });
+  // Nowhere is left to report a failing stderr: the exit code still tells.
+  process.stderr.on('error', () => undefined);
   return {
-    out: (t) => void process.stdout.write(t),
+    out: (t) => {
+      if (failure === undefined) process.stdout.write(t);
+    },
     err: (t) => void process.stderr.write(t),
     isTty: Boolean(process.stdout.isTTY) && process.env['CI'] !== 'true',
+    outputFailure: () => failure,
   };
 }

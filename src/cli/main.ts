@@ -9,12 +9,33 @@ import { processIo } from './io.js';
  * code (0 ok, 1 verdict failed, 2 bad input, 3 unreachable, 70 internal error). Returns the exit code.
  */
 export async function main(argv: readonly string[], io: CliIo = processIo()): Promise<number> {
+  const code = await run(argv, io);
+  if (!io.outputFailure) return code;
+  // A write's error is emitted a tick after the write: let it arrive before judging the run.
+  await new Promise((resolve) => setImmediate(resolve));
+  const failure = io.outputFailure();
+  if (failure === undefined) return code;
+  // A reader that stops early (`| head`) chose to: the run's own exit code stands, with nothing to add.
+  if (failure.code === 'EPIPE') return code;
+  io.err(
+    `rampart: cannot write to stdout (${failure.code ?? failure.message}); the output is incomplete: check the disk or where stdout goes\n`,
+  );
+  return Math.max(code, exitCodeFor(ErrorCodes.io));
+}
+
+async function run(argv: readonly string[], io: CliIo): Promise<number> {
   const program = new Command('rampart')
     .description('Fleet control-plane safety for Kubernetes: simulate, analyze, roll out, drill.')
     .version('0.1.0')
-    .showHelpAfterError('(run with --help for usage)')
     .exitOverride()
-    .configureOutput({ writeOut: (s) => io.out(s), writeErr: (s) => io.err(s) })
+    .configureOutput({
+      writeOut: (s) => io.out(s),
+      writeErr: (s) => io.err(s),
+      // Usage errors are one line like every other bad input (commander's own may carry a second line,
+      // "(Did you mean …?)"), with the hint that showHelpAfterError would print on a line of its own.
+      outputError: (s, write) =>
+        write(`rampart: ${oneLine(s.replace(/^error: /, ''))} (run with --help for usage)\n`),
+    })
     .addHelpText(
       'after',
       `
@@ -51,6 +72,14 @@ be reached, 70 internal error. Each command's --help lists its own.`,
     if (process.env['RAMPART_DEBUG'] && err instanceof Error) io.err(`${err.stack ?? ''}\n`);
     return 70;
   }
+}
+
+function oneLine(text: string): string {
+  return text
+    .split('\n')
+    .map((l) => l.trim())
+    .filter((l) => l.length > 0)
+    .join(' ');
 }
 
 export { ErrorCodes };

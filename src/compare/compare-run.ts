@@ -1,5 +1,6 @@
 import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
+import { RampartError, type ErrorCode } from '../core/errors.js';
 import { runMetrics, type RunMetrics } from './compare.js';
 import { policyForScenario, simulateWithPolicy } from '../adapters/sim/policy-run.js';
 import { loadScenario } from '../config/scenario.js';
@@ -12,11 +13,16 @@ export interface CompareJob {
   readonly noNodeSteps: boolean;
 }
 
+/** Whether this thread's simulator was warmed up: once per thread is enough (the JIT's feedback stays). */
+let warmedUp = false;
+
 /** Runs one job in this thread and scores it. */
 export function runCompareJob(job: CompareJob): RunMetrics {
   const scenario = loadScenario(job.file, job.seed);
   const policy = policyForScenario(job.policy, scenario, { noNodeSteps: job.noNodeSteps });
-  return runMetrics(simulateWithPolicy(scenario, policy));
+  const warmUp = !warmedUp;
+  warmedUp = true;
+  return runMetrics(simulateWithPolicy(scenario, policy, { warmUp }));
 }
 
 export interface RunJobsOptions {
@@ -59,7 +65,8 @@ export async function runCompareJobs(
       w.on('message', (m: WorkerReply) => {
         if (!m.ok) {
           void w.terminate();
-          reject(new Error(m.message));
+          // The code crosses the thread boundary, so bad input stays bad input (exit 2, not 70).
+          reject(m.code === undefined ? new Error(m.message) : new RampartError(m.code, m.message));
           return;
         }
         results[m.id] = m.metrics;
@@ -76,17 +83,13 @@ export async function runCompareJobs(
 /** What a worker answers for one job. */
 export type WorkerReply =
   | { readonly ok: true; readonly id: number; readonly metrics: RunMetrics }
-  | { readonly ok: false; readonly id: number; readonly message: string };
+  | { readonly ok: false; readonly id: number; readonly message: string; readonly code?: ErrorCode };
 
 /**
- * A worker running compare-worker. Compiled (the CLI runs a compiled tree, bin/compiled-tree.js), this
- * module sits beside compare-worker.js; run through tsx's loader (tests, the tsx fallback), which a worker
- * thread does not inherit, the worker registers it before importing compare-worker.ts.
+ * A worker running compare-worker, resolved beside this module: compare-worker.js in dist/. Under tsx
+ * (tests, `npm run dev`) the worker inherits the process's `--import` of scripts/register-tsx.js, which
+ * maps the .js entry to its .ts source, so this module needs no second way of starting one.
  */
 function spawnWorker(): Worker {
-  if (import.meta.url.endsWith('.js')) return new Worker(new URL('./compare-worker.js', import.meta.url));
-  const tsx = import.meta.resolve('tsx/esm/api');
-  const entry = new URL('./compare-worker.js', import.meta.url).href;
-  const code = `import(${JSON.stringify(tsx)}).then((m) => { m.register(); return import(${JSON.stringify(entry)}); })`;
-  return new Worker(code, { eval: true });
+  return new Worker(new URL('./compare-worker.js', import.meta.url));
 }

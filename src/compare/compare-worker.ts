@@ -1,4 +1,5 @@
 import { parentPort } from 'node:worker_threads';
+import { RampartError } from '../core/errors.js';
 import { runCompareJob, type CompareJob, type WorkerReply } from './compare-run.js';
 
 // A compare worker: runs the jobs it is sent, one at a time, and answers with their metrics.
@@ -7,7 +8,11 @@ parentPort?.on('message', (m: { id: number; job: CompareJob }) => {
   try {
     reply = { ok: true, id: m.id, metrics: runCompareJob(m.job) };
   } catch (err) {
-    reply = { ok: false, id: m.id, message: err instanceof Error ? err.message : String(err) };
+    const message = err instanceof Error ? err.message : String(err);
+    reply =
+      err instanceof RampartError
+        ? { ok: false, id: m.id, message, code: err.code }
+        : { ok: false, id: m.id, message };
   }
   parentPort?.postMessage(reply);
 });

@@ -1,32 +1,70 @@
 import { z } from 'zod';
 import type { ApiCall, WorkloadKind } from '../model/api-profile.js';
 import { badInput } from '../core/errors.js';
-import { apiCallSchema, metadataSchema, positiveInt, toApiCall, workloadKind } from './common-schemas.js';
+import { apiCallSchema, intIn, maxCalls, metadataSchema, toApiCall, workloadKind } from './common-schemas.js';
 import { parseYamlDocuments, readText, validate, type YamlSource } from './yaml-source.js';
 
 /** The `calls` list of an API profile or of the `rampart.dev/api-profile` annotation. */
-export const apiCallListSchema = z.array(apiCallSchema).min(1, { message: 'list at least one call' });
+export const apiCallListSchema = z
+  .array(apiCallSchema)
+  .min(1, { message: 'list at least one call' })
+  .max(maxCalls, { message: `at most ${maxCalls} calls` });
+
+/** Image patterns: `*` matches any characters (slashes included); see imageMatches. */
+const imagePatterns = z.array(z.string().min(1)).min(1);
+const labelMap = z.record(z.string().min(1), z.string());
 
 /**
- * An API profile: what each replica of a workload asks of the API server. `target` names the workload;
- * `serviceAccount` and `replicas` matter only when no manifest of the workload is given.
+ * Which workloads a library profile describes: any container image matching one of `images`, or pod labels
+ * including every one of `labels`; `alongside` narrows it to manifest sets that also hold a workload
+ * matching it (e.g. calico-node when a Typha Deployment is there to fan out for it).
+ */
+export const profileMatchSchema = z
+  .strictObject({
+    images: imagePatterns
+      .optional()
+      .describe('container image patterns, e.g. "*/fluent-bit:*" or "*/fluent-bit"'),
+    labels: labelMap
+      .optional()
+      .describe('pod or workload labels that must all be present, e.g. app.kubernetes.io/name'),
+    alongside: z
+      .strictObject({ images: imagePatterns.optional(), labels: labelMap.optional() })
+      .refine((a) => a.images !== undefined || a.labels !== undefined, { message: 'give images or labels' })
+      .optional()
+      .describe('only when the manifests also hold a workload matching this (a fan-out proxy, …)'),
+  })
+  .refine((m) => m.images !== undefined || m.labels !== undefined, {
+    message: 'give images or labels to match',
+  });
+
+/**
+ * An API profile: what each replica of a workload asks of the API server. Either `target` names the
+ * workload (`serviceAccount` and `replicas` matter only when no manifest of the workload is given), or
+ * `match` makes it a library profile for every workload whose images or labels match (`--profile-library`).
  */
 export const apiProfileSchema = z.strictObject({
   apiVersion: z.literal('rampart.dev/v1alpha1'),
   kind: z.literal('ApiProfile'),
   metadata: metadataSchema,
-  spec: z.strictObject({
-    target: z.strictObject({
-      kind: workloadKind,
-      namespace: z.string().min(1).default('default'),
-      name: z.string().min(1),
-      /** Defaults to the target's name. */
-      serviceAccount: z.string().min(1).optional(),
-      /** Replicas for non-DaemonSet kinds (default 1). */
-      replicas: positiveInt.optional(),
+  spec: z
+    .strictObject({
+      target: z
+        .strictObject({
+          kind: workloadKind,
+          namespace: z.string().min(1).default('default'),
+          name: z.string().min(1),
+          /** Defaults to the target's name. */
+          serviceAccount: z.string().min(1).optional(),
+          /** Replicas for non-DaemonSet kinds (default 1). */
+          replicas: intIn(1, 1_000_000).optional(),
+        })
+        .optional(),
+      match: profileMatchSchema.optional(),
+      calls: apiCallListSchema,
+    })
+    .refine((sp) => (sp.target === undefined) !== (sp.match === undefined), {
+      message: 'give either target (one workload) or match (a library profile), not both',
     }),
-    calls: apiCallListSchema,
-  }),
 });
 
 export type ApiProfileFile = z.output<typeof apiProfileSchema>;
@@ -50,28 +88,88 @@ export interface LoadedProfile {
   readonly line: number;
 }
 
-/** Validates one parsed document as an ApiProfile. */
-export function profileFromSource(src: YamlSource): LoadedProfile {
+/** What a library profile matches (see profileMatchSchema). */
+export interface ProfileMatch {
+  readonly images: readonly string[];
+  readonly labels: Readonly<Record<string, string>>;
+  readonly alongside: {
+    readonly images: readonly string[];
+    readonly labels: Readonly<Record<string, string>>;
+  } | null;
+}
+
+/** A library profile: calls for every workload its match selects. */
+export interface LibraryProfile {
+  readonly name: string;
+  readonly description: string | null;
+  readonly match: ProfileMatch;
+  readonly calls: readonly ApiCall[];
+  readonly file: string;
+  readonly line: number;
+}
+
+/** An ApiProfile document: one workload's (`target`) or a library entry (`match`). */
+export type ProfileDocument =
+  | { readonly kind: 'target'; readonly profile: LoadedProfile }
+  | { readonly kind: 'library'; readonly profile: LibraryProfile };
+
+/** Validates one parsed document as an ApiProfile of either kind. */
+export function profileDocumentFromSource(src: YamlSource): ProfileDocument {
   const value = validate(src, apiProfileSchema);
   const offset = src.doc.contents?.range?.[0] ?? 0;
+  const line = Math.max(1, src.lines.linePos(offset).line);
+  const m = value.spec.match;
+  if (m) {
+    return {
+      kind: 'library',
+      profile: {
+        name: value.metadata.name,
+        description: value.metadata.description ?? null,
+        match: {
+          images: m.images ?? [],
+          labels: m.labels ?? {},
+          alongside: m.alongside
+            ? { images: m.alongside.images ?? [], labels: m.alongside.labels ?? {} }
+            : null,
+        },
+        calls: toApiCalls(value.spec.calls),
+        file: src.file,
+        line,
+      },
+    };
+  }
   const t = value.spec.target;
+  if (!t) throw new Error('unreachable: the schema requires target or match');
   return {
-    target: {
-      kind: t.kind,
-      namespace: t.namespace,
-      name: t.name,
-      ...(t.serviceAccount !== undefined ? { serviceAccount: t.serviceAccount } : {}),
-      ...(t.replicas !== undefined ? { replicas: t.replicas } : {}),
+    kind: 'target',
+    profile: {
+      target: {
+        kind: t.kind,
+        namespace: t.namespace,
+        name: t.name,
+        ...(t.serviceAccount !== undefined ? { serviceAccount: t.serviceAccount } : {}),
+        ...(t.replicas !== undefined ? { replicas: t.replicas } : {}),
+      },
+      calls: toApiCalls(value.spec.calls),
+      file: src.file,
+      line,
     },
-    calls: toApiCalls(value.spec.calls),
-    file: src.file,
-    line: Math.max(1, src.lines.linePos(offset).line),
   };
 }
 
-/** Loads every ApiProfile document of a file (multi-document YAML is allowed). */
-export function loadApiProfiles(file: string): LoadedProfile[] {
+/** Loads every ApiProfile document of a file (multi-document YAML is allowed), of either kind. */
+export function loadApiProfileDocuments(file: string): ProfileDocument[] {
   const docs = parseYamlDocuments(file, readText(file));
   if (docs.length === 0) throw badInput(`${file}: empty file; expected an ApiProfile document`);
-  return docs.map(profileFromSource);
+  return docs.map(profileDocumentFromSource);
+}
+
+/** Loads the workload (target) ApiProfiles of a file; a library (match) profile there is an error. */
+export function loadApiProfiles(file: string): LoadedProfile[] {
+  return loadApiProfileDocuments(file).map((d) => {
+    if (d.kind === 'target') return d.profile;
+    throw badInput(
+      `${d.profile.file}:${d.profile.line}: ApiProfile ${d.profile.name} has match, not target: pass it with --profile-library`,
+    );
+  });
 }

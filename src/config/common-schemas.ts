@@ -1,9 +1,12 @@
 import { z } from 'zod';
-import { parseDurationS } from '../core/duration.js';
+import { formatDurationS, parseDurationS } from '../core/duration.js';
 import { apiVerbs, callScopes, workloadKinds, type ApiCall } from '../model/api-profile.js';
 import { findResource, knownResourceNames } from '../model/resources.js';
 
-/** A duration: seconds as a number, or text like `90s`, `29m`, `1h30m`. Output: seconds. */
+/**
+ * A duration: seconds as a number, or text like `90s`, `29m`, `1h30m`. Output: seconds. Unbounded: a file's
+ * field takes durationIn (its range shows in the schema); kept for code that still imports it.
+ */
 export const durationS = z.union([z.number(), z.string()]).transform((v, ctx) => {
   const s = parseDurationS(v);
   if (s === undefined || s < 0) {
@@ -13,10 +16,72 @@ export const durationS = z.union([z.number(), z.string()]).transform((v, ctx) =>
   return s;
 });
 
+/**
+ * Every number a file may hold has a range, shown in `rampart schema <kind>` (minimum/maximum, or the
+ * description of a duration) and the README: past it the model's figures mean nothing, or a run would
+ * allocate without bound (a Retry-After cap of 1e8 s sized delay lines at tens of GB). The bounds catch a
+ * slipped digit; they are far wider than any real cluster.
+ */
+const fmtNumber = (x: number): string => x.toLocaleString('en-US', { maximumFractionDigits: 6 });
+const rangeText = (min: number, max: number, gt: boolean): string =>
+  `${gt ? `more than ${fmtNumber(min)}` : `from ${fmtNumber(min)}`} ${gt ? 'and at most' : 'to'} ${fmtNumber(max)}`;
+
+/** A number in [min, max] (or (min, max] with `gt`), with one message naming the range. */
+export function numberIn(min: number, max: number, opts: { readonly gt?: boolean } = {}) {
+  const message = `must be a number ${rangeText(min, max, opts.gt === true)}`;
+  const base = z.number({ message });
+  return (opts.gt ? base.gt(min, { message }) : base.min(min, { message })).max(max, { message });
+}
+
+/** A whole number in [min, max]. */
+export function intIn(min: number, max: number) {
+  const message = `must be a whole number ${rangeText(min, max, false)}`;
+  return z.number({ message }).int({ message }).min(min, { message }).max(max, { message });
+}
+
+export const minuteS = 60;
+export const hourS = 3600;
+export const dayS = 86_400;
+
+/**
+ * A duration in [minS, maxS] seconds (`gt`: more than minS): seconds as a number, or text like `90s`, `29m`,
+ * `1h30m`. The range is in the JSON Schema's description (a duration may be text, so it has no minimum).
+ */
+/** Durations in messages and the schema: whole seconds as 1h30m, fractions of one in ms (0.1 s is 100ms). */
+const fmtDuration = (s: number): string =>
+  s > 0 && s < 1 ? `${Math.round(s * 1000)}ms` : formatDurationS(s);
+
+export function durationIn(
+  minS: number,
+  maxS: number,
+  opts: { readonly gt?: boolean; readonly note?: string } = {},
+) {
+  const range = `${opts.gt ? `more than ${fmtDuration(minS)}` : `from ${fmtDuration(minS)}`} ${opts.gt ? 'and at most' : 'to'} ${fmtDuration(maxS)}`;
+  return z
+    .union([z.number(), z.string()])
+    .transform((v, ctx) => {
+      const s = parseDurationS(v);
+      if (s === undefined || s < 0) {
+        ctx.addIssue({ code: 'custom', message: `"${v}" is not a duration (use e.g. 90s, 29m, 1h30m)` });
+        return z.NEVER;
+      }
+      if ((opts.gt ? s <= minS : s < minS) || s > maxS) {
+        ctx.addIssue({
+          code: 'custom',
+          message: `${JSON.stringify(v)} is out of range: a duration ${range}`,
+        });
+        return z.NEVER;
+      }
+      return s;
+    })
+    .describe(`a duration (90, 90s, 29m, 1h30m) ${range}${opts.note ? `; ${opts.note}` : ''}`);
+}
+
 /** A time in a scenario: an offset from start (`25m`), wall-clock `HH:MM` or ISO; resolved later. */
-export const scenarioTime = z.union([z.number().nonnegative(), z.string().min(1)]);
+export const scenarioTime = z.union([numberIn(0, 365 * dayS), z.string().min(1)]);
 
 export const positiveInt = z.number().int().positive();
+/** Unbounded: a file's field takes numberIn (its range shows in the schema). */
 export const nonNegative = z.number().nonnegative();
 
 /**
@@ -52,7 +117,8 @@ export const apiCallSchema = z
     verb: z.enum(apiVerbs),
     resource: resourceName,
     scope: z.enum(callScopes),
-    everySeconds: z.number().positive().optional(),
+    /** At most one call per 10 ms and replica; at least one a year. */
+    everySeconds: numberIn(0.01, 365 * dayS).optional(),
     resourceVersion: z
       .union([z.literal(''), z.literal('0'), z.literal(0)])
       .default('')
@@ -79,6 +145,9 @@ export const apiCallSchema = z
   });
 
 export const workloadKind = z.enum(workloadKinds);
+
+/** Most calls in one list (a workload makes a handful). */
+export const maxCalls = 100;
 
 export const metadataSchema = z.strictObject({
   name: z.string().min(1),

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { findResource } from '../model/resources.js';
 import { apiServerCount, durationS, metadataSchema, nodeCount, podsPerNode } from './common-schemas.js';
 import { loadYamlFile } from './yaml-source.js';
 
@@ -40,11 +41,37 @@ const connectionFields = {
   labels: z.record(z.string(), z.string()).optional(),
 };
 
+/**
+ * Object counts by resource, e.g. `{ciliumendpoints.cilium.io: 187500}` or `{pods: 90000}`: what the
+ * cluster holds, where the cost model's rule of thumb (or, for an unknown custom resource, its assumed
+ * per-node count) would be wrong. Keys are resource names (`plural`, `group/plural` or `plural.group`) and
+ * are stored under the cost model's own name for the resource.
+ */
+export const objectCountsSchema = z
+  .record(z.string(), z.number().int().nonnegative())
+  .superRefine((counts, ctx) => {
+    for (const key of Object.keys(counts)) {
+      if (!findResource(key))
+        ctx.addIssue({
+          code: 'custom',
+          message: `unknown resource "${key}" (a built-in plural, or a custom resource as plural.group)`,
+          path: [key],
+        });
+    }
+  })
+  .transform((counts) => {
+    const out: Record<string, number> = {};
+    for (const [key, n] of Object.entries(counts)) out[findResource(key)?.name ?? key] = n;
+    return out;
+  })
+  .describe('object counts by resource, e.g. {ciliumendpoints.cilium.io: 187500}');
+
 const fleetClusterSchema = z.strictObject({
   name: z.string().min(1),
   nodes: nodeCount,
   podsPerNode: podsPerNode.default(defaultPodsPerNode),
   apiServers: apiServerCount.default(defaultApiServers),
+  objects: objectCountsSchema.optional(),
   ...connectionFields,
 });
 
@@ -66,9 +93,12 @@ const fleetOf = <C extends z.ZodType<{ name: string }>>(cluster: C) =>
     kind: z.literal('Fleet'),
     metadata: metadataSchema.optional(),
     spec: z.strictObject({
+      /** Object counts every cluster has unless its own entry says otherwise (merged per resource). */
+      objects: objectCountsSchema.optional(),
       clusters: z
         .array(cluster)
         .min(1, { message: 'the fleet needs at least one cluster' })
+        .max(10_000, { message: 'at most 10,000 clusters (split the fleet over several files)' })
         .superRefine(uniqueNames),
     }),
   });

@@ -4,7 +4,13 @@ import { z } from 'zod';
 import { Document, isMap, isSeq, Scalar } from 'yaml';
 import { badInput, RampartError } from '../core/errors.js';
 import { workloadKinds, type ApiCall, type WorkloadKind } from '../model/api-profile.js';
-import { apiCallListSchema, profileFromSource, toApiCalls, type LoadedProfile } from './api-profile.js';
+import {
+  apiCallListSchema,
+  profileDocumentFromSource,
+  toApiCalls,
+  type LibraryProfile,
+  type LoadedProfile,
+} from './api-profile.js';
 import { parseYamlDocuments, readText, validate, type YamlSource } from './yaml-source.js';
 import { rbacKinds, rbacFromSource, type RbacObjects } from './rbac-manifests.js';
 import { byCodeUnits } from '../core/order.js';
@@ -28,6 +34,10 @@ export interface ManifestWorkload {
   readonly replicas: number;
   readonly annotationCalls?: readonly ApiCall[];
   readonly location: SourceLocation;
+  /** The pod's long-running containers (init containers run once and are left out). */
+  readonly containers: readonly { readonly name: string; readonly image: string }[];
+  /** The workload's labels and its pod template's, merged (the template's win). */
+  readonly labels: Readonly<Record<string, string>>;
 }
 
 /** A document that is not something analyze understands; listed, never fatal. */
@@ -42,6 +52,8 @@ export interface ManifestSet extends RbacObjects {
   readonly workloads: readonly ManifestWorkload[];
   /** ApiProfile documents found among the manifests, used as if given with --profile. */
   readonly profiles: readonly LoadedProfile[];
+  /** ApiProfile documents with `match` found among the manifests: library profiles, always consulted. */
+  readonly libraryProfiles: readonly LibraryProfile[];
   readonly skipped: readonly SkippedDocument[];
   /** Files that could not be read as manifests, skipped because the caller asked (skipInvalid). */
   readonly invalid: readonly InvalidFile[];
@@ -62,17 +74,26 @@ export interface LoadManifestsOptions {
 
 const kindOnly = z.object({ kind: z.string().min(1, { message: 'kind is required' }) });
 
+const stringMap = z.record(z.string(), z.string());
 const meta = z.object({
   name: z.string().min(1),
   namespace: z.string().min(1).optional(),
-  annotations: z.record(z.string(), z.string()).optional(),
+  annotations: stringMap.optional(),
+  labels: stringMap.nullish(),
 });
+const container = z.object({ name: z.string().optional(), image: z.string().optional() });
 const podTemplate = z.object({
+  metadata: z.object({ labels: stringMap.nullish() }).nullish(),
   spec: z
-    .object({ serviceAccountName: z.string().optional(), serviceAccount: z.string().optional() })
+    .object({
+      serviceAccountName: z.string().optional(),
+      serviceAccount: z.string().optional(),
+      containers: z.array(container).nullish(),
+    })
     .optional(),
 });
-const count = z.number().int().nonnegative().optional();
+// Kubernetes' own range for replicas and parallelism (int32).
+const count = z.number().int().min(0).max(2_147_483_647).optional();
 // Kubernetes objects carry many fields analyze does not read, so these schemas are not strict.
 const workloadSchema = z.object({
   kind: z.enum(workloadKinds),
@@ -126,6 +147,7 @@ export function loadManifests(paths: readonly string[], opts: LoadManifestsOptio
   const files = expandManifestPaths(paths);
   const workloads: ManifestWorkload[] = [];
   const profiles: LoadedProfile[] = [];
+  const libraryProfiles: LibraryProfile[] = [];
   const skipped: SkippedDocument[] = [];
   const invalid: InvalidFile[] = [];
   const rbac: RbacObjects = { roles: [], bindings: [], serviceAccounts: [] };
@@ -134,6 +156,7 @@ export function loadManifests(paths: readonly string[], opts: LoadManifestsOptio
     const found: ManifestSet & RbacObjects = {
       workloads: [],
       profiles: [],
+      libraryProfiles: [],
       skipped: [],
       invalid: [],
       files: [],
@@ -150,12 +173,13 @@ export function loadManifests(paths: readonly string[], opts: LoadManifestsOptio
     }
     workloads.push(...found.workloads);
     profiles.push(...found.profiles);
+    libraryProfiles.push(...found.libraryProfiles);
     skipped.push(...found.skipped);
     rbac.roles.push(...found.roles);
     rbac.bindings.push(...found.bindings);
     rbac.serviceAccounts.push(...found.serviceAccounts);
   }
-  return { workloads, profiles, skipped, invalid, files, ...rbac };
+  return { workloads, profiles, libraryProfiles, skipped, invalid, files, ...rbac };
 }
 
 /** Marks of a template engine that has not run: Helm/Go `{{ … }}` and Jinja `{% … %}`. */
@@ -180,14 +204,18 @@ function readManifestFile(file: string, into: ManifestSet & RbacObjects): void {
 function readDocuments(file: string, text: string, into: ManifestSet & RbacObjects): void {
   const workloads = into.workloads as ManifestWorkload[];
   const profiles = into.profiles as LoadedProfile[];
+  const libraryProfiles = into.libraryProfiles as LibraryProfile[];
   const skipped = into.skipped as SkippedDocument[];
   for (const src of parseYamlDocuments(file, text).flatMap(listItems)) {
     const { kind } = validate(src, kindOnly);
     const location = { file, line: docLine(src) };
     if ((workloadKinds as readonly string[]).includes(kind))
       workloads.push(workloadFromSource(src, text, location));
-    else if (kind === 'ApiProfile') profiles.push(profileFromSource(src));
-    else if ((rbacKinds as readonly string[]).includes(kind)) rbacFromSource(src, kind, into);
+    else if (kind === 'ApiProfile') {
+      const d = profileDocumentFromSource(src);
+      if (d.kind === 'target') profiles.push(d.profile);
+      else libraryProfiles.push(d.profile);
+    } else if ((rbacKinds as readonly string[]).includes(kind)) rbacFromSource(src, kind, into);
     else skipped.push({ kind, name: nameOf(src), location });
   }
 }
@@ -222,7 +250,8 @@ function nameOf(src: YamlSource): string {
 function workloadFromSource(src: YamlSource, text: string, location: SourceLocation): ManifestWorkload {
   const w = validate(src, workloadSchema);
   const spec = w.spec;
-  const pod = w.kind === 'CronJob' ? spec?.jobTemplate?.spec?.template?.spec : spec?.template?.spec;
+  const template = w.kind === 'CronJob' ? spec?.jobTemplate?.spec?.template : spec?.template;
+  const pod = template?.spec;
   const replicas =
     w.kind === 'DaemonSet'
       ? 1
@@ -239,6 +268,11 @@ function workloadFromSource(src: YamlSource, text: string, location: SourceLocat
     serviceAccount: pod?.serviceAccountName ?? pod?.serviceAccount ?? 'default',
     replicas: Math.max(1, replicas),
     location,
+    containers: (pod?.containers ?? []).map((c, i) => ({
+      name: c.name ?? `container-${i}`,
+      image: c.image ?? '',
+    })),
+    labels: { ...w.metadata.labels, ...template?.metadata?.labels },
   };
   return annotation === undefined ? base : { ...base, annotationCalls: annotationCalls(src, text) };
 }

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { durationS, metadataSchema, positiveInt } from './common-schemas.js';
+import { dayS, durationIn, intIn, maxNodes, metadataSchema, numberIn } from './common-schemas.js';
 import { signalNames } from '../model/signals.js';
 
 /**
@@ -11,12 +11,12 @@ import { signalNames } from '../model/signals.js';
 const thresholdSchema = z
   .strictObject({
     /** Fail when the value is beyond this (above for most signals, below for readiness). */
-    absolute: z.number().optional(),
+    absolute: numberIn(-1e12, 1e12).optional(),
     /** Fail when beyond the cluster's own pre-rollout baseline × factor ± margin. */
     relative: z
       .strictObject({
-        factor: z.number().nonnegative().default(1),
-        margin: z.number().nonnegative().default(0),
+        factor: numberIn(0, 1_000).default(1),
+        margin: numberIn(0, 1e12).default(0),
       })
       .optional(),
   })
@@ -28,23 +28,23 @@ const gateSchema = z.strictObject({
   /** Name in events; default: the signal name. */
   name: z.string().min(1).optional(),
   signal: z.enum(signalNames),
-  window: durationS.default(60),
+  window: durationIn(1, dayS).default(60),
   /** How the window's samples become one value. */
   aggregate: z.enum(['mean', 'max', 'min', 'last']).default('mean'),
   threshold: thresholdSchema,
   /** `continuous` may fail while baking; `bake-end` only judges once the bake is over. Default per signal. */
   when: z.enum(['continuous', 'bake-end']).optional(),
   /** A newest sample older than this makes the gate inconclusive. */
-  staleAfter: durationS.default(120),
-  minSamples: positiveInt.default(1),
+  staleAfter: durationIn(1, dayS).default(120),
+  minSamples: intIn(1, 10_000).default(1),
 });
 
 const selectorSchema = z
   .strictObject({
     names: z.array(z.string().min(1)).min(1).optional(),
     matchLabels: z.record(z.string(), z.string()).optional(),
-    minNodes: positiveInt.optional(),
-    maxNodes: positiveInt.optional(),
+    minNodes: intIn(1, maxNodes).optional(),
+    maxNodes: intIn(1, maxNodes).optional(),
   })
   .refine((s) => Object.keys(s).length > 0, {
     message: 'an empty selector matches nothing; use names, matchLabels, minNodes or maxNodes',
@@ -53,11 +53,11 @@ const selectorSchema = z
 const waveSchema = z.strictObject({
   name: z.string().min(1),
   selector: selectorSchema,
-  maxInFlight: positiveInt.optional(),
+  maxInFlight: intIn(1, 10_000).optional(),
   /** Pause before this wave until a person approves. */
   requireApproval: z.boolean().default(false),
   /** Overrides the policy's bake for this wave. */
-  bake: durationS.optional(),
+  bake: durationIn(0, 7 * dayS).optional(),
 });
 
 const planSchema = z.strictObject({
@@ -71,12 +71,12 @@ const planSchema = z.strictObject({
     .string()
     .regex(/^[^=]+=[^=]*$/, 'use key=value')
     .default('rampart.dev/stage=staging'),
-  stagingSize: positiveInt.default(1),
+  stagingSize: intIn(1, 10_000).default(1),
   /** Clusters in the canary wave (auto) or the first wave (smallest-first). */
-  canarySize: positiveInt.default(2),
+  canarySize: intIn(1, 10_000).default(2),
   /** Each following wave is this many times the previous one. */
-  growth: z.number().min(1).default(2),
-  maxWaveSize: positiveInt.optional(),
+  growth: numberIn(1, 1_000).default(2),
+  maxWaveSize: intIn(1, 10_000).optional(),
   /** Pause for approval after the canary wave (auto) or the first wave. */
   approveAfterCanary: z.boolean().default(false),
 });
@@ -84,21 +84,22 @@ const planSchema = z.strictObject({
 const nodeStepsSchema = z.strictObject({
   /** Growing shares of each cluster's nodes; the last must be 1. */
   shares: z
-    .array(z.number().gt(0).max(1))
+    .array(numberIn(0, 1, { gt: true }))
     .min(1)
+    .max(100)
     .refine((s) => s.every((v, i) => i === 0 || v > (s[i - 1] ?? 0)), { message: 'shares must increase' })
     .refine((s) => s[s.length - 1] === 1, { message: 'the last share must be 1 (all nodes)' }),
   /** Bake at each partial step before growing the share. */
-  bake: durationS.default(180),
+  bake: durationIn(0, 7 * dayS).default(180),
   /** Node label key the controller sets on the chosen nodes (value: the change name). */
   nodeLabel: z.string().min(1).default('rampart.dev/rollout-canary'),
   extrapolation: z
     .strictObject({
       enabled: z.boolean().default(true),
-      window: durationS.default(120),
+      window: durationIn(1, dayS).default(120),
       /** Fail when projected level demand exceeds this share of the seats the level can get. */
-      maxFill: z.number().gt(0).max(1).default(1),
-      staleAfter: durationS.default(120),
+      maxFill: numberIn(0, 1, { gt: true }).default(1),
+      staleAfter: durationIn(1, dayS).default(120),
     })
     .prefault({}),
 });
@@ -108,23 +109,23 @@ export const rolloutPolicySchema = z.strictObject({
   kind: z.literal('RolloutPolicy'),
   metadata: metadataSchema,
   spec: z.strictObject({
-    waves: z.union([planSchema, z.array(waveSchema).min(1)]).prefault({ plan: 'auto' }),
+    waves: z.union([planSchema, z.array(waveSchema).min(1).max(10_000)]).prefault({ plan: 'auto' }),
     /** Clusters changing at once within a wave (default: no limit). */
-    maxInFlight: positiveInt.optional(),
+    maxInFlight: intIn(1, 10_000).optional(),
     /** Start clusters evenly over this span, in plan order (the incident's pipeline). */
-    spread: durationS.optional(),
+    spread: durationIn(0, 30 * dayS).optional(),
     /** Absent: apply to all nodes at once. */
     nodeSteps: nodeStepsSchema.optional(),
     /** Bake after a cluster reaches all nodes. Default: the fleet's longest DNS cache TTL + bakeMargin. */
-    bake: durationS.optional(),
-    bakeMargin: durationS.default(120),
+    bake: durationIn(0, 7 * dayS).optional(),
+    bakeMargin: durationIn(0, dayS).default(120),
     /** Window before the first apply in a cluster that sets its baseline for relative thresholds. */
-    baselineWindow: durationS.default(300),
-    gates: z.array(gateSchema).default([]),
+    baselineWindow: durationIn(1, dayS).default(300),
+    gates: z.array(gateSchema).max(100).default([]),
     inconclusive: z
       .strictObject({
         /** Hold at most this long on an inconclusive gate, then halt. */
-        timeout: durationS.default(600),
+        timeout: durationIn(0, 7 * dayS).default(600),
         then: z.enum(['halt', 'halt-and-rollback']).default('halt'),
       })
       .prefault({}),

@@ -2,10 +2,14 @@ import { z } from 'zod';
 import { maxSeed } from '../core/random.js';
 import {
   apiCallSchema,
-  durationS,
+  dayS,
+  durationIn,
+  hourS,
+  intIn,
+  maxCalls,
+  maxNodes,
   metadataSchema,
-  nonNegative,
-  positiveInt,
+  numberIn,
   nodeCount,
   podsPerNode,
   apiServerCount,
@@ -17,12 +21,13 @@ import {
 const priorityLevelSchema = z.strictObject({
   name: z.string().min(1),
   exempt: z.boolean().default(false),
-  shares: nonNegative,
-  lendablePercent: z.number().min(0).max(100).default(0),
-  borrowingLimitPercent: z.number().min(0).nullable().default(null),
-  queues: z.number().int().nonnegative().default(64),
-  handSize: z.number().int().nonnegative().default(6),
-  queueLengthLimit: z.number().int().nonnegative().default(50),
+  // Kubernetes' own limits where it has them (int32 shares and percents, handSize ≤ 1,000 over ≤ 10,000 queues).
+  shares: numberIn(0, 1_000_000),
+  lendablePercent: numberIn(0, 100).default(0),
+  borrowingLimitPercent: numberIn(0, 1_000_000).nullable().default(null),
+  queues: intIn(0, 10_000).default(64),
+  handSize: intIn(0, 1_000).default(6),
+  queueLengthLimit: intIn(0, 1_000_000).default(50),
 });
 
 const flowSchemaSchema = z.strictObject({
@@ -32,7 +37,8 @@ const flowSchemaSchema = z.strictObject({
   distinguisher: z.enum(['ByUser', 'ByNamespace', 'None']).default('ByUser'),
   subjects: z
     .array(z.strictObject({ kind: z.enum(['Group', 'User', 'ServiceAccount']), name: z.string().min(1) }))
-    .min(1),
+    .min(1)
+    .max(1_000),
   resources: z.array(z.string()).default(['*']),
   verbs: z.array(z.string()).default(['*']),
 });
@@ -40,17 +46,18 @@ const flowSchemaSchema = z.strictObject({
 /** Partial API-server calibration: each field given overrides the reference default. */
 const apiServerSchema = z
   .strictObject({
-    seats: positiveInt,
-    cores: z.number().positive(),
-    memoryGiB: z.number().positive(),
-    requestTimeoutS: z.number().positive(),
-    queueWaitLimitS: z.number().positive(),
-    maxRetryAfterS: z.number().positive(),
-    restartS: nonNegative,
-    watchCacheInitS: nonNegative,
+    seats: intIn(1, 100_000),
+    cores: numberIn(0.1, 10_000),
+    memoryGiB: numberIn(0.1, 65_536),
+    requestTimeoutS: numberIn(1, hourS),
+    queueWaitLimitS: numberIn(0.1, hourS),
+    // Delays up to these are held in per-step delay lines: their length is the memory a cluster takes.
+    maxRetryAfterS: numberIn(1, 600),
+    restartS: numberIn(0, hourS),
+    watchCacheInitS: numberIn(0, hourS),
     consistentListFromCache: z.boolean(),
-    listMemoryPerByte: z.number().positive(),
-    baseMemoryGiB: nonNegative,
+    listMemoryPerByte: numberIn(0.1, 100),
+    baseMemoryGiB: numberIn(0, 65_536),
   })
   .partial();
 
@@ -59,38 +66,41 @@ const apiServerSchema = z
 // documented defaults last). `meta({ default })` only documents them in `rampart schema`.
 const dnsSchema = z.strictObject({
   /** CoreDNS pods (default: 2, plus one per 256 nodes). */
-  corednsReplicas: positiveInt.optional(),
+  corednsReplicas: intIn(1, 10_000).optional(),
   /**
    * True when answering a cluster service name needs a live API call (the incident's "DNS relies on the
    * control plane"); false for stock CoreDNS answering from its informer copy (reference §3.6).
    */
   serviceNamesNeedControlPlane: z.boolean().optional().meta({ default: true }),
   /** CoreDNS `cache` TTL for cluster names (kubeadm: 30 s, reference §3.7). */
-  corednsCacheTtl: durationS.optional().meta({ default: 30 }),
+  corednsCacheTtl: durationIn(0, hourS).optional().meta({ default: 30 }),
   /** Queries one CoreDNS pod answers per second before it sheds load [U]. */
-  corednsQpsPerReplica: z.number().positive().optional().meta({ default: 20_000 }),
+  corednsQpsPerReplica: numberIn(1, 1e9).optional().meta({ default: 20_000 }),
   nodeCache: z
     .strictObject({
       enabled: z.boolean().optional().meta({ default: true }),
       /** How long a node keeps an answer; entries expire spread uniformly over it (≈20 min in the incident). */
-      ttl: durationS.optional().meta({ default: 1200 }),
+      ttl: durationIn(0, dayS, { note: '0 means no node cache (as enabled: false)' })
+        .refine((s) => s === 0 || s >= 1, { message: 'must be 0 (no node cache) or at least 1s' })
+        .optional()
+        .meta({ default: 1200 }),
       /** Serve expired entries this long when upstream fails (CoreDNS serve_stale, off by default). */
-      serveStale: durationS.optional().meta({ default: 0 }),
+      serveStale: durationIn(0, dayS).optional().meta({ default: 0 }),
     })
     .optional(),
   /** Upstream queries per lookup that misses the node cache (search-path expansion, reference §3.7). */
-  searchAmplification: z.number().min(1).optional().meta({ default: 2 }),
+  searchAmplification: numberIn(1, 100).optional().meta({ default: 2 }),
 });
 
 const dataPlaneSchema = z.strictObject({
   /** Customer requests per second each node serves: weights a cluster's errors in the fleet total. */
-  requestsPerSPerNode: nonNegative.optional().meta({ default: 10 }),
+  requestsPerSPerNode: numberIn(0, 1_000_000).optional().meta({ default: 10 }),
   /** Share of requests that need a service name resolved (a call to another service). */
-  dnsDependentRatio: z.number().min(0).max(1).optional().meta({ default: 1 }),
+  dnsDependentRatio: numberIn(0, 1).optional().meta({ default: 1 }),
   /** Lookups per second per node, against the node cache. */
-  dnsLookupsPerSPerNode: nonNegative.optional().meta({ default: 20 }),
+  dnsLookupsPerSPerNode: numberIn(0, 1_000_000).optional().meta({ default: 20 }),
   /** Distinct service names a node resolves (cache entries per node). */
-  namesPerNode: positiveInt.optional().meta({ default: 50 }),
+  namesPerNode: intIn(1, 1_000_000).optional().meta({ default: 50 }),
 });
 
 /** Fields a cluster, a generated group or the defaults may set. */
@@ -98,21 +108,23 @@ const clusterFields = {
   podsPerNode: podsPerNode.optional(),
   apiServers: apiServerCount.optional(),
   apiServer: apiServerSchema.optional(),
-  priorityLevels: z.array(priorityLevelSchema).optional(),
-  flowSchemas: z.array(flowSchemaSchema).optional(),
+  priorityLevels: z.array(priorityLevelSchema).max(100).optional(),
+  flowSchemas: z.array(flowSchemaSchema).max(1_000).optional(),
   dns: dnsSchema.optional(),
   dataPlane: dataPlaneSchema.optional(),
-  objects: z.record(resourceName, nonNegative).optional(),
-  oncallUsers: positiveInt.optional(),
+  objects: z.record(resourceName, numberIn(0, 1e9)).optional(),
+  oncallUsers: intIn(1, 1_000).optional(),
   /** Share of fleet traffic this cluster carries, relative to others (default: its node count). */
-  trafficWeight: nonNegative.optional(),
+  trafficWeight: numberIn(0, 1e12).optional(),
 };
 
 const clusterSchema = z.strictObject({ name: z.string().min(1), nodes: nodeCount, ...clusterFields });
 
 const generateSchema = z.strictObject({
   namePrefix: z.string().min(1),
-  count: positiveInt,
+  // The scenario's total (at most 10,000 clusters, checkSize in scenario.ts) is the real limit, and says so
+  // better; this bound only keeps the sum finite.
+  count: intIn(1, 100_000_000),
   nodes: z
     .strictObject({
       min: nodeCount,
@@ -129,9 +141,12 @@ const selectorSchema = z.union([
   z.strictObject({
     names: z.array(z.string()).optional(),
     prefix: z.union([z.string(), z.array(z.string()).min(1)]).optional(),
-    minNodes: positiveInt.optional(),
-    maxNodes: positiveInt.optional(),
+    minNodes: intIn(1, maxNodes).optional(),
+    maxNodes: intIn(1, maxNodes).optional(),
     onlySaturated: z.boolean().optional(),
+    // On-call works on the clusters the incident hit: saturated at some time before the action, recovered
+    // since or not (a playbook's later steps — delete, unblock, restore — come after the recovery).
+    onlyAffected: z.boolean().optional(),
   }),
 ]);
 
@@ -153,7 +168,7 @@ const operatorActionSchema = z.discriminatedUnion('action', [
     action: z.literal('scale-nodes'),
     clusters: selectorSchema,
     nodes: nodeCount.optional(),
-    fraction: z.number().gt(0).max(1).optional(),
+    fraction: numberIn(0, 1, { gt: true }).optional(),
     note: z.string().optional(),
   }),
   z.strictObject({
@@ -173,8 +188,8 @@ const operatorActionSchema = z.discriminatedUnion('action', [
     action: z.literal('scale-apiservers'),
     clusters: selectorSchema,
     apiServers: apiServerCount.optional(),
-    memoryGiB: z.number().positive().optional(),
-    cores: z.number().positive().optional(),
+    memoryGiB: numberIn(0.1, 65_536).optional(),
+    cores: numberIn(0.1, 10_000).optional(),
     note: z.string().optional(),
   }),
   z.strictObject({
@@ -182,7 +197,7 @@ const operatorActionSchema = z.discriminatedUnion('action', [
     action: z.literal('delete-change'),
     clusters: selectorSchema,
     /** How often on-call retries while the API does not answer. */
-    retryEvery: durationS.default(60),
+    retryEvery: durationIn(1, dayS).default(60),
     note: z.string().optional(),
   }),
   // `rampart breakglass quarantine`: a FlowSchema routing the change's service account to a tiny level.
@@ -193,7 +208,7 @@ const operatorActionSchema = z.discriminatedUnion('action', [
     clusters: selectorSchema,
     /** Reject the change's requests over the limit at once instead of queuing a few. */
     reject: z.boolean().default(false),
-    retryEvery: durationS.default(60),
+    retryEvery: durationIn(1, dayS).default(60),
     note: z.string().optional(),
   }),
 ]);
@@ -203,16 +218,16 @@ const changeSchema = z.strictObject({
   kind: workloadKind,
   namespace: z.string().min(1),
   serviceAccount: z.string().min(1),
-  replicas: positiveInt.default(1),
+  replicas: intIn(1, 1_000_000).default(1),
   /** How fast the workload's pods start in one cluster once applied (DaemonSet controller + image pull). */
-  podsStartPerS: z.number().positive().default(25),
-  calls: z.array(apiCallSchema).min(1),
+  podsStartPerS: numberIn(0.01, 1_000_000).default(25),
+  calls: z.array(apiCallSchema).min(1).max(maxCalls),
 });
 
 const rolloutSchema = z.strictObject({
   start: scenarioTime,
   /** All clusters are applied evenly over this span, in `order`. */
-  span: durationS,
+  span: durationIn(0, 30 * dayS),
   order: z
     .union([z.enum(['as-listed', 'smallest-first', 'largest-first', 'random']), z.array(z.string())])
     .default('as-listed'),
@@ -224,9 +239,12 @@ export const scenarioSchema = z.strictObject({
   metadata: metadataSchema,
   spec: z.strictObject({
     start: z.string().optional(),
-    duration: durationS,
-    step: durationS.default(2),
-    sampleEvery: durationS.default(30),
+    // The step count (at most 2,000,000, checkSize) is the real limit, and says what to change; this bound
+    // only keeps the arithmetic finite.
+    duration: durationIn(0, 1_000_000 * hourS, { gt: true, note: 'at most 2,000,000 steps' }),
+    // A step below 0.1 s would only multiply the delay lines and caches (one slot per step) for nothing.
+    step: durationIn(0.1, 60).default(2),
+    sampleEvery: durationIn(0.1, 60, { note: 'at least the step' }).default(30),
     seed: z
       .number()
       .int()
@@ -246,7 +264,7 @@ export const scenarioSchema = z.strictObject({
       }),
     change: changeSchema.optional(),
     rollout: rolloutSchema.optional(),
-    operator: z.array(operatorActionSchema).default([]),
+    operator: z.array(operatorActionSchema).max(10_000).default([]),
     /**
      * Every cluster carries the break-glass APF objects (`rampart breakglass manifests`): seats reserved,
      * lent to nobody, for on-call (group `oncall`) and Rampart. The what-if "had we had break-glass".

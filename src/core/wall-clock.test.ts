@@ -135,3 +135,27 @@ void describe('resolveScenarioTimeS', () => {
     assert.equal(resolveNoStart('+25m'), 1500);
   });
 });
+
+void describe('impossible times', () => {
+  void it('refuses a date or a time of day that does not exist', () => {
+    for (const iso of [
+      '2024-02-30T14:45:00-08:00',
+      '2023-02-29T00:00:00Z',
+      '2024-13-01T00:00:00Z',
+      '2024-04-31T00:00:00Z',
+      '2024-12-11T24:00:00Z',
+      '2024-12-11T14:60:00Z',
+      '2024-12-11T14:45:60Z',
+      '2024-12-11T14:45:00+24:00',
+    ])
+      assert.equal(parseWallClock(iso), undefined, iso);
+    assert.ok(parseWallClock('2024-02-29T14:45:00-08:00'), 'a leap day exists');
+    const clock = parseWallClock('2024-12-11T14:45:00-08:00');
+    for (const t of ['25:99', '24:00', '14:60', '14:59:60'])
+      assert.throws(
+        () => resolveScenarioTimeS(t, clock, 'spec.rollout.start', parseDurationS),
+        /spec\.rollout\.start: ".*" is not a time of day/,
+      );
+    assert.equal(resolveScenarioTimeS('23:59:59', clock, 'f', parseDurationS), 9 * 3600 + 14 * 60 + 59);
+  });
+});

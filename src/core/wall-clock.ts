@@ -18,6 +18,21 @@ export function parseWallClock(iso: string): WallClock | undefined {
   const text = iso.trim();
   const m = isoWithZone.exec(text);
   if (!m) return undefined;
+  // Date.parse rolls February 30 over into March and takes hour 24: every field must be in its range.
+  const [year, month, day, hour, minute, second] = [1, 2, 3, 4, 5, 6].map((i) => Number(m[i] ?? 0)) as [
+    number,
+    number,
+    number,
+    number,
+    number,
+    number,
+  ];
+  const daysInMonth = new Date(Date.UTC(year, month, 0)).getUTCDate();
+  if (month < 1 || month > 12 || day < 1 || day > daysInMonth || hour > 23 || minute > 59 || second > 59)
+    return undefined;
+  const zoneText = m[7] ?? 'Z';
+  if (zoneText !== 'Z' && (Number(zoneText.slice(1, 3)) > 23 || Number(zoneText.slice(4, 6)) > 59))
+    return undefined;
   const ms = Date.parse(text);
   if (Number.isNaN(ms)) return undefined;
   const zone = m[7] ?? 'Z';
@@ -69,6 +84,8 @@ export function resolveScenarioTimeS(
   if (offset !== undefined && !/^\d{1,2}:\d{2}/.test(text)) return offset;
   const hm = /^(\d{1,2}):(\d{2})(?::(\d{2}))?$/.exec(text);
   if (hm) {
+    if (Number(hm[1]) > 23 || Number(hm[2]) > 59 || Number(hm[3] ?? 0) > 59)
+      throw badInput(`${field}: "${text}" is not a time of day (HH:MM or HH:MM:SS, 00:00 to 23:59:59)`);
     if (!clock)
       throw badInput(`${field}: wall-clock time "${text}" needs spec.start (an ISO timestamp with zone)`);
     const startLocal = new Date(clock.startMs + clock.offsetMinutes * 60_000);

@@ -18,6 +18,12 @@ export interface ClusterTemplate {
   readonly controlPlane: ControlPlaneSpec;
   readonly corednsReplicas?: number;
   readonly oncallUsers?: number;
+  /**
+   * A change to an agent the baseline already runs (kube-proxy, CoreDNS: the same service account)
+   * replaces it, as a rollout replaces the running pods, instead of adding a second copy. analyze sets it;
+   * the simulator keeps the baseline as it is (its timeline runs old and new pods side by side).
+   */
+  readonly changeReplacesBaseline?: boolean;
 }
 
 /** Steady-state load of one API server with the baseline plus extra flows, at `nodes` nodes. */
@@ -52,7 +58,9 @@ export function phaseLoadAt(
     apiServers: template.controlPlane.apiServers,
   };
   const change = extraFlows(nodes);
-  const flows = phaseFlows(at, baseline, change, ctx);
+  const replaced = new Set(template.changeReplacesBaseline ? change.map((f) => f.identity.user) : []);
+  const kept = replaced.size > 0 ? baseline.filter((f) => !replaced.has(f.identity.user)) : baseline;
+  const flows = phaseFlows(at, kept, change, ctx);
   const cp = template.controlPlane;
   const load = serverLoad(costFlows(flows, shape, cp), shape, cp);
   return {

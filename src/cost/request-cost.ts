@@ -81,7 +81,8 @@ export function requestCost(
   }
 
   if (call.verb !== 'list' || call.scope === 'object') {
-    const mutating = call.verb !== 'get' && call.verb !== 'list';
+    // A review (TokenReview, SubjectAccessReview) is a create that writes nothing: it costs a read.
+    const mutating = call.verb !== 'get' && call.verb !== 'list' && resource.stored !== false;
     const serviceS = calib.baseRequestS * (mutating ? 2 : 1) + bytes * calib.serveSecondsPerByte;
     return {
       seats: 1,

@@ -1,5 +1,5 @@
 import type { FlowSchema, PriorityLevel } from '../model/apf.js';
-import { type ClusterShape, findResource, objectCount, knownResourceNames } from '../model/resources.js';
+import { type ClusterShape, calibratedResourceNames, findResource, objectCount } from '../model/resources.js';
 import { GiB, type ApiServerCalibration } from './calibration.js';
 import { levelLimits, type LevelLimits } from './apf-capacity.js';
 import { classify, type Classification } from './classify.js';
@@ -79,10 +79,13 @@ export interface ServerLoad {
   readonly bindingLevel: string | null;
 }
 
-/** Heap a server holds regardless of requests: base plus its watch cache of every stored object. */
+/**
+ * Heap a server holds regardless of requests: base plus its watch cache of every stored object (of the
+ * resources the calibration was measured with; see calibratedResourceNames).
+ */
 export function residentMemoryBytes(shape: ClusterShape, calib: ApiServerCalibration): number {
   let stored = 0;
-  for (const name of knownResourceNames) {
+  for (const name of calibratedResourceNames) {
     const r = findResource(name);
     if (r) stored += objectCount(r, shape) * r.bytesPerObject;
   }

@@ -89,9 +89,16 @@ const withQuery = (path: string, query: readonly string[]): string =>
  * that would leave garbage behind (create, delete, writes to objects that are not the agent's) are sent
  * with `dryRun=All`, which is authorized, admitted and flow-controlled like the real write but not stored.
  * `update` is sent as a merge patch: the same mutating seat without a read-modify-write round trip.
- * `seq` numbers the agent's requests (names of created objects).
+ * `seq` numbers the agent's requests (names of created objects). With `dryRunWrites` (rampart loadtest on
+ * someone's cluster) every write is a dry run: the cluster is loaded but never changed.
  */
-export function requestFor(call: ApiCall, id: AgentIdentity, seq: number): PlannedRequest {
+export function requestFor(
+  call: ApiCall,
+  id: AgentIdentity,
+  seq: number,
+  opts: { readonly dryRunWrites?: boolean } = {},
+): PlannedRequest {
+  const allDry = opts.dryRunWrites === true;
   const info = findResource(call.resource);
   if (!info) throw badInput(`unknown resource ${call.resource}`);
   const rv = call.resourceVersion === '0' ? ['resourceVersion=0'] : [];
@@ -120,7 +127,7 @@ export function requestFor(call: ApiCall, id: AgentIdentity, seq: number): Plann
       const name = `${id.podName}-${seq}`.slice(0, 63);
       const body = JSON.stringify(minimalObject(info.name, name, ns, id));
       // Events are what agents create for real, and the API server expires them by itself.
-      const dry = info.name === 'events' ? [] : ['dryRun=All'];
+      const dry = info.name === 'events' && !allDry ? [] : ['dryRun=All'];
       return {
         method: 'POST',
         path: withQuery(collectionPath(call.resource, ns), dry),
@@ -136,7 +143,7 @@ export function requestFor(call: ApiCall, id: AgentIdentity, seq: number): Plann
       const body = JSON.stringify({ metadata: { annotations: { 'rampart.dev/agent-seq': String(seq) } } });
       return {
         method: 'PATCH',
-        path: withQuery(path, own ? [] : ['dryRun=All']),
+        path: withQuery(path, own && !allDry ? [] : ['dryRun=All']),
         body,
         contentType: 'application/merge-patch+json',
         watch: false,

@@ -15,6 +15,8 @@ export interface VirtualAgentOptions {
   /** Phases of the periodic calls and watch reconnect jitter. */
   readonly rng: Rng;
   readonly recorder: LoadRecorder;
+  /** Send every write as a dry run (rampart loadtest: load someone's cluster without changing it). */
+  readonly dryRunWrites?: boolean;
 }
 
 /** The key a call's results are recorded under. */
@@ -66,6 +68,10 @@ export class VirtualAgent {
     return !this.stopped;
   }
 
+  private requestOptions(): { dryRunWrites: boolean } {
+    return { dryRunWrites: this.o.dryRunWrites === true };
+  }
+
   private schedule(delayMs: number, fn: () => void): void {
     if (this.stopped) return;
     const cancel = this.o.scheduler.after(delayMs, () => {
@@ -76,7 +82,7 @@ export class VirtualAgent {
   }
 
   private poll(call: ApiCall, dueMs: number, periodMs: number): void {
-    const req = requestFor(call, this.o.identity, this.seq++);
+    const req = requestFor(call, this.o.identity, this.seq++, this.requestOptions());
     void this.o.http.send(req, this.o.token()).then((result) => {
       if (this.stopped) return;
       this.o.recorder.record(callKey(call), result);
@@ -89,7 +95,10 @@ export class VirtualAgent {
 
   private openWatch(call: ApiCall, delayMs: number): void {
     this.schedule(delayMs, () => {
-      const handle = this.o.http.watch(requestFor(call, this.o.identity, this.seq++), this.o.token());
+      const handle = this.o.http.watch(
+        requestFor(call, this.o.identity, this.seq++, this.requestOptions()),
+        this.o.token(),
+      );
       this.watches.add(handle);
       void handle.done.then((result: CallResult) => {
         this.watches.delete(handle);

@@ -50,6 +50,8 @@ function workloadJson(r: WorkloadReport): Record<string, unknown> {
     name: w.name,
     serviceAccount: w.serviceAccount,
     source: w.source,
+    confidence: r.confidence,
+    assumption: r.assumption,
     location: w.location,
     calls: w.calls,
     scaling: r.scaling,

@@ -41,6 +41,20 @@ export const sarifRules = [
     },
     defaultConfiguration: { level: 'note' },
   },
+  {
+    id: 'rampart/inferred-calls',
+    name: 'InferredCalls',
+    shortDescription: {
+      text: "The verdict rests on calls inferred from RBAC, not on the agent's declared calls",
+    },
+    fullDescription: {
+      text: 'RBAC says what an agent may do, not what it does: the verdict assumes an informer per granted resource; the message names the assumption that decides it and the verdict if it does not hold.',
+    },
+    help: {
+      text: 'Declare the calls: an ApiProfile (--profile), the rampart.dev/api-profile annotation, a library profile (--profile-library), or an audit log (--audit-log).',
+    },
+    defaultConfiguration: { level: 'note' },
+  },
 ] as const;
 
 type RuleId = (typeof sarifRules)[number]['id'];
@@ -86,6 +100,8 @@ function result(
       maxSafeNodes: r.maxSafeNodes,
       decidingPhase: r.decidingPhase,
       source: w.source,
+      confidence: r.confidence,
+      ...(r.assumption ? { assumption: r.assumption.text } : {}),
       clusters: r.clusters.filter((c) => c.verdict !== 'low').map((c) => c.name),
     },
   };
@@ -94,7 +110,7 @@ function result(
 function message(r: WorkloadReport): string {
   const w = r.workload;
   const bad = r.clusters
-    .filter((c) => c.verdict === r.verdict)
+    .filter((c) => c.verdict === r.verdict && c.reasons.length > 0)
     .map((c) => `${c.name} (${c.nodes} nodes): ${c.reasons.join('; ')}`);
   const fits =
     r.maxSafeNodes === null
@@ -105,12 +121,16 @@ function message(r: WorkloadReport): string {
     r.dominantCall ? `Dominant call: ${r.dominantCall.summary}.` : '',
     bad.length > 0 ? `Clusters: ${bad.join(' | ')}.` : '',
     r.fix ? `Fix: ${r.fix}.` : '',
-    `Calls from ${w.source}.`,
+    `Calls from ${w.source} (confidence ${r.confidence}).`,
+    r.assumption ? `Inferred from RBAC: ${r.assumption.text}.` : '',
   ];
   return parts.filter((p) => p).join(' ');
 }
 
-/** SARIF 2.1.0: a result per workload at medium or high, and a note per O(N²) watch fan-out. */
+/**
+ * SARIF 2.1.0: a result per workload at medium or high, a note per low verdict that rests on calls
+ * inferred from RBAC (naming the assumption), and a note per O(N²) watch fan-out.
+ */
 export function formatSarif(report: AnalysisReport, version: string, cwd: string = process.cwd()): string {
   const results: Record<string, unknown>[] = [];
   for (const r of report.workloads) {
@@ -118,6 +138,7 @@ export function formatSarif(report: AnalysisReport, version: string, cwd: string
       results.push(result(r, 'rampart/control-plane-saturation', 'error', message(r), cwd));
     else if (r.verdict === 'medium')
       results.push(result(r, 'rampart/control-plane-headroom', 'warning', message(r), cwd));
+    else if (r.assumption) results.push(result(r, 'rampart/inferred-calls', 'note', message(r), cwd));
     if (r.flags.includes('watch-fan-out')) {
       const note = r.notes.find((n) => n.startsWith('O(N²) watch fan-out')) ?? 'O(N²) watch fan-out';
       results.push(

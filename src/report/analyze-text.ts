@@ -88,7 +88,7 @@ function clusterRows(clusters: readonly ClusterResult[]): string[] {
 function workloadLines(r: WorkloadReport): string[] {
   const w = r.workload;
   const lines = [
-    `${r.verdict.toUpperCase().padEnd(6)} ${w.kind} ${w.namespace}/${w.name}  (calls from ${w.source}; ${w.location.file}:${w.location.line})`,
+    `${r.verdict.toUpperCase().padEnd(6)} ${w.kind} ${w.namespace}/${w.name}  (calls from ${w.source}, confidence ${r.confidence}; ${w.location.file}:${w.location.line})`,
   ];
   const field = (k: string, v: string): void => void lines.push(`  ${k.padEnd(14)} ${v}`);
   const [n1, n2] = r.probeNodes;
@@ -114,7 +114,10 @@ function workloadLines(r: WorkloadReport): string[] {
           ? `every size tried, up to ${int(breakEvenSearchLimit)} nodes (${shape})`
           : `${int(r.maxSafeNodes)} nodes (${shape})${r.bindingResource ? `; past that ${binding} out first${r.decidingPhase && r.decidingPhase !== 'steady' ? `, in ${phaseLabels[r.decidingPhase]}` : ''}` : ''}`,
   );
-  if (w.calls.length === 0) field('calls', 'none known');
+  // An inferred verdict says what it rests on, and what it would be if that did not hold.
+  if (r.assumption) field('assumes', r.assumption.text);
+  if (w.calls.length === 0)
+    field('calls', r.confidence === 'inferred' ? 'none found in its RBAC (unknown, not none)' : 'none known');
   else for (const [i, c] of w.calls.entries()) field(i === 0 ? 'calls' : '', summarize(c));
   if (r.dominantCall && w.calls.length > 1) field('dominant call', r.dominantCall.summary);
   if (r.fix) field('fix', r.fix);
@@ -222,6 +225,10 @@ export function formatText(report: AnalysisReport, failOn: FailOn): string {
     if (a.malformed > 0)
       out.push(
         `audit log: ${int(a.malformed)} malformed line(s), the first at ${a.file}:${a.firstMalformedLine ?? 0}`,
+      );
+    if (a.accountsOverCap)
+      out.push(
+        `audit log: more than ${int(a.accountsOverCap.maxAccounts)} service accounts: ${int(a.accountsOverCap.requestsLeftOut)} request(s) of later ones left out (give a log of fewer accounts)`,
       );
     const unknown = Object.entries(a.unknownResources);
     if (unknown.length > 0)

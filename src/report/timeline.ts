@@ -1,5 +1,5 @@
 import { formatDurationS } from '../core/duration.js';
-import { clockTimeAt, offsetLabel, type WallClock } from '../core/wall-clock.js';
+import { clockTimeAt, isoAt, offsetLabel, type WallClock } from '../core/wall-clock.js';
 import type { ClusterSummary, SimEvent, SimResult } from '../sim/result.js';
 
 /** Event types that are per-cluster and frequent: shown grouped by minute in the timeline. */
@@ -16,9 +16,15 @@ const groupedTypes = new Set([
   'rollout.cluster.done',
 ]);
 
-/** Formats a time since start as wall clock (when the scenario has a start) or as an offset. */
+/**
+ * Formats a time since start as wall clock (when the scenario has a start) or as an offset. A time on a
+ * later day than the start carries its date (`12-12 00:10`): a long rollout crosses midnight.
+ */
 export function timeLabel(clock: WallClock | undefined, tS: number): string {
-  return clock ? clockTimeAt(clock, tS).slice(0, 5) : `+${formatDurationS(tS)}`.padStart(7);
+  if (!clock) return `+${formatDurationS(tS)}`.padStart(7);
+  const at = isoAt(clock, tS);
+  const hhmm = clockTimeAt(clock, tS).slice(0, 5);
+  return at.slice(0, 10) === isoAt(clock, 0).slice(0, 10) ? hhmm : `${at.slice(5, 10)} ${hhmm}`;
 }
 
 /**
@@ -62,13 +68,19 @@ export function renderTimeline(result: SimResult, clock: WallClock | undefined, 
     const sorted = [...evs].sort(
       (a, b) => (nodes.get(b.cluster ?? '') ?? 0) - (nodes.get(a.cluster ?? '') ?? 0),
     );
-    const names = sorted.map(
-      (e) =>
-        `${e.cluster ?? ''}${nodes.has(e.cluster ?? '') ? ` (${(nodes.get(e.cluster ?? '') ?? 0).toLocaleString('en-US')})` : ''}`,
+    // A node step names its share ("prod-eu-01 1% (75 of 7,376)"): the cluster's size alone does not say
+    // how far into it the change went.
+    const names = sorted.map((e) =>
+      e.type === 'rollout.step.applied' && e.detail
+        ? `${e.cluster ?? ''} ${e.detail.replace(' of nodes', '')}`
+        : `${e.cluster ?? ''}${nodes.has(e.cluster ?? '') ? ` (${(nodes.get(e.cluster ?? '') ?? 0).toLocaleString('en-US')})` : ''}`,
     );
     const shown = names.slice(0, 3).join(', ') + (names.length > 3 ? `, +${names.length - 3} more` : '');
     const detail =
-      evs.length === 1 && first.detail && first.type !== 'rollout.cluster.applied'
+      evs.length === 1 &&
+      first.detail &&
+      first.type !== 'rollout.cluster.applied' &&
+      first.type !== 'rollout.step.applied'
         ? `: ${first.detail}`
         : first.type === 'operator.action' && first.detail
           ? ` — ${first.detail}`

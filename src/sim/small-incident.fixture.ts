@@ -1,6 +1,10 @@
 import assert from 'node:assert/strict';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { loadScenario, type Scenario } from '../config/scenario.js';
+
+/** The repository's root (this file is src/sim/). */
+export const repoRoot = join(import.meta.dirname, '..', '..');
 
 /**
  * The incident with a handful of its clusters (a staging cluster and two serving regions' first few), and

@@ -7,7 +7,8 @@ import { repoRoot } from './files.js';
 export const goldenDir = join(repoRoot, 'test/golden');
 
 /** The command that rewrites every golden file from the current outputs. */
-export const updateGoldenCommand = 'UPDATE_GOLDEN=1 node --import tsx --test test/golden.test.ts';
+export const updateGoldenCommand =
+  'UPDATE_GOLDEN=1 node --import ./scripts/register-tsx.js --test test/golden.test.ts';
 
 /**
  * Compares `actual` byte for byte with test/golden/<name>. With UPDATE_GOLDEN=1 it writes the file

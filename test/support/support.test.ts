@@ -42,7 +42,9 @@ describe('golden files', () => {
       () => assertGolden('g.txt', text.replace('line 3\n', ''), dir),
       (err: Error) =>
         /differs from .*g\.txt/.test(err.message) &&
-        /UPDATE_GOLDEN=1 node --import tsx --test test\/golden\.test\.ts/.test(err.message) &&
+        /UPDATE_GOLDEN=1 node --import \.\/scripts\/register-tsx\.js --test test\/golden\.test\.ts/.test(
+          err.message,
+        ) &&
         /^-line 3$/m.test(err.message),
     );
     assert.throws(

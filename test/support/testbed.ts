@@ -1,8 +1,20 @@
 import { execFile, spawn } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
+import {
+  counterDelta,
+  histogramDelta,
+  histogramQuantile,
+  histogramSum,
+  snapshotOf,
+  type Histogram,
+  type MetricsSnapshot,
+} from '../../src/loadtest/apiserver-metrics.js';
+import { KubeHttp } from '../../src/loadtest/kube-http.js';
+import { resolveCredentials, type ClusterCredentials } from '../../src/loadtest/kubeconfig.js';
+import { realScheduler } from '../../src/loadtest/scheduler.js';
 import { goAvailable } from '../../testbed/launcher/build.js';
-import { runDir } from '../../testbed/launcher/paths.js';
+import { cacheRoot, runDir } from '../../testbed/launcher/paths.js';
 
 const repo = resolve(import.meta.dirname, '..', '..');
 
@@ -98,4 +110,189 @@ export function logTails(name: string): string {
       return existsSync(f) ? `--- ${c}\n${readFileSync(f, 'utf8').split('\n').slice(-15).join('\n')}` : '';
     })
     .join('\n');
+}
+
+/**
+ * Testbed e2e files that measure (calibration, the incident) take turns: they would otherwise load the
+ * same two cores at once and measure each other. Resolves with a release function; a lock left by a dead
+ * process is taken over.
+ */
+export async function acquireTestbedLock(timeoutMs: number): Promise<() => void> {
+  const file = join(cacheRoot(), 'e2e-measure.lock');
+  mkdirSync(cacheRoot(), { recursive: true });
+  const deadline = performance.now() + timeoutMs;
+  for (;;) {
+    try {
+      writeFileSync(file, String(process.pid), { flag: 'wx' });
+      return () => {
+        if (existsSync(file) && readFileSync(file, 'utf8') === String(process.pid))
+          rmSync(file, { force: true });
+      };
+    } catch {
+      const holder = Number(existsSync(file) ? readFileSync(file, 'utf8') : NaN);
+      if (!Number.isInteger(holder) || !existsSync(`/proc/${holder}`)) {
+        rmSync(file, { force: true });
+        continue;
+      }
+      if (performance.now() > deadline) throw new Error(`testbed lock held by pid ${holder} for too long`);
+      await new Promise((r) => setTimeout(r, 2_000));
+    }
+  }
+}
+
+/** Runs bin/rampart.js without blocking the test's event loop; resolves with its code and output. */
+export function rampartAsync(
+  args: readonly string[],
+  timeoutMs: number,
+): Promise<{ code: number; stdout: string; stderr: string }> {
+  return new Promise((resolvePromise) => {
+    const child = spawn(process.execPath, [join(repo, 'bin/rampart.js'), ...args], {
+      cwd: repo,
+      stdio: ['ignore', 'pipe', 'pipe'],
+      env: { ...process.env, CI: 'true' },
+    });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (b: Buffer) => (stdout += b.toString()));
+    child.stderr.on('data', (b: Buffer) => {
+      stderr += b.toString();
+      if (process.env['RAMPART_TESTBED_VERBOSE'] === '1') process.stderr.write(b);
+    });
+    // SIGINT first, as a user's Ctrl-C: the command stops its agents and removes what it created.
+    const timer = setTimeout(() => child.kill('SIGINT'), timeoutMs);
+    child.on('close', (code) => {
+      clearTimeout(timer);
+      resolvePromise({ code: code ?? -1, stdout, stderr });
+    });
+  });
+}
+
+/** Latencies and outcomes of repeated probes. */
+export interface ProbeStats {
+  readonly n: number;
+  readonly ok: number;
+  /** HTTP 429s (direct probes) or kubectl failures mentioning "Too many requests". */
+  readonly throttled: number;
+  readonly p50S: number;
+  readonly p99S: number;
+  readonly maxS: number;
+}
+
+export function probeStats(samples: readonly { ok: boolean; throttled: boolean; s: number }[]): ProbeStats {
+  const sorted = samples.map((x) => x.s).sort((a, b) => a - b);
+  const q = (p: number): number => sorted[Math.min(sorted.length - 1, Math.ceil(p * sorted.length) - 1)] ?? 0;
+  return {
+    n: samples.length,
+    ok: samples.filter((x) => x.ok).length,
+    throttled: samples.filter((x) => x.throttled).length,
+    p50S: q(0.5),
+    p99S: q(0.99),
+    maxS: sorted.at(-1) ?? 0,
+  };
+}
+
+/** kubectl run again and again (one at a time) for `durationMs`: what a person typing would get. */
+export async function kubectlProbes(
+  kubeconfig: string,
+  context: string,
+  args: readonly string[],
+  durationMs: number,
+  pauseMs = 500,
+): Promise<ProbeStats> {
+  const samples: { ok: boolean; throttled: boolean; s: number }[] = [];
+  const end = performance.now() + durationMs;
+  while (performance.now() < end) {
+    const t0 = performance.now();
+    const r = await kubectl(kubeconfig, context, ['--request-timeout=20s', ...args]);
+    samples.push({
+      ok: r.code === 0,
+      throttled: /too many requests/i.test(r.stderr),
+      s: (performance.now() - t0) / 1000,
+    });
+    await new Promise((res) => setTimeout(res, pauseMs));
+  }
+  return probeStats(samples);
+}
+
+/** A testbed's identities as the load test reads them: server, CA and each context's token. */
+export function testbedCredentials(kubeconfig: string, context: string): ClusterCredentials {
+  return resolveCredentials([{ file: kubeconfig, text: readFileSync(kubeconfig, 'utf8') }], context);
+}
+
+/** A small HTTPS client for a testbed identity (probes and /metrics), never buffering large bodies. */
+export function testbedHttp(creds: ClusterCredentials): KubeHttp {
+  return new KubeHttp(
+    { server: creds.server, ...(creds.caPem !== undefined ? { caPem: creds.caPem } : {}) },
+    { scheduler: realScheduler, maxSockets: 16 },
+  );
+}
+
+/** Direct HTTP probes (no kubectl start-up in the latency): GETs of `paths` in turn for `durationMs`. */
+export async function httpProbes(
+  http: KubeHttp,
+  token: string,
+  paths: readonly string[],
+  durationMs: number,
+  pauseMs = 200,
+): Promise<ProbeStats> {
+  const samples: { ok: boolean; throttled: boolean; s: number }[] = [];
+  const end = performance.now() + durationMs;
+  for (let i = 0; performance.now() < end; i++) {
+    const t0 = performance.now();
+    const a = await http.json('GET', paths[i % paths.length]!, token, { timeoutMs: 20_000 });
+    samples.push({ ok: a.status === 200, throttled: a.status === 429, s: (performance.now() - t0) / 1000 });
+    await new Promise((res) => setTimeout(res, pauseMs));
+  }
+  return probeStats(samples);
+}
+
+/** One /metrics scrape as the load test reduces it; undefined when the server did not answer. */
+export async function scrape(http: KubeHttp, adminToken: string): Promise<MetricsSnapshot | undefined> {
+  const a = await http.json('GET', '/metrics', adminToken, { accept: 'text/plain', timeoutMs: 15_000 });
+  return a.status === 200 && typeof a.body === 'string' ? snapshotOf(a.body) : undefined;
+}
+
+/** Rejections per priority level between two scrapes (levels without any are left out). */
+export function rejectionsByLevel(a: MetricsSnapshot, b: MetricsSnapshot): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const [level, v] of b.rejected) {
+    const d = counterDelta(a.rejected.get(level), v);
+    if (d > 0) out[level] = d;
+  }
+  return out;
+}
+
+/** Requests dispatched per priority level between two scrapes. */
+export function dispatchedByLevel(a: MetricsSnapshot, b: MetricsSnapshot): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const [level, v] of b.dispatched) {
+    const d = counterDelta(a.dispatched.get(level), v);
+    if (d > 0) out[level] = d;
+  }
+  return out;
+}
+
+/** The server's p99 (s) between two scrapes over the verbs given (e.g. everything but LIST and WATCH). */
+export function serverP99(a: MetricsSnapshot, b: MetricsSnapshot, verbs: (verb: string) => boolean): number {
+  const pick = (s: MetricsSnapshot): Histogram =>
+    histogramSum([...s.durationByVerb].filter(([v]) => verbs(v)).map(([, h]) => h));
+  return histogramQuantile(histogramDelta(pick(a), pick(b)), 0.99);
+}
+
+/** The testbed's API server record (pid, restarts by the memory watchdog). */
+export function apiserverRecord(name: string): { pid: number; restarts: number } | undefined {
+  const file = join(runDir(name), 'apiserver.json');
+  if (!existsSync(file)) return undefined;
+  const rec = JSON.parse(readFileSync(file, 'utf8')) as { process: { pid: number }; restarts: number };
+  return { pid: rec.process.pid, restarts: rec.restarts };
+}
+
+/** Resident memory of a process in bytes (0 when it is gone). */
+export function residentBytes(pid: number): number {
+  try {
+    const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+    return m ? Number(m[1]) * 1024 : 0;
+  } catch {
+    return 0;
+  }
 }

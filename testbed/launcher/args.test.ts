@@ -9,10 +9,24 @@ describe('testbed arguments', () => {
       name: 'a1',
       nodes: 20,
       podsPerNode: 5,
+      podPaddingBytes: 0,
       seats: 600,
     });
     const withMemory = parseArgs(['up', 'b', '--nodes', '3', '--seats', '30', '--apiserver-memory', '2Gi']);
     assert.equal(withMemory.verb === 'up' && withMemory.apiserverMemoryBytes, 2 * 2 ** 30);
+  });
+
+  it('parses limit: a quantity or off', () => {
+    assert.deepEqual(parseArgs(['limit', 'a1', '--apiserver-memory', '1Gi']), {
+      verb: 'limit',
+      name: 'a1',
+      apiserverMemoryBytes: 2 ** 30,
+    });
+    assert.deepEqual(parseArgs(['limit', 'a1', '--apiserver-memory=off']), {
+      verb: 'limit',
+      name: 'a1',
+      apiserverMemoryBytes: null,
+    });
   });
 
   it('refuses bad input with one line', () => {
@@ -23,6 +37,9 @@ describe('testbed arguments', () => {
       ['up', 'a', '--nodes', 'x'],
       ['up', 'a', '--nodez', '1'],
       ['down'],
+      ['limit', 'a'],
+      ['limit', 'a', '--nodes', '3'],
+      ['limit', 'a', '--apiserver-memory', '1Gi', 'x'],
       ['fly'],
     ]) {
       assert.throws(

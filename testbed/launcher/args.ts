@@ -5,18 +5,22 @@ export type TestbedCommand =
   | { readonly verb: 'build' }
   | { readonly verb: 'list' }
   | { readonly verb: 'down'; readonly name: string }
+  /** Sets (bytes) or lifts (null) the API server's memory limit of a running testbed. */
+  | { readonly verb: 'limit'; readonly name: string; readonly apiserverMemoryBytes: number | null }
   | {
       readonly verb: 'up';
       readonly name: string;
       readonly nodes: number;
       readonly podsPerNode: number;
+      /** Bytes of annotation padding per filler pod (0: the small pods KWOK makes Running, ~6 KB of JSON). */
+      readonly podPaddingBytes: number;
       /** Total API server seats (max-requests-inflight + max-mutating-requests-inflight). */
       readonly seats: number;
       readonly apiserverMemoryBytes?: number;
     };
 
 export const usage =
-  'usage: npm run testbed -- build | up <name> --nodes N [--pods-per-node K] [--seats S] [--apiserver-memory 2Gi] | down <name> | list';
+  'usage: npm run testbed -- build | up <name> --nodes N [--pods-per-node K] [--pod-padding BYTES] [--seats S] [--apiserver-memory 2Gi] | limit <name> --apiserver-memory 2Gi|off | down <name> | list';
 
 const units: Record<string, number> = {
   '': 1,
@@ -69,6 +73,17 @@ export function parseArgs(argv: readonly string[]): TestbedCommand {
     case 'down':
       if (rest.length !== 1) throw badInput(`down takes one name; ${usage}`);
       return { verb, name: checkName(rest[0]) };
+    case 'limit': {
+      const name = checkName(rest[0]);
+      const [flag, value] = rest[1]?.includes('=') ? rest[1].split('=', 2) : [rest[1], rest[2]];
+      if (
+        flag !== '--apiserver-memory' ||
+        value === undefined ||
+        rest.length > (rest[1]?.includes('=') ? 2 : 3)
+      )
+        throw badInput(`limit takes a name and --apiserver-memory 2Gi|off; ${usage}`);
+      return { verb, name, apiserverMemoryBytes: value === 'off' ? null : parseMemory(value) };
+    }
     case 'up': {
       const name = checkName(rest[0]);
       const flags = new Map<string, string | undefined>();
@@ -76,7 +91,7 @@ export function parseArgs(argv: readonly string[]): TestbedCommand {
         const a = rest[i]!;
         const eq = a.indexOf('=');
         const [flag, value] = eq > 0 ? [a.slice(0, eq), a.slice(eq + 1)] : [a, rest[++i]];
-        if (!['--nodes', '--pods-per-node', '--seats', '--apiserver-memory'].includes(flag))
+        if (!['--nodes', '--pods-per-node', '--pod-padding', '--seats', '--apiserver-memory'].includes(flag))
           throw badInput(`unknown flag ${flag}; ${usage}`);
         flags.set(flag, value);
       }
@@ -88,6 +103,9 @@ export function parseArgs(argv: readonly string[]): TestbedCommand {
         nodes: intFlag('--nodes', flags.get('--nodes'), 1, 10_000),
         podsPerNode: flags.has('--pods-per-node')
           ? intFlag('--pods-per-node', flags.get('--pods-per-node'), 0, 200)
+          : 0,
+        podPaddingBytes: flags.has('--pod-padding')
+          ? intFlag('--pod-padding', flags.get('--pod-padding'), 0, 1_000_000)
           : 0,
         seats: flags.has('--seats') ? intFlag('--seats', flags.get('--seats'), 3, 10_000) : 600,
       } as const;

@@ -46,6 +46,9 @@ export async function applyRbac(k: KubeJson): Promise<void> {
     name: identities.user.user,
   });
   await bind('rampart-testbed:oncall-admin', 'cluster-admin', { kind: 'Group', name: 'breakglass-oncall' });
+  // KWOK writes every fake node's lease, status and pods: the Node authorizer only knows system:node:<name>
+  // users, so its rights come from RBAC.
+  await bind('rampart-testbed:kwok-admin', 'cluster-admin', { kind: 'User', name: identities.kwok.user });
 }
 
 /** A namespace and its `default` service account (pods are refused until that exists). */
@@ -113,11 +116,21 @@ export function fakeNode(i: number, podsPerNode: number): Record<string, unknown
   };
 }
 
-function fillerPod(node: string, j: number): Record<string, unknown> {
+/**
+ * A filler pod bound to `node`. `paddingBytes` > 0 adds an annotation of that many bytes: KWOK's Running
+ * pods are ~6 KB of JSON, real ones ~20 KB (reference §4.3), and a LIST's cost follows its bytes.
+ */
+export function fillerPod(node: string, j: number, paddingBytes = 0): Record<string, unknown> {
+  const annotations =
+    paddingBytes > 0 ? { annotations: { 'rampart.dev/padding': 'x'.repeat(paddingBytes) } } : {};
   return {
     apiVersion: 'v1',
     kind: 'Pod',
-    metadata: { name: `${node}-filler-${j}`, labels: { app: 'filler', 'rampart.dev/testbed': 'filler' } },
+    metadata: {
+      name: `${node}-filler-${j}`,
+      labels: { app: 'filler', 'rampart.dev/testbed': 'filler' },
+      ...annotations,
+    },
     spec: {
       // Bound at creation: no scheduler work for pods that only exist to give the cluster its size.
       nodeName: node,
@@ -140,6 +153,7 @@ export async function createNodesAndPods(
   nodes: number,
   podsPerNode: number,
   log: (line: string) => void,
+  paddingBytes = 0,
 ): Promise<void> {
   const idx = Array.from({ length: nodes }, (_, i) => i);
   await parallel(idx, 32, async (i) => {
@@ -150,7 +164,12 @@ export async function createNodesAndPods(
   await ensureNamespace(k, fillerNamespace);
   const pods = idx.flatMap((i) => Array.from({ length: podsPerNode }, (_, j) => ({ node: nodeName(i), j })));
   await parallel(pods, 32, async ({ node, j }) => {
-    await k.must('POST', `/api/v1/namespaces/${fillerNamespace}/pods`, fillerPod(node, j), [409]);
+    await k.must(
+      'POST',
+      `/api/v1/namespaces/${fillerNamespace}/pods`,
+      fillerPod(node, j, paddingBytes),
+      [409],
+    );
   });
   log(`${pods.length} filler pods created`);
 }

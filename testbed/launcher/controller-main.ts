@@ -28,10 +28,8 @@ const admin = new KubeJson(state.server, caPem, token, 32);
 const http = new KubeHttp({ server: state.server, caPem }, { scheduler: realScheduler });
 const controller = new AgentsController(admin, http, log);
 controller.start();
-const stopWatchdog =
-  state.apiserverMemoryBytes !== undefined
-    ? watchApiserverMemory(state, state.apiserverMemoryBytes, log)
-    : () => undefined;
+// Always running: `npm run testbed -- limit` may set a memory limit later.
+const stopWatchdog = watchApiserverMemory(state, log);
 
 let lastSummary = '';
 const report = setInterval(() => {

@@ -1,10 +1,11 @@
-// The testbed launcher: `npm run testbed -- build | up <name> … | down <name> | list`. Progress goes to
+// The testbed launcher: `npm run testbed -- build | up <name> … | limit <name> … | down <name> | list`. Progress goes to
 // stderr; stdout carries only results (up's one JSON line), so scripts can read it.
-import { RampartError, exitCodeFor } from '../../src/core/errors.js';
+import { RampartError, badInput, exitCodeFor } from '../../src/core/errors.js';
 import { parseArgs } from './args.js';
 import { ensureBuilt } from './build.js';
 import { downTestbed, listTestbedLines } from './down.js';
 import { upTestbed } from './up.js';
+import { readState, writeState, type TestbedState } from './state.js';
 
 const started = performance.now();
 const log = (line: string): void => {
@@ -30,6 +31,22 @@ async function main(): Promise<void> {
     case 'down': {
       const n = await downTestbed(cmd.name);
       log(`testbed ${cmd.name} down (${n} processes stopped)`);
+      return;
+    }
+    case 'limit': {
+      const state = readState(cmd.name);
+      if (!state) throw badInput(`no testbed named ${cmd.name}`);
+      const rest: TestbedState = { ...state };
+      delete (rest as { apiserverMemoryBytes?: number }).apiserverMemoryBytes;
+      // The controller's watchdog reads the limit from the state file at every poll.
+      writeState(
+        cmd.apiserverMemoryBytes === null
+          ? rest
+          : { ...rest, apiserverMemoryBytes: cmd.apiserverMemoryBytes },
+      );
+      log(
+        `testbed ${cmd.name}: API server memory limit ${cmd.apiserverMemoryBytes === null ? 'lifted' : `${Math.round(cmd.apiserverMemoryBytes / 2 ** 20)} MiB`}`,
+      );
       return;
     }
     case 'list':

@@ -16,6 +16,7 @@ export interface UpOptions {
   readonly name: string;
   readonly nodes: number;
   readonly podsPerNode: number;
+  readonly podPaddingBytes: number;
   readonly seats: number;
   readonly apiserverMemoryBytes?: number;
 }
@@ -201,7 +202,7 @@ export async function upTestbed(o: UpOptions, log: (line: string) => void): Prom
       join(testbedDir, 'launcher', 'controller-main.ts'),
       o.name,
     ]);
-    await createNodesAndPods(admin, o.nodes, o.podsPerNode, log);
+    await createNodesAndPods(admin, o.nodes, o.podsPerNode, log, o.podPaddingBytes);
     await waitReady(admin, o.nodes, o.podsPerNode, 120_000 + o.nodes * o.podsPerNode * 20, log);
     log(`testbed ${o.name} up in ${((performance.now() - started) / 1000).toFixed(1)} s`);
   } finally {

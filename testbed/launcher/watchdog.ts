@@ -1,7 +1,7 @@
 import { join } from 'node:path';
 import { isRunning, residentBytes, startDetached, stopProcess } from './processes.js';
 import { runDir } from './paths.js';
-import { readApiserverRecord, writeApiserverRecord, type TestbedState } from './state.js';
+import { readApiserverRecord, readState, writeApiserverRecord, type TestbedState } from './state.js';
 
 const pollMs = 200;
 
@@ -10,17 +10,17 @@ const pollMs = 200;
  * memory the server is killed (SIGKILL, like the OOM killer) and started again with the same flags; a
  * server that exits for any other reason is restarted too (restartPolicy Always), one second later.
  * Polling sees a spike only every 200 ms, so the server may briefly exceed the limit; a cgroup would not
- * let it. Returns a function that stops watching.
+ * let it. The limit is read from the state file at every poll, so `npm run testbed -- limit` changes (or
+ * lifts) it on a running testbed; without a limit the watchdog does nothing. Returns a function that stops
+ * watching.
  */
-export function watchApiserverMemory(
-  state: TestbedState,
-  limitBytes: number,
-  log: (line: string) => void,
-): () => void {
+export function watchApiserverMemory(state: TestbedState, log: (line: string) => void): () => void {
   let stopped = false;
   let busy = false;
   const timer = setInterval(() => {
     if (stopped || busy) return;
+    const limitBytes = readState(state.name)?.apiserverMemoryBytes;
+    if (limitBytes === undefined) return;
     const rec = readApiserverRecord(state.name);
     if (!rec) return;
     const rss = residentBytes(rec.process.pid);

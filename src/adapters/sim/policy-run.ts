@@ -22,13 +22,24 @@ export function policyForScenario(
   scenario: Scenario,
   opts: PolicyRefOptions = {},
 ): RolloutPolicyFile {
+  // Checked here, where every policy run starts (compare before its workers do): a missing change is bad
+  // input, and a worker thread would report it as an internal error.
+  requireChange(scenario);
   const policy = loadPolicyRef(ref, opts.noNodeSteps ? { noNodeSteps: true } : {});
   if (ref === 'naive' && scenario.rollout) return applyOverrides(policy, { spreadS: scenario.rollout.spanS });
   return policy;
 }
 
+function requireChange(scenario: Scenario): NonNullable<Scenario['change']> {
+  if (!scenario.change)
+    throw badInput(`${scenario.file}: spec.change is required to simulate a rollout policy`);
+  return scenario.change;
+}
+
 export interface PolicyRunOptions {
   readonly onProgress?: (doneShare: number) => void;
+  /** Warm the simulator up first (see SimulateOptions.warmUp): for a one-shot run in a process. */
+  readonly warmUp?: boolean;
 }
 
 /**
@@ -41,8 +52,7 @@ export function simulateWithPolicy(
   policy: RolloutPolicyFile,
   opts: PolicyRunOptions = {},
 ): SimResult {
-  const change = scenario.change;
-  if (!change) throw badInput(`${scenario.file}: spec.change is required to simulate a rollout policy`);
+  const change = requireChange(scenario);
   const actor = new RolloutActor({
     scenario,
     policy,
@@ -54,5 +64,6 @@ export function simulateWithPolicy(
     policyName: policy.metadata.name,
     apfExtras: policyApfExtras(policy, scenario.change),
     ...(opts.onProgress ? { onProgress: opts.onProgress } : {}),
+    ...(opts.warmUp ? { warmUp: true } : {}),
   });
 }

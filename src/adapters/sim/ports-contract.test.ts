@@ -15,7 +15,7 @@ import {
   type FleetWorld,
   type MetricsWorld,
 } from '../../rollout/ports.contract.js';
-import { FleetSim } from '../../sim/fleet-sim.js';
+import { FleetSim } from '../../sim/fleet/fleet-sim.js';
 import { policyApfExtras, SimClusterClient, simFleetSupplier } from './rollout-adapters.js';
 import { SignalRecorder } from './signal-recorder.js';
 import { SimMetricsSource } from './sim-metrics.js';
@@ -40,7 +40,7 @@ const notServed: ReadonlySet<SignalName> = new Set([
  */
 function simWorld(policy: RolloutPolicyFile): ClusterClientWorld & MetricsWorld {
   const scenario = smallFleet;
-  const fleet = new FleetSim(scenario, policyApfExtras(policy, scenario.change));
+  const fleet = new FleetSim(scenario, { apfExtras: policyApfExtras(policy, scenario.change) });
   const recorder = new SignalRecorder(fleet, { signals: new Set(signalNames) });
   let tS = 0;
   const client = new SimClusterClient(fleet, recorder, createRng(scenario.seed).fork('rollout'), () => tS);

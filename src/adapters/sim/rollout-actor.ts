@@ -7,7 +7,7 @@ import type { SignalName } from '../../model/signals.js';
 import type { RolloutState } from '../../rollout/state.js';
 import { memoryStateStore } from '../../rollout/state-store.js';
 import type { FleetActor } from '../../sim/engine.js';
-import type { FleetSim } from '../../sim/fleet-sim.js';
+import type { FleetSim } from '../../sim/fleet/fleet-sim.js';
 import { SimClusterClient, simFleetSupplier } from './rollout-adapters.js';
 import type { Scenario } from '../../config/scenario.js';
 import { SignalRecorder } from './signal-recorder.js';
@@ -131,7 +131,7 @@ export function emitRolloutEvent(fleet: FleetSim, e: RolloutEvent): void {
           tS,
           e.type,
           e.cluster,
-          `${pct(e.share)} of nodes (${Math.ceil(e.share * nodes - 1e-9)} of ${nodes})`,
+          `${pct(e.share)} of nodes (${Math.ceil(e.share * nodes - 1e-9).toLocaleString('en-US')} of ${nodes.toLocaleString('en-US')})`,
         );
       return;
     }

@@ -4,7 +4,7 @@ import { fileURLToPath } from 'node:url';
 import { createRng } from '../../core/random.js';
 import { builtinPolicies } from '../../config/builtin-policies.js';
 import type { ClusterInfo } from '../../rollout/ports.js';
-import { FleetSim } from '../../sim/fleet-sim.js';
+import { FleetSim } from '../../sim/fleet/fleet-sim.js';
 import {
   clusterInfo,
   policyApfExtras,
@@ -14,8 +14,8 @@ import {
 } from './rollout-adapters.js';
 import { loadScenario } from '../../config/scenario.js';
 import { SignalRecorder } from './signal-recorder.js';
-import { changeSeats, clusterPlan } from '../../sim/change-seats.js';
-import { ClusterDetector } from '../../sim/detectors.js';
+import { changeSeats, clusterPlan } from '../../sim/cluster/change-seats.js';
+import { ClusterDetector } from '../../sim/fleet/detectors.js';
 
 const scenario = loadScenario(
   fileURLToPath(new URL('../../../test/fixtures/small-fleet.yaml', import.meta.url)),
@@ -23,7 +23,9 @@ const scenario = loadScenario(
 const change = { name: 'telemetry-agent', namespace: 'kube-system', kind: 'DaemonSet' };
 
 function world(policy = builtinPolicies.guarded, seed = 1, fence = false) {
-  const fleet = new FleetSim(scenario, policyApfExtras(policy, fence ? scenario.change : undefined));
+  const fleet = new FleetSim(scenario, {
+    apfExtras: policyApfExtras(policy, fence ? scenario.change : undefined),
+  });
   const recorder = new SignalRecorder(fleet, { signals: new Set() });
   let tS = 0;
   const client = new SimClusterClient(fleet, recorder, createRng(seed).fork('rollout'), () => tS);

@@ -1,7 +1,7 @@
 import type { Rng } from '../../core/random.js';
 import { fenceApf, fenceLevelName, rampartIdentity } from '../../apf/breakglass.js';
 import type { FlowSchema, PriorityLevel, RequestIdentity } from '../../model/apf.js';
-import { simBreakGlass, switchableRoute } from '../../sim/apf-extras.js';
+import { simBreakGlass, switchableRoute } from '../../sim/fleet/apf-extras.js';
 import type { RolloutPolicyFile } from '../../config/policy-schema.js';
 import type {
   ActionOutcome,
@@ -13,8 +13,8 @@ import type {
   RollbackRequest,
   WorkloadStatus,
 } from '../../rollout/ports.js';
-import type { FleetSim } from '../../sim/fleet-sim.js';
-import type { ClusterApfExtras } from '../../sim/apf-extras.js';
+import type { FleetSim } from '../../sim/fleet/fleet-sim.js';
+import type { ClusterApfExtras } from '../../sim/fleet/apf-extras.js';
 import type { ClusterConfig, Scenario } from '../../config/scenario.js';
 import type { SignalRecorder } from './signal-recorder.js';
 
@@ -41,9 +41,10 @@ export function sizeClass(nodes: number): 'small' | 'medium' | 'large' {
 export function clusterInfo(c: ClusterConfig): ClusterInfo {
   const labels: Record<string, string> = { [sizeClassLabel]: sizeClass(c.nodes) };
   if (c.name.startsWith('staging')) labels['rampart.dev/stage'] = 'staging';
-  const dnsCacheTtlS = c.dns.nodeCacheEnabled
-    ? c.dns.nodeCacheTtlS + c.dns.serveStaleS
-    : c.dns.corednsCacheTtlS;
+  const dnsCacheTtlS =
+    c.dns.nodeCacheEnabled && c.dns.nodeCacheTtlS > 0
+      ? c.dns.nodeCacheTtlS + c.dns.serveStaleS
+      : c.dns.corednsCacheTtlS;
   return { name: c.name, nodes: c.nodes, labels, dnsCacheTtlS };
 }
 

@@ -5,7 +5,7 @@ import { levelCapacities } from '../../cost/steady-state.js';
 import { builtinPolicies } from '../../config/builtin-policies.js';
 import { signalNames, type SignalName } from '../../model/signals.js';
 import type { SignalSample } from '../../rollout/ports.js';
-import { FleetSim } from '../../sim/fleet-sim.js';
+import { FleetSim } from '../../sim/fleet/fleet-sim.js';
 import { policyApfExtras } from './rollout-adapters.js';
 import { policySignals } from './rollout-actor.js';
 import { loadScenario } from '../../config/scenario.js';
@@ -20,7 +20,7 @@ const all = new Set<SignalName>(signalNames);
 
 /** A fleet, its recorder (one bucket per step unless told) and metrics, stepped by hand from t = 0. */
 function world(opts: { bucketS?: number; signals?: ReadonlySet<SignalName> } = {}) {
-  const fleet = new FleetSim(scenario, policyApfExtras(builtinPolicies.guarded));
+  const fleet = new FleetSim(scenario, { apfExtras: policyApfExtras(builtinPolicies.guarded) });
   const recorder = new SignalRecorder(fleet, {
     signals: opts.signals ?? all,
     bucketS: opts.bucketS ?? scenario.stepS,

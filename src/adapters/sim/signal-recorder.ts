@@ -1,7 +1,7 @@
 import type { SignalName } from '../../model/signals.js';
-import { changeSeats, clusterPlan, type ClusterPlan } from '../../sim/change-seats.js';
-import type { ClusterSim } from '../../sim/cluster-sim.js';
-import type { FleetSim } from '../../sim/fleet-sim.js';
+import { changeSeats, clusterPlan, type ClusterPlan } from '../../sim/cluster/change-seats.js';
+import type { ClusterSim } from '../../sim/cluster/cluster-sim.js';
+import type { FleetSim } from '../../sim/fleet/fleet-sim.js';
 
 /**
  * Per-cluster history of the rollout signals, the simulator's stand-in for Prometheus. Every step's
@@ -73,6 +73,8 @@ export class SignalRecorder {
   private readonly acc: Float64Array[];
   private readonly counts: Float64Array[];
   private readonly plan: ClusterPlan[];
+  /** The cluster's classesVersion each plan was made for (a rebuilt class table moves the indexes). */
+  private readonly planVersion: Float64Array;
   private readonly want: Readonly<Record<SignalName, boolean>>;
   /** Sequence number of the newest bucket (-1 before the first one closes). */
   private seq = -1;
@@ -102,6 +104,7 @@ export class SignalRecorder {
     this.acc = fleet.clusters.map(() => new Float64Array(width));
     this.counts = fleet.clusters.map(() => new Float64Array(width));
     this.plan = fleet.clusters.map(clusterPlan);
+    this.planVersion = Float64Array.from(fleet.clusters, (c) => c.classesVersion);
     this.want = Object.fromEntries(
       (Object.keys(signalSlot) as SignalName[]).map((s) => [s, opts.signals.has(s)]),
     ) as Record<SignalName, boolean>;
@@ -125,6 +128,10 @@ export class SignalRecorder {
       const cnt = this.counts[i];
       const last = this.lastStep[i];
       const mask = this.lastMask[i];
+      if (c && this.planVersion[i] !== c.classesVersion) {
+        this.planVersion[i] = c.classesVersion;
+        this.plan[i] = clusterPlan(c);
+      }
       const plan = this.plan[i];
       if (!c || !acc || !cnt || !last || !mask || !plan) continue;
       const ok = c.successRatio(c.controllerClass);

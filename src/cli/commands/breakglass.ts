@@ -1,5 +1,4 @@
 import { Option } from 'commander';
-import { badInput } from '../../core/errors.js';
 import { renderManifests } from '../../apf/apf-manifests.js';
 import {
   additionObjects,
@@ -10,18 +9,14 @@ import {
   fenceApf,
   rampartServiceAccount,
 } from '../../apf/breakglass.js';
+import { wholeNumberArg } from '../whole-number.js';
 import type { RegisterCommand } from './context.js';
 
 const collect = (value: string, previous: string[]): string[] => [...previous, value];
 
-function positiveInt(flag: string): (v: string) => number {
-  return (v) => {
-    const n = Number(v);
-    if (!/^\d+$/.test(v.trim()) || !Number.isSafeInteger(n) || n < 1)
-      throw badInput(`${flag}: "${v}" is not a positive whole number`);
-    return n;
-  };
-}
+/** Seats are per API server: a server has a few thousand at most, so more is a slipped digit. */
+const maxSeats = 1_000_000;
+const positiveInt = (flag: string): ((v: string) => number) => wholeNumberArg(flag, 1, maxSeats);
 
 /** `rampart breakglass manifests|quarantine`: prints APF objects for `kubectl apply -f -`. */
 export const registerBreakglass: RegisterCommand = (program, { io }) => {

@@ -9,7 +9,8 @@ import { renderComparison } from '../../report/compare-table.js';
 import { policyForScenario } from '../../adapters/sim/policy-run.js';
 import { loadScenario, runWarnings } from '../../config/scenario.js';
 import { progressReporter } from '../progress.js';
-import { wholeNumber } from '../whole-number.js';
+import { assertFiniteNumbers } from '../finite.js';
+import { nonEmptyArg, wholeNumber } from '../whole-number.js';
 import type { RegisterCommand } from './context.js';
 
 /** The `compare --json` document. */
@@ -37,6 +38,7 @@ export const registerCompare: RegisterCommand = (program, { io }) => {
     .option(
       '--json <file>',
       "write the comparison as JSON to a file, or '-' for stdout (then nothing else is printed)",
+      nonEmptyArg('--json', "a file name, or '-' for stdout"),
     )
     .addOption(new Option('--parallel <n>', 'simulations at once (worker threads; default: CPU count)'))
     .addHelpText(
@@ -93,6 +95,7 @@ Exit codes: 0 ok, 2 bad input (unknown policy, bad policy or scenario file), 70 
         progress?.done();
         const policies = names.map((name, p) => comparePolicy(name, runs.slice(p * count, (p + 1) * count)));
         const out: CompareOutput = { scenario: scenario.name, seeds, policies };
+        assertFiniteNumbers(out, 'the comparison');
         const json = `${JSON.stringify(out)}\n`;
         if (jsonToStdout) {
           io.out(json);

@@ -5,6 +5,7 @@ import { registerAnalyze } from './analyze.js';
 import { registerBreakglass } from './breakglass.js';
 import { registerCompare } from './compare.js';
 import { registerRollout } from './rollout.js';
+import { registerLoadtest } from './loadtest.js';
 
 /** Every top-level command, in help order. */
 export const commands: readonly RegisterCommand[] = [
@@ -14,4 +15,5 @@ export const commands: readonly RegisterCommand[] = [
   registerAnalyze,
   registerBreakglass,
   registerRollout,
+  registerLoadtest,
 ];

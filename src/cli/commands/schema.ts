@@ -15,7 +15,8 @@ export const registerSchema: RegisterCommand = (program, { io }) => {
         'Exit codes: 0 ok, 2 unknown kind, 70 internal error.\n',
     )
     .action((kind: string) => {
-      const schema = schemaKinds[kind];
+      // An own key only: `__proto__`, `constructor` or `toString` are found on every object's prototype.
+      const schema = Object.hasOwn(schemaKinds, kind) ? schemaKinds[kind] : undefined;
       if (!schema)
         throw badInput(`schema: unknown kind "${kind}"; use one of ${Object.keys(schemaKinds).join(', ')}`);
       const json = z.toJSONSchema(schema, { io: 'input', unrepresentable: 'any' });

@@ -13,7 +13,8 @@ import {
 } from '../../report/timeline.js';
 import type { RegisterCommand } from './context.js';
 import { progressReporter } from '../progress.js';
-import { wholeNumber } from '../whole-number.js';
+import { assertFiniteNumbers } from '../finite.js';
+import { nonEmptyArg, wholeNumber } from '../whole-number.js';
 
 /** `rampart simulate <scenario>`: runs a scenario and prints the timeline and per-cluster summary. */
 export const registerSimulate: RegisterCommand = (program, { io }) => {
@@ -25,6 +26,7 @@ export const registerSimulate: RegisterCommand = (program, { io }) => {
     .option(
       '--policy <builtin|file>',
       "roll the scenario's change out under a policy: naive, workload-only, guarded (add -no-node-steps to turn node-subset steps off) or a RolloutPolicy YAML file",
+      nonEmptyArg('--policy', 'a builtin policy name or a RolloutPolicy file'),
     )
     .option(
       '--no-node-steps',
@@ -33,6 +35,7 @@ export const registerSimulate: RegisterCommand = (program, { io }) => {
     .option(
       '--json <file>',
       "write the full result as JSON to a file, or '-' for stdout (then nothing else is printed)",
+      nonEmptyArg('--json', "a file name, or '-' for stdout"),
     )
     .addOption(new Option('--quiet', 'print only the summary, not the timeline'))
     .addHelpText(
@@ -71,9 +74,11 @@ Exit codes: 0 ok, 2 bad input (the message names file:line:col and field), 70 in
         const progress = jsonToStdout
           ? undefined
           : progressReporter(io, `simulating ${scenario.clusters.length} clusters`);
-        const runOpts = progress ? { onProgress: progress.update } : {};
+        // One large run in this process: worth warming the simulator up first (it changes no result).
+        const runOpts = { warmUp: true, ...(progress ? { onProgress: progress.update } : {}) };
         const result = policy ? simulateWithPolicy(scenario, policy, runOpts) : simulate(scenario, runOpts);
         progress?.done();
+        assertFiniteNumbers(result, 'the simulation result');
         const json = `${JSON.stringify(result)}\n`;
         if (jsonToStdout) {
           io.out(json);
