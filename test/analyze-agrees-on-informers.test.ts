@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { analyzeChange } from '../src/analyze/analyze-change.js';
@@ -142,5 +142,60 @@ describe('analyze agrees with simulate on informers', () => {
       );
     }
     assert.ok(breakEvenSearchLimit >= 10_000);
+  });
+});
+
+describe('a leader-elected Deployment costs one replica, in analyze and in simulate', () => {
+  const list = (replicas?: 'leader'): ApiCall => ({
+    verb: 'list',
+    resource: 'pods',
+    scope: 'cluster',
+    everySeconds: 0.5,
+    resourceVersion: '',
+    ...(replicas ? { replicas } : {}),
+  });
+  const deployment = (replicas: number, call: ApiCall): ChangeSpec => ({
+    name: 'agent',
+    kind: 'Deployment',
+    namespace: 'monitoring',
+    serviceAccount: 'agent',
+    replicas,
+    calls: [call],
+  });
+  const shape = shapes[0] as Shape;
+  const sizes = [1_000, 1_500, 2_000, 2_500, 3_000, 3_500, 4_000, 5_000];
+
+  /** Saturated cluster sizes of the ladder with the change's replicas set. */
+  function saturatedWith(replicas: number, call: ApiCall, tag: string): number[] {
+    const file = ladder(shape, sizes, [call], 'Deployment').replace(/\.yaml$/, `-${tag}.yaml`);
+    writeFileSync(
+      file,
+      readFileSync(ladder(shape, sizes, [call], 'Deployment'), 'utf8').replace(
+        'replicas: 3',
+        `replicas: ${replicas}`,
+      ),
+    );
+    return simulate(loadScenario(file))
+      .clusters.filter((c) => c.saturated)
+      .map((c) => c.nodes);
+  }
+
+  it('three replicas of which only the leader LISTs break where one plain replica does', () => {
+    const leader = analyzed(deployment(3, list('leader')), shape);
+    const one = analyzed(deployment(1, list()), shape);
+    const all = analyzed(deployment(3, list()), shape);
+    assert.equal(leader, one);
+    assert.ok(
+      all !== null && leader !== null && all < leader,
+      `every replica LISTing breaks sooner: ${all} < ${leader}`,
+    );
+
+    const simLeader = saturatedWith(3, list('leader'), 'leader');
+    assert.deepEqual(simLeader, saturatedWith(1, list(), 'one'));
+    const simAll = saturatedWith(3, list(), 'all');
+    assert.ok(
+      simAll.length > simLeader.length,
+      `every replica LISTing saturates more clusters: ${simAll.join(',')} vs ${simLeader.join(',')}`,
+    );
   });
 });

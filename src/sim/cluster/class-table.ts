@@ -125,9 +125,13 @@ export class ClassTable {
     for (const w of input.workloads) {
       const mine = (test: (c: RequestClass, i: number) => boolean): Int32Array =>
         Int32Array.from(classes.flatMap((c, i) => (originOf[i]?.workload === w && test(c, i) ? [i] : [])));
-      w.streams = mine((_, i) => (this.perPodRate[i] ?? 0) !== 0);
-      w.watches = mine((c) => c.kind === 'watch');
-      w.relists = mine((c) => c.kind === 'relist' && c.relistOf !== null);
+      const leader = (i: number): boolean => originOf[i]?.call?.replicas === 'leader';
+      w.streams = mine((_, i) => (this.perPodRate[i] ?? 0) !== 0 && !leader(i));
+      w.watches = mine((c, i) => c.kind === 'watch' && !leader(i));
+      w.relists = mine((c, i) => c.kind === 'relist' && c.relistOf !== null && !leader(i));
+      w.leaderStreams = mine((_, i) => (this.perPodRate[i] ?? 0) !== 0 && leader(i));
+      w.leaderWatches = mine((c, i) => c.kind === 'watch' && leader(i));
+      w.leaderRelists = mine((c, i) => c.kind === 'relist' && c.relistOf !== null && leader(i));
       w.classes = mine(() => true);
     }
     input.change.routes =

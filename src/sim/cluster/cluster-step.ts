@@ -75,6 +75,13 @@ export abstract class ClusterStep extends ClusterState {
           if (routeOf[i] === route) arrivals[i] = (arrivals[i] ?? 0) + started;
         }
       }
+      if (wl.leaderStreams.length + wl.leaderWatches.length > 0) {
+        // Leader-only calls: one elected replica makes them however many run; its informers LIST once,
+        // when the first pod comes up (a new leader after a failover is not modelled: pods do not fail here).
+        const lead = Math.min(1, ready);
+        const leadStarted = lead - Math.min(1, ready - started);
+        this.leaderArrivals(wl, route, lead, leadStarted, dt);
+      }
     }
     if (this.blockApplied !== this.adminBlocked) {
       this.blockApplied = this.adminBlocked;
@@ -139,6 +146,28 @@ export abstract class ClusterStep extends ClusterState {
    * Share of CoreDNS's API lookups answered before the DNS client gives up (glibc `timeout:5`, reference
    * §3.7): a lookup stuck behind a 15 s APF queue is a failed lookup even if the API answers it later.
    */
+  /** Arrivals of a workload's leader-only classes (out of the step's loop: most workloads have none). */
+  private leaderArrivals(wl: Workload, route: number, lead: number, leadStarted: number, dt: number): void {
+    const { arrivals, routeOf, perPodRate, watchers } = this.table;
+    const streams = wl.leaderStreams;
+    for (let k = 0; k < streams.length; k++) {
+      const i = streams[k] ?? 0;
+      arrivals[i] = routeOf[i] === route ? lead * (perPodRate[i] ?? 0) * dt : 0;
+    }
+    const watches = wl.leaderWatches;
+    for (let k = 0; k < watches.length; k++) {
+      const i = watches[k] ?? 0;
+      watchers[i] = routeOf[i] === route ? lead : 0;
+    }
+    if (leadStarted > 0) {
+      const relists = wl.leaderRelists;
+      for (let k = 0; k < relists.length; k++) {
+        const i = relists[k] ?? 0;
+        if (routeOf[i] === route) arrivals[i] = (arrivals[i] ?? 0) + leadStarted;
+      }
+    }
+  }
+
   protected lookupAnsweredInTime(): number {
     const lookup = this.table.lookupIndex;
     const ratio = this.successRatio(lookup);

@@ -46,6 +46,10 @@ export class Workload implements WorkloadStatus {
   streams: Int32Array = new Int32Array(0);
   watches: Int32Array = new Int32Array(0);
   relists: Int32Array = new Int32Array(0);
+  /** The same for calls only the elected leader makes (`replicas: leader`): one pod's worth at most. */
+  leaderStreams: Int32Array = new Int32Array(0);
+  leaderWatches: Int32Array = new Int32Array(0);
+  leaderRelists: Int32Array = new Int32Array(0);
   classes: Int32Array = new Int32Array(0);
   /** Routes it has copies of its classes for (bit 1 << route; own is always there). */
   routes = 1;
