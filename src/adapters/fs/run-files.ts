@@ -1,4 +1,5 @@
 import { existsSync, readFileSync, rmSync } from 'node:fs';
+import { resolve } from 'node:path';
 import { z } from 'zod';
 import { writeFileAtomic } from '../../core/atomic-write.js';
 import { badInput } from '../../core/errors.js';
@@ -20,6 +21,25 @@ export const runInputsSchema = z.strictObject({
   intervalS: z.number().positive(),
 });
 export type RunInputs = z.output<typeof runInputsSchema>;
+
+/** Absolute paths, so a resume from another directory reads the same files. */
+export function absoluteInputs(i: RunInputs): RunInputs {
+  const abs = (p: string): string => (p.includes('/') || /\.ya?ml$/i.test(p) ? resolve(p) : p);
+  return {
+    ...i,
+    fleet: resolve(i.fleet),
+    change: i.change.map((c) => resolve(c)),
+    policy: abs(i.policy),
+    ...(i.kubeconfig
+      ? {
+          kubeconfig: i.kubeconfig
+            .split(':')
+            .map((p) => resolve(p))
+            .join(':'),
+        }
+      : {}),
+  };
+}
 
 const controlSchema = z.strictObject({
   approvals: z.array(z.strictObject({ by: z.string(), target: z.string().optional(), atMs: z.number() })),

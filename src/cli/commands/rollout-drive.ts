@@ -6,19 +6,9 @@ import { lockStateFile } from '../../adapters/fs/state-lock.js';
 import type { RunInputs } from '../../adapters/fs/run-files.js';
 import { abortRollout } from '../../rollout/abort.js';
 import { createRolloutExecutor } from '../../rollout/executor.js';
-import type { RolloutState } from '../../rollout/state.js';
 import type { CliIo } from '../io.js';
-import { clusterOutcome, RolloutPrinter, type OutputMode } from './rollout-output.js';
+import { clusterOutcome, exitFor, RolloutPrinter, type OutputMode } from './rollout-output.js';
 import { liveSetup } from './rollout-setup.js';
-
-/** Exit codes of run/resume/abort (README and --help): 0 completed, 1 halted, 3 aborted or unreachable. */
-export const rolloutExit = {
-  completed: 0,
-  halted: 1,
-  badInput: 2,
-  abortedOrUnreachable: 3,
-  interrupted: 130,
-} as const;
 
 export interface DriveOptions {
   readonly statePath: string;
@@ -32,16 +22,6 @@ export interface DriveOptions {
   readonly by?: string;
   /** Set when SIGINT/SIGTERM arrived: stop after the current tick, state saved. */
   readonly stopRequested?: () => boolean;
-}
-
-/** The exit code a finished (or stopped) rollout earns. */
-export function exitFor(state: RolloutState | null, unreachable: number): number {
-  if (!state) return rolloutExit.abortedOrUnreachable;
-  if (state.status.kind === 'halted')
-    return state.status.cause === 'aborted' ? rolloutExit.abortedOrUnreachable : rolloutExit.halted;
-  if (state.status.kind === 'completed')
-    return unreachable > 0 ? rolloutExit.abortedOrUnreachable : rolloutExit.completed;
-  return rolloutExit.interrupted;
 }
 
 /**

@@ -3,6 +3,25 @@ import type { GateEvaluation, RolloutEvent } from '../../rollout/events.js';
 import type { RolloutState } from '../../rollout/state.js';
 import type { CliIo } from '../io.js';
 
+/** Exit codes of run/resume/abort (README and --help): 0 completed, 1 halted, 3 aborted or unreachable. */
+export const rolloutExit = {
+  completed: 0,
+  halted: 1,
+  badInput: 2,
+  abortedOrUnreachable: 3,
+  interrupted: 130,
+} as const;
+
+/** The exit code a finished (or stopped) rollout earns. */
+export function exitFor(state: RolloutState | null, unreachable: number): number {
+  if (!state) return rolloutExit.abortedOrUnreachable;
+  if (state.status.kind === 'halted')
+    return state.status.cause === 'aborted' ? rolloutExit.abortedOrUnreachable : rolloutExit.halted;
+  if (state.status.kind === 'completed')
+    return unreachable > 0 ? rolloutExit.abortedOrUnreachable : rolloutExit.completed;
+  return rolloutExit.interrupted;
+}
+
 /** How progress is shown: a status line on a TTY, plain lines otherwise (or CI=true), JSON lines with --json. */
 export type OutputMode = 'tty' | 'plain' | 'json';
 

@@ -1,4 +1,3 @@
-import { resolve } from 'node:path';
 import type { Clock } from '../../core/clock.js';
 import { badInput } from '../../core/errors.js';
 import { loadLiveFleet, type LiveFleetFile, type PrometheusSource } from '../../config/fleet.js';
@@ -94,24 +93,5 @@ export function liveSetup(inputs: RunInputs, statePath: string, clock: Clock): L
     prometheus,
     sources,
     files,
-  };
-}
-
-/** Absolute paths, so a resume from another directory reads the same files. */
-export function absoluteInputs(i: RunInputs): RunInputs {
-  const abs = (p: string): string => (p.includes('/') || /\.ya?ml$/i.test(p) ? resolve(p) : p);
-  return {
-    ...i,
-    fleet: resolve(i.fleet),
-    change: i.change.map((c) => resolve(c)),
-    policy: abs(i.policy),
-    ...(i.kubeconfig
-      ? {
-          kubeconfig: i.kubeconfig
-            .split(':')
-            .map((p) => resolve(p))
-            .join(':'),
-        }
-      : {}),
   };
 }

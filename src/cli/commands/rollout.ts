@@ -5,16 +5,13 @@ import { parseDurationS } from '../../core/duration.js';
 import { badInput } from '../../core/errors.js';
 import { fileStateStore } from '../../adapters/fs/state-file.js';
 import { lockHeld } from '../../adapters/fs/state-lock.js';
-import { runFiles, type RunInputs } from '../../adapters/fs/run-files.js';
-import { predictChangeFlow } from '../../adapters/kube/apf-objects.js';
+import { absoluteInputs, runFiles, type RunInputs } from '../../adapters/fs/run-files.js';
 import { resolvePolicy } from '../../rollout/policy-resolve.js';
 import type { RolloutState } from '../../rollout/state.js';
 import type { SignalName } from '../../model/signals.js';
 import type { CliIo } from '../io.js';
 import type { CommandContext, RegisterCommand } from './context.js';
-import { driveRollout, exitFor, rolloutExit } from './rollout-drive.js';
-import { clusterOutcome, type OutputMode } from './rollout-output.js';
-import { absoluteInputs, liveSetup } from './rollout-setup.js';
+import { clusterOutcome, exitFor, rolloutExit, type OutputMode } from './rollout-output.js';
 
 const exitCodesHelp = `
 Exit codes: 0 completed, 1 halted (a gate failed, gates stayed inconclusive past the policy's timeout,
@@ -240,6 +237,9 @@ async function drive(
   how: 'run' | 'resume' | 'abort',
   by?: string,
 ): Promise<number> {
+  // The Kubernetes client is loaded by the commands that reach clusters only: every other command starts
+  // without it.
+  const { driveRollout } = await import('./rollout-drive.js');
   const stop = stopSignal();
   try {
     return await driveRollout({
@@ -265,6 +265,10 @@ function loadState(path: string): RolloutState {
 }
 
 async function plan(ctx: CommandContext, clock: Clock, inputs: RunInputs, o: RunOpts): Promise<number> {
+  const [{ liveSetup }, { predictChangeFlow }] = await Promise.all([
+    import('./rollout-setup.js'),
+    import('../../adapters/kube/apf-objects.js'),
+  ]);
   const setup = liveSetup(inputs, o.state, clock);
   const clusters = await setup.fleet.listClusters();
   const resolved = resolvePolicy(setup.policy, clusters);
