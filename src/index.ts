@@ -147,3 +147,19 @@ export {
   type RunJobsOptions,
 } from './compare/compare-run.js';
 export { comparePolicy, runMetrics, type PolicyComparison, type RunMetrics } from './compare/compare.js';
+
+// Sweep: a scenario's fields set to each combination of values, run on the same worker pool.
+export {
+  runSweepJob,
+  runSweepJobs,
+  sweepVariant,
+  type SweepJob,
+  type SweepVariant,
+} from './compare/sweep-run.js';
+export {
+  loadScenarioWith,
+  parseOverrideAxis,
+  type OverrideAxis,
+  type OverrideValue,
+  type ScenarioOverride,
+} from './config/scenario-overrides.js';

@@ -29,6 +29,7 @@ import type {
   Verdict,
   WorkloadAnalysis,
 } from './types.js';
+import { formatPercent } from '../core/format.js';
 
 /** Level seat use above which a cluster is `medium` (issue #4: "> 50% of the level's seats"). */
 export const mediumLevelUtilization = 0.5;
@@ -324,5 +325,5 @@ function queueRisk(levelUtil: number, cpu: number, memory: number): QueueRisk {
 }
 
 function pct(x: number): string {
-  return x >= 10 ? `${Math.round(x * 100).toLocaleString('en-US')}%` : `${Math.round(x * 100)}%`;
+  return formatPercent(x, 'whole');
 }

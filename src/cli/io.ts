@@ -5,6 +5,13 @@ export interface CliIo {
   /** True when stdout is an interactive terminal (progress lines, colours). */
   readonly isTty: boolean;
   /**
+   * True when stderr, where progress goes, is an interactive terminal outside CI: progress is drawn as
+   * one updating line even when stdout is redirected. Absent: as isTty.
+   */
+  readonly errIsTty?: boolean;
+  /** Colour the timeline: stdout is a terminal and NO_COLOR is not set. Absent: no colour. */
+  readonly color?: boolean;
+  /**
    * The error that stopped stdout, if any (`> /dev/full`, a reader that went away): main turns it into one
    * line and an exit code once the command is done. Absent where writes cannot fail (tests).
    */
@@ -25,7 +32,26 @@ export function processIo(): CliIo {
       if (failure === undefined) process.stdout.write(t);
     },
     err: (t) => void process.stderr.write(t),
-    isTty: Boolean(process.stdout.isTTY) && process.env['CI'] !== 'true',
+    ...terminal({
+      stdoutTty: Boolean(process.stdout.isTTY),
+      stderrTty: Boolean(process.stderr.isTTY),
+      env: process.env,
+    }),
     outputFailure: () => failure,
   };
+}
+
+/**
+ * What the terminal allows: progress and colour only for a person watching. CI=true counts as nobody
+ * watching (logs keep every byte); colour needs stdout to be a terminal (piped output stays plain) and
+ * no NO_COLOR (https://no-color.org: set and not empty turns colour off).
+ */
+export function terminal(t: {
+  readonly stdoutTty: boolean;
+  readonly stderrTty: boolean;
+  readonly env: Readonly<Record<string, string | undefined>>;
+}): { readonly isTty: boolean; readonly errIsTty: boolean; readonly color: boolean } {
+  const ci = t.env['CI'] === 'true';
+  const isTty = t.stdoutTty && !ci;
+  return { isTty, errIsTty: t.stderrTty && !ci, color: isTty && (t.env['NO_COLOR'] ?? '') === '' };
 }

@@ -3,6 +3,7 @@ import { ErrorCodes, exitCodeFor, RampartError } from '../core/errors.js';
 import { commands } from './commands/index.js';
 import type { CliIo } from './io.js';
 import { processIo } from './io.js';
+import { packageVersion } from './version.js';
 
 /**
  * Entry point: builds the program, runs it, and maps every failure to a one-line message and an exit
@@ -26,7 +27,7 @@ export async function main(argv: readonly string[], io: CliIo = processIo()): Pr
 async function run(argv: readonly string[], io: CliIo): Promise<number> {
   const program = new Command('rampart')
     .description('Fleet control-plane safety for Kubernetes: simulate, analyze, roll out, drill.')
-    .version('0.1.0')
+    .version(packageVersion(), '-V, --version', 'print the version (from package.json)')
     .exitOverride()
     .configureOutput({
       writeOut: (s) => io.out(s),
@@ -43,6 +44,8 @@ Examples:
   rampart simulate scenarios/incident-2024-12-11.yaml
   rampart analyze deploy/ --fleet fleet.yaml --fail-on medium
   rampart compare scenarios/incident-2024-12-11.yaml --seeds 5
+  rampart simulate scenarios/incident-2024-12-11.yaml --report incident.html --postmortem incident.md
+  rampart grafana dashboard --datasource Prometheus > rampart-gates.json
 
 Exit codes: 0 ok, 1 a verdict failed (analyze --fail-on), 2 bad input, 3 a cluster or endpoint could not
 be reached, 70 internal error. Each command's --help lists its own.`,

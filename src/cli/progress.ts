@@ -1,21 +1,50 @@
 import type { CliIo } from './io.js';
 
-/** Progress on a TTY (one rewritten line on stderr); silent when not a TTY or under CI. */
+/** How progress is shown: one updating line (a terminal), plain lines (`--progress`), or not at all. */
+export interface ProgressOptions {
+  /** Plain lines on stderr at every tenth, for logs (CI, a redirected stderr). */
+  readonly lines?: boolean;
+  /** No progress at all (`--quiet`). */
+  readonly quiet?: boolean;
+}
+
+/**
+ * Progress of a long run on stderr: on a terminal one rewritten line; with `lines` plain lines at every
+ * tenth (logs keep them readable, and no carriage returns); otherwise silent, so the output of a run
+ * that is not watched stays exactly what it was.
+ */
 export function progressReporter(
   io: CliIo,
   label: string,
+  opts: ProgressOptions = {},
 ): { update: (share: number) => void; done: () => void } | undefined {
-  if (!io.isTty) return undefined;
-  let last = -1;
+  if (opts.quiet) return undefined;
+  const live = io.errIsTty ?? io.isTty;
+  if (live) {
+    let last = -1;
+    return {
+      update(share) {
+        const pct = Math.floor(share * 100);
+        if (pct === last) return;
+        last = pct;
+        io.err(`\r${label}… ${pct}%`);
+      },
+      done() {
+        io.err('\r\x1b[K');
+      },
+    };
+  }
+  if (!opts.lines) return undefined;
+  let lastTenth = -1;
   return {
     update(share) {
-      const pct = Math.floor(share * 100);
-      if (pct === last) return;
-      last = pct;
-      io.err(`\r${label}… ${pct}%`);
+      const tenth = Math.floor(share * 10);
+      if (tenth <= lastTenth || tenth >= 10) return;
+      lastTenth = tenth;
+      io.err(`${label}… ${tenth * 10}%\n`);
     },
     done() {
-      io.err('\r\x1b[K');
+      io.err(`${label}… done\n`);
     },
   };
 }

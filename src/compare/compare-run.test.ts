@@ -18,7 +18,7 @@ describe('runCompareJobs on worker threads', () => {
     const pooled = await runCompareJobs(jobs, { parallel: 2, onDone: (n) => done.push(n) });
     assert.deepEqual(
       pooled,
-      jobs.map((j) => runCompareJob(j)),
+      jobs.map((j) => runCompareJob(j).metrics),
     );
     assert.deepEqual(done, [1, 2]);
   });

@@ -1,12 +1,17 @@
 import { parentPort } from 'node:worker_threads';
 import { RampartError } from '../core/errors.js';
-import { runCompareJob, type CompareJob, type WorkerReply } from './compare-run.js';
+import { runCompareJob, type CompareJob } from './compare-run.js';
+import { runSweepJob, type SweepJob } from './sweep-run.js';
+import type { WorkerReply, WorkerRequest } from './worker-pool.js';
 
-// A compare worker: runs the jobs it is sent, one at a time, and answers with their metrics.
-parentPort?.on('message', (m: { id: number; job: CompareJob }) => {
+// A simulation worker (compare's and sweep's): runs the jobs it is sent, one at a time, and answers with
+// their results.
+parentPort?.on('message', (m: WorkerRequest) => {
   let reply: WorkerReply;
   try {
-    reply = { ok: true, id: m.id, metrics: runCompareJob(m.job) };
+    // The pool sends each kind the job type its own runHere takes.
+    const result = m.kind === 'sweep' ? runSweepJob(m.job as SweepJob) : runCompareJob(m.job as CompareJob);
+    reply = { ok: true, id: m.id, result };
   } catch (err) {
     const message = err instanceof Error ? err.message : String(err);
     reply =

@@ -56,7 +56,7 @@ export function runMetrics(r: SimResult): RunMetrics {
     customerErrorMinutes: r.fleet.customerErrorMinutes,
     detectS: haltS !== null && firstSaturationS !== null ? haltS - firstSaturationS : null,
     recoverS,
-    lockoutMinutes: round(r.clusters.reduce((s, c) => s + c.adminLockedOutS, 0) / 60),
+    lockoutMinutes: roundMetric(r.clusters.reduce((s, c) => s + c.adminLockedOutS, 0) / 60),
     rolloutDurationS: startS !== null && end !== null ? end - startS : null,
     completed: completedS !== null,
     halted: haltS !== null,
@@ -94,11 +94,11 @@ export function comparePolicy(name: string, runs: readonly RunMetrics[]): Policy
   const worst = {} as Record<NumericMetric, number | null>;
   for (const k of numeric) {
     const values = runs.flatMap((r) => (r[k] === null ? [] : [r[k]]));
-    mean[k] = values.length === 0 ? null : round(values.reduce((a, b) => a + b, 0) / values.length);
-    worst[k] = values.length === 0 ? null : round(Math.max(...values));
+    mean[k] = values.length === 0 ? null : roundMetric(values.reduce((a, b) => a + b, 0) / values.length);
+    worst[k] = values.length === 0 ? null : roundMetric(Math.max(...values));
   }
   const share = (f: (r: RunMetrics) => boolean): number =>
-    runs.length === 0 ? 0 : round(runs.filter(f).length / runs.length);
+    runs.length === 0 ? 0 : roundMetric(runs.filter(f).length / runs.length);
   return {
     name,
     seeds: runs.length,
@@ -111,7 +111,7 @@ export function comparePolicy(name: string, runs: readonly RunMetrics[]): Policy
 }
 
 /** Rounds for stable, compact JSON (6 significant digits). */
-function round(x: number): number {
+export function roundMetric(x: number): number {
   if (!Number.isFinite(x) || x === 0) return x === 0 ? 0 : x;
   const scale = 10 ** (5 - Math.floor(Math.log10(Math.abs(x))));
   return Math.round(x * scale) / scale;

@@ -28,14 +28,18 @@ export const profileMatchSchema = z
       .optional()
       .describe('pod or workload labels that must all be present, e.g. app.kubernetes.io/name'),
     alongside: z
-      .strictObject({ images: imagePatterns.optional(), labels: labelMap.optional() })
+      .strictObject({
+        images: imagePatterns.optional().describe('Container image patterns of the other workload'),
+        labels: labelMap.optional().describe('Labels the other workload must all have'),
+      })
       .refine((a) => a.images !== undefined || a.labels !== undefined, { message: 'give images or labels' })
       .optional()
       .describe('only when the manifests also hold a workload matching this (a fan-out proxy, …)'),
   })
   .refine((m) => m.images !== undefined || m.labels !== undefined, {
     message: 'give images or labels to match',
-  });
+  })
+  .describe('Makes this a library profile: the workloads whose images or labels match (--profile-library)');
 
 /**
  * An API profile: what each replica of a workload asks of the API server. Either `target` names the
@@ -43,28 +47,32 @@ export const profileMatchSchema = z
  * `match` makes it a library profile for every workload whose images or labels match (`--profile-library`).
  */
 export const apiProfileSchema = z.strictObject({
-  apiVersion: z.literal('rampart.dev/v1alpha1'),
-  kind: z.literal('ApiProfile'),
+  apiVersion: z.literal('rampart.dev/v1alpha1').describe('File format version'),
+  kind: z.literal('ApiProfile').describe('File kind'),
   metadata: metadataSchema,
   spec: z
     .strictObject({
       target: z
         .strictObject({
-          kind: workloadKind,
-          namespace: z.string().min(1).default('default'),
-          name: z.string().min(1),
-          /** Defaults to the target's name. */
-          serviceAccount: z.string().min(1).optional(),
-          /** Replicas for non-DaemonSet kinds (default 1). */
-          replicas: intIn(1, 1_000_000).optional(),
+          kind: workloadKind.describe("The workload's kind"),
+          namespace: z.string().min(1).default('default').describe("The workload's namespace"),
+          name: z.string().min(1).describe("The workload's name"),
+          serviceAccount: z
+            .string()
+            .min(1)
+            .optional()
+            .describe("Service account its calls are made as (default: the target's name)"),
+          replicas: intIn(1, 1_000_000).optional().describe('Replicas for non-DaemonSet kinds (default 1)'),
         })
-        .optional(),
+        .optional()
+        .describe('The workload this profile describes (give target or match)'),
       match: profileMatchSchema.optional(),
-      calls: apiCallListSchema,
+      calls: apiCallListSchema.describe('The API calls each replica makes'),
     })
     .refine((sp) => (sp.target === undefined) !== (sp.match === undefined), {
       message: 'give either target (one workload) or match (a library profile), not both',
-    }),
+    })
+    .describe('What each replica of the workload asks of the API server'),
 });
 
 export type ApiProfileFile = z.output<typeof apiProfileSchema>;

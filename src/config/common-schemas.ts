@@ -43,14 +43,16 @@ export const minuteS = 60;
 export const hourS = 3600;
 export const dayS = 86_400;
 
-/**
- * A duration in [minS, maxS] seconds (`gt`: more than minS): seconds as a number, or text like `90s`, `29m`,
- * `1h30m`. The range is in the JSON Schema's description (a duration may be text, so it has no minimum).
- */
 /** Durations in messages and the schema: whole seconds as 1h30m, fractions of one in ms (0.1 s is 100ms). */
-const fmtDuration = (s: number): string =>
+export const fmtDuration = (s: number): string =>
   s > 0 && s < 1 ? `${Math.round(s * 1000)}ms` : formatDurationS(s);
 
+/**
+ * A duration in [minS, maxS] seconds (`gt`: more than minS): seconds as a number, or text like `90s`, `29m`,
+ * `1h30m`. A duration may be text, so it has no JSON Schema minimum: its range is metadata of its own
+ * (`range`), not the description, because zod 4 merges metadata key by key and the field's `.describe()`
+ * would replace it; jsonSchemaOf (schemas.ts) joins the two.
+ */
 export function durationIn(
   minS: number,
   maxS: number,
@@ -74,7 +76,7 @@ export function durationIn(
       }
       return s;
     })
-    .describe(`a duration (90, 90s, 29m, 1h30m) ${range}${opts.note ? `; ${opts.note}` : ''}`);
+    .meta({ range: `a duration (90, 90s, 29m, 1h30m) ${range}${opts.note ? `; ${opts.note}` : ''}` });
 }
 
 /** A time in a scenario: an offset from start (`25m`), wall-clock `HH:MM` or ISO; resolved later. */
@@ -114,15 +116,25 @@ export const resourceName = z.string().refine((r) => findResource(r) !== undefin
 /** One API call a replica makes (same shape in scenarios, API profiles and annotations). */
 export const apiCallSchema = z
   .strictObject({
-    verb: z.enum(apiVerbs),
-    resource: resourceName,
-    scope: z.enum(callScopes),
-    /** At most one call per 10 ms and replica; at least one a year. */
-    everySeconds: numberIn(0.01, 365 * dayS).optional(),
+    verb: z.enum(apiVerbs).describe('API verb'),
+    resource: resourceName.describe(
+      'Resource plural (or group/plural), e.g. pods, ciliumendpoints.cilium.io',
+    ),
+    scope: z
+      .enum(callScopes)
+      .describe(
+        "What one call reads: the whole cluster, a namespace, the objects on the replica's node, or one",
+      ),
+    everySeconds: numberIn(0.01, 365 * dayS)
+      .optional()
+      .describe('Seconds between calls, per replica (required for every verb but watch)'),
     resourceVersion: z
       .union([z.literal(''), z.literal('0'), z.literal(0)])
       .default('')
-      .transform((v) => (v === 0 ? '0' : v)),
+      .transform((v) => (v === 0 ? '0' : v))
+      .describe(
+        '"" a consistent read (etcd, or the watch cache with consistentListFromCache), "0" from the watch cache',
+      ),
     replicas: z
       .literal('leader')
       .optional()
@@ -137,7 +149,8 @@ export const apiCallSchema = z
           .max(1)
           .describe("share of the scope's objects the selector returns (the server still reads them all)"),
       })
-      .optional(),
+      .optional()
+      .describe('A field or label selector narrowing what the call returns'),
   })
   .refine((c) => c.verb === 'watch' || c.everySeconds !== undefined, {
     message: 'everySeconds is required for every verb but watch',
@@ -149,12 +162,14 @@ export const workloadKind = z.enum(workloadKinds);
 /** Most calls in one list (a workload makes a handful). */
 export const maxCalls = 100;
 
-export const metadataSchema = z.strictObject({
-  name: z.string().min(1),
-  description: z.string().optional(),
-  labels: z.record(z.string(), z.string()).optional(),
-  annotations: z.record(z.string(), z.string()).optional(),
-});
+export const metadataSchema = z
+  .strictObject({
+    name: z.string().min(1).describe('Name of the scenario, fleet, profile or policy, shown in output'),
+    description: z.string().optional().describe('Free text on what the file is for'),
+    labels: z.record(z.string(), z.string()).optional().describe('Labels, key: value'),
+    annotations: z.record(z.string(), z.string()).optional().describe('Annotations, key: value'),
+  })
+  .describe('Name and description of the file');
 
 /** A validated call as the model's ApiCall (no `everySeconds: undefined` under exactOptionalPropertyTypes). */
 export function toApiCall(c: z.output<typeof apiCallSchema>): ApiCall {

@@ -1,6 +1,14 @@
 import { z } from 'zod';
 import { findResource } from '../model/resources.js';
-import { apiServerCount, durationS, metadataSchema, nodeCount, podsPerNode } from './common-schemas.js';
+import {
+  apiServerCount,
+  dayS,
+  durationIn,
+  hourS,
+  metadataSchema,
+  nodeCount,
+  podsPerNode,
+} from './common-schemas.js';
 import { loadYamlFile } from './yaml-source.js';
 
 /** Pods per node when a fleet file does not say: the SIG-scalability load test's 30 (reference §4.4). */
@@ -9,36 +17,56 @@ export const defaultPodsPerNode = 30;
 export const defaultApiServers = 3;
 
 /** Where a live rollout reads a cluster's signals from: a Prometheus, with the series of this cluster. */
-const prometheusSchema = z.strictObject({
-  /** Base URL of the Prometheus HTTP API (http://host:9090); credentials in the URL are refused. */
-  url: z
-    .url({ protocol: /^https?$/ })
-    .refine((u) => !/^[a-z]+:\/\/[^/]*@/i.test(u), { message: 'no credentials in the URL' }),
-  /** Label matchers that select this cluster's series (e.g. `cluster="eu-1"`); empty = every series. */
-  selector: z
-    .string()
-    .regex(/^\s*([a-zA-Z_][a-zA-Z0-9_]*\s*(=|!=|=~|!~)\s*"[^"]*"\s*,?\s*)*$/, {
-      message: 'label matchers like cluster="eu-1" (comma-separated)',
-    })
-    .default(''),
-  /** Range of rate()/avg_over_time() in each query ($w); at least 4 scrape intervals. */
-  rateWindow: durationS.default(60),
-  /** Resolution of range queries: one sample per step. */
-  step: durationS.default(15),
-});
+const prometheusSchema = z
+  .strictObject({
+    url: z
+      .url({ protocol: /^https?$/ })
+      .refine((u) => !/^[a-z]+:\/\/[^/]*@/i.test(u), { message: 'no credentials in the URL' })
+      .describe('Base URL of the Prometheus HTTP API (http://host:9090); credentials in the URL are refused'),
+    selector: z
+      .string()
+      .regex(/^\s*([a-zA-Z_][a-zA-Z0-9_]*\s*(=|!=|=~|!~)\s*"[^"]*"\s*,?\s*)*$/, {
+        message: 'label matchers like cluster="eu-1" (comma-separated)',
+      })
+      .default('')
+      .describe(
+        'Label matchers that select this cluster\'s series, e.g. cluster="eu-1" (comma-separated); empty: every series',
+      ),
+    rateWindow: durationIn(1, dayS)
+      .default(60)
+      .describe('Range of rate() and avg_over_time() in each query ($w); at least 4 scrape intervals'),
+    step: durationIn(1, hourS).default(15).describe('Resolution of range queries: one sample per step'),
+  })
+  .describe("The Prometheus that scrapes this cluster's API servers, and the selector of its series");
 
 /** Fields a live rollout reads (analyze ignores them): how to reach the cluster and read its signals. */
 const connectionFields = {
-  /** kubeconfig context of this cluster; required by `rampart rollout`. */
-  context: z.string().min(1).optional(),
-  /** kubeconfig file; default: --kubeconfig, else $KUBECONFIG, else ~/.kube/config. */
-  kubeconfig: z.string().min(1).optional(),
+  context: z
+    .string()
+    .min(1)
+    .optional()
+    .describe('kubeconfig context of this cluster; required by rampart rollout'),
+  kubeconfig: z
+    .string()
+    .min(1)
+    .optional()
+    .describe('kubeconfig file; default: --kubeconfig, else $KUBECONFIG, else ~/.kube/config'),
   prometheus: prometheusSchema.optional(),
-  /** `apiserver`: scrape the API server's own /metrics through the cluster's credentials (no Prometheus). */
-  metrics: z.enum(['prometheus', 'apiserver']).optional(),
-  /** Longest DNS answer lifetime on the nodes; default: read from the cluster's CoreDNS / NodeLocal DNS. */
-  dnsCacheTtl: durationS.optional(),
-  labels: z.record(z.string(), z.string()).optional(),
+  metrics: z
+    .enum(['prometheus', 'apiserver'])
+    .optional()
+    .describe(
+      "Where rampart rollout reads signals: prometheus (the prometheus field), or apiserver (successive scrapes of the API server's own /metrics through the cluster's credentials, when there is no Prometheus)",
+    ),
+  dnsCacheTtl: durationIn(0, dayS, { gt: true })
+    .optional()
+    .describe(
+      "Longest DNS answer lifetime on the nodes; default: read from the cluster's CoreDNS / NodeLocal DNS",
+    ),
+  labels: z
+    .record(z.string(), z.string().describe('Label value'))
+    .optional()
+    .describe("Labels of this cluster, matched by the rollout policy's wave selectors"),
 };
 
 /**
@@ -67,10 +95,12 @@ export const objectCountsSchema = z
   .describe('object counts by resource, e.g. {ciliumendpoints.cilium.io: 187500}');
 
 const fleetClusterSchema = z.strictObject({
-  name: z.string().min(1),
-  nodes: nodeCount,
-  podsPerNode: podsPerNode.default(defaultPodsPerNode),
-  apiServers: apiServerCount.default(defaultApiServers),
+  name: z.string().min(1).describe('Cluster name, unique in the fleet'),
+  nodes: nodeCount.describe('Nodes in the cluster'),
+  podsPerNode: podsPerNode
+    .default(defaultPodsPerNode)
+    .describe('Pods per node (drives derived object counts)'),
+  apiServers: apiServerCount.default(defaultApiServers).describe('API servers in the control plane'),
   objects: objectCountsSchema.optional(),
   ...connectionFields,
 });
@@ -89,17 +119,21 @@ function uniqueNames(clusters: readonly { name: string }[], ctx: z.RefinementCtx
 
 const fleetOf = <C extends z.ZodType<{ name: string }>>(cluster: C) =>
   z.strictObject({
-    apiVersion: z.literal('rampart.dev/v1alpha1'),
-    kind: z.literal('Fleet'),
+    apiVersion: z.literal('rampart.dev/v1alpha1').describe('File format version'),
+    kind: z.literal('Fleet').describe('File kind'),
     metadata: metadataSchema.optional(),
     spec: z.strictObject({
-      /** Object counts every cluster has unless its own entry says otherwise (merged per resource). */
-      objects: objectCountsSchema.optional(),
+      objects: objectCountsSchema
+        .optional()
+        .describe(
+          'Object counts every cluster has unless its own entry says otherwise (merged per resource), e.g. {ciliumendpoints.cilium.io: 187500}',
+        ),
       clusters: z
         .array(cluster)
         .min(1, { message: 'the fleet needs at least one cluster' })
         .max(10_000, { message: 'at most 10,000 clusters (split the fleet over several files)' })
-        .superRefine(uniqueNames),
+        .superRefine(uniqueNames)
+        .describe('The clusters a change will reach, their sizes, and how a live rollout reaches them'),
     }),
   });
 
@@ -110,6 +144,12 @@ const fleetOf = <C extends z.ZodType<{ name: string }>>(cluster: C) =>
  */
 export const fleetSchema = fleetOf(fleetClusterSchema);
 export const liveFleetSchema = fleetOf(liveFleetClusterSchema);
+
+// Registered here rather than chained on `spec`, which would re-indent every field of it.
+for (const schema of [fleetSchema, liveFleetSchema])
+  z.globalRegistry.add(schema.shape.spec, {
+    description: 'The fleet: its clusters and their object counts',
+  });
 
 export type FleetFile = z.output<typeof fleetSchema>;
 export type FleetCluster = z.output<typeof fleetClusterSchema>;

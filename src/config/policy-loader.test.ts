@@ -105,7 +105,9 @@ void describe('rollout policy loading', () => {
       /unknown builtin "gaurded"; use naive, workload-only, guarded/,
     );
     const off = loadPolicyRef('guarded', { noNodeSteps: true });
-    assert.equal(off.spec.nodeSteps, undefined);
+    // All nodes at once, the seat projection still on at that one step.
+    assert.deepEqual(off.spec.nodeSteps?.shares, [1]);
+    assert.equal(off.spec.nodeSteps.extrapolation.enabled, true);
     assert.equal(off.metadata.name, 'guarded-no-node-steps');
     assert.ok(builtinPolicies.guarded.spec.nodeSteps, 'the builtin is untouched');
     assert.equal(loadPolicyRef('naive', { spreadS: 600 }).spec.spread, 600);

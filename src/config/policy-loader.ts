@@ -40,8 +40,8 @@ export function loadPolicyRef(ref: string, overrides: PolicyOverrides = {}): Rol
 export function applyOverrides(policy: RolloutPolicyFile, overrides: PolicyOverrides): RolloutPolicyFile {
   let out = policy;
   if (overrides.noNodeSteps && out.spec.nodeSteps !== undefined) {
-    const spec = { ...out.spec };
-    delete spec.nodeSteps;
+    // All nodes at once; the seat projection still judges the change's own demand at that one step.
+    const spec = { ...out.spec, nodeSteps: { ...out.spec.nodeSteps, shares: [1] } };
     out = { ...out, metadata: { ...out.metadata, name: `${out.metadata.name}-no-node-steps` }, spec };
   }
   if (overrides.spreadS !== undefined) out = { ...out, spec: { ...out.spec, spread: overrides.spreadS } };

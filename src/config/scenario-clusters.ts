@@ -15,6 +15,20 @@ import type { ClusterConfig, DataPlaneConfig } from './scenario-model.js';
 // Resolving a scenario's clusters: defaults, group and cluster fields merged; the rollout's order; the
 // clusters an operator action names.
 
+/**
+ * Share of DNS-dependent requests on connections opened before a DNS failure (keep-alive and HTTP/2 or
+ * gRPC pools), which it does not fail. Unmeasured [U]: half, between "every request looks its name up"
+ * (0, the model before connection reuse) and the steady state of a pooled client (most); README
+ * "Assumptions that decide the answer" shows what the choice moves.
+ */
+export const defaultConnectionReuseRatio = 0.5;
+
+/**
+ * Traffic a cluster can take on from clusters that shifted theirs away, as a share of its own: N+1
+ * serving capacity over four regions is a third; GPU fleets run hotter [U].
+ */
+export const defaultSpareTrafficRatio = 0.25;
+
 /** Merges defaults → group → cluster fields (later wins, nested objects merged field by field). */
 export function resolveCluster(
   name: string,
@@ -64,6 +78,7 @@ export function resolveCluster(
   const dp: DataPlaneConfig = {
     requestsPerSPerNode: dataPlane.requestsPerSPerNode ?? 10,
     dnsDependentRatio: dataPlane.dnsDependentRatio ?? 1,
+    connectionReuseRatio: dataPlane.connectionReuseRatio ?? defaultConnectionReuseRatio,
     dnsLookupsPerSPerNode: dataPlane.dnsLookupsPerSPerNode ?? 20,
     namesPerNode: dataPlane.namesPerNode ?? 50,
   };
@@ -85,6 +100,7 @@ export function resolveCluster(
     dataPlane: dp,
     oncallUsers: pick('oncallUsers') ?? 3,
     trafficWeight: pick('trafficWeight') ?? nodes * dp.requestsPerSPerNode,
+    spareTrafficRatio: pick('spareTrafficRatio') ?? defaultSpareTrafficRatio,
   };
   return Object.keys(objects).length > 0 ? { ...base, objects } : base;
 }

@@ -65,9 +65,11 @@ const cases: readonly [string, string, (c: ClusterConfig) => unknown, unknown][]
   ['dataPlane', '{dataPlane: {requestsPerSPerNode: 3}}', (c) => c.dataPlane.requestsPerSPerNode, 3],
   ['dataPlane', '{dataPlane: {dnsLookupsPerSPerNode: 4}}', (c) => c.dataPlane.dnsLookupsPerSPerNode, 4],
   ['dataPlane', '{dataPlane: {namesPerNode: 9}}', (c) => c.dataPlane.namesPerNode, 9],
+  ['dataPlane', '{dataPlane: {connectionReuseRatio: 0.2}}', (c) => c.dataPlane.connectionReuseRatio, 0.2],
   ['objects', '{objects: {services: 1234}}', (c) => c.objects?.['services'], 1234],
   ['oncallUsers', '{oncallUsers: 9}', (c) => c.oncallUsers, 9],
   ['trafficWeight', '{trafficWeight: 42}', (c) => c.trafficWeight, 42],
+  ['spareTrafficRatio', '{spareTrafficRatio: 0.1}', (c) => c.spareTrafficRatio, 0.1],
 ];
 
 void describe('scenario layers: defaults < clusterDefaults < group < cluster', () => {
@@ -111,8 +113,10 @@ void describe('scenario layers: defaults < clusterDefaults < group < cluster', (
     assert.deepEqual(listed.dataPlane, {
       requestsPerSPerNode: 10,
       dnsDependentRatio: 1,
+      connectionReuseRatio: 0.5,
       dnsLookupsPerSPerNode: 20,
       namesPerNode: 50,
     });
+    assert.equal(listed.spareTrafficRatio, 0.25);
   });
 });

@@ -21,6 +21,8 @@ export interface DnsConfig {
 export interface DataPlaneConfig {
   readonly requestsPerSPerNode: number;
   readonly dnsDependentRatio: number;
+  /** Share of DNS-dependent requests on connections already open, which survive a DNS failure. */
+  readonly connectionReuseRatio: number;
   readonly dnsLookupsPerSPerNode: number;
   readonly namesPerNode: number;
 }
@@ -36,6 +38,8 @@ export interface ClusterConfig {
   readonly dataPlane: DataPlaneConfig;
   readonly oncallUsers: number;
   readonly trafficWeight: number;
+  /** Traffic it can take on from shifted clusters, as a share of its own (0–1). */
+  readonly spareTrafficRatio: number;
 }
 
 export interface SimChange extends ChangeSpec {

@@ -18,10 +18,15 @@ function defOf(schema: z.ZodType): Def {
 }
 
 /** Every object schema the value at `path` may be checked against (unions give several). */
-function objectsAt(schema: z.ZodType, path: readonly PropertyKey[], depth = 0): Def[] {
+function objectsAt(schema: z.ZodType, path: readonly PropertyKey[]): Def[] {
+  return defsAt(schema, path).filter((d) => d.type === 'object');
+}
+
+/** Every schema (wrappers unwrapped) the value at `path` may be checked against (unions give several). */
+function defsAt(schema: z.ZodType, path: readonly PropertyKey[], depth = 0): Def[] {
   if (depth > 64) return [];
   const def = defOf(schema);
-  const next = (s: z.ZodType | undefined, rest = path): Def[] => (s ? objectsAt(s, rest, depth + 1) : []);
+  const next = (s: z.ZodType | undefined, rest = path): Def[] => (s ? defsAt(s, rest, depth + 1) : []);
   switch (def.type) {
     case 'optional':
     case 'default':
@@ -41,7 +46,7 @@ function objectsAt(schema: z.ZodType, path: readonly PropertyKey[], depth = 0): 
       break;
   }
   const [key, ...rest] = path;
-  if (key === undefined) return def.type === 'object' ? [def] : [];
+  if (key === undefined) return [def];
   if (def.type === 'object') return next(def.shape?.[String(key)], rest);
   if (def.type === 'array' && typeof key === 'number') return next(def.element, rest);
   if (def.type === 'record') return next(def.valueType, rest);
@@ -83,4 +88,31 @@ export function closestField(
   }
   const allowed = Math.max(1, Math.floor(unknown.length / 3));
   return best !== null && bestDistance <= allowed ? best : null;
+}
+
+/**
+ * Checks that `path` names a field `schema` knows, segment by segment. Returns null when it does, else
+ * the first segment it does not know (with the path to the object that should hold it) and the closest
+ * known field there, if any.
+ */
+export function unknownSegment(
+  schema: z.ZodType,
+  path: readonly PropertyKey[],
+): { readonly at: readonly PropertyKey[]; readonly key: PropertyKey; readonly near: string | null } | null {
+  for (let i = 0; i < path.length; i++) {
+    const at = path.slice(0, i);
+    const key = path[i] as PropertyKey;
+    const defs = defsAt(schema, at);
+    const known = defs.some(
+      (d) =>
+        d.type === 'record' ||
+        (d.type === 'array' && typeof key === 'number') ||
+        (d.type === 'object' &&
+          typeof key === 'string' &&
+          d.shape !== undefined &&
+          Object.hasOwn(d.shape, key)),
+    );
+    if (!known) return { at, key, near: typeof key === 'string' ? closestField(schema, at, key) : null };
+  }
+  return null;
 }

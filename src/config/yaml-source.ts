@@ -244,13 +244,18 @@ function valueAt(data: unknown, path: readonly PropertyKey[]): unknown {
   return v;
 }
 
+/** Reads and parses a single-document YAML file (not yet validated). */
+export function loadYamlSource(file: string): YamlSource {
+  const first = parseYamlDocuments(file, readText(file))[0];
+  if (!first) throw badInput(`${file}: empty file; expected a YAML document`);
+  return first;
+}
+
 /** Reads, parses and validates a single-document YAML file. */
 export function loadYamlFile<S extends z.ZodType>(
   file: string,
   schema: S,
 ): { value: z.output<S>; source: YamlSource } {
-  const docs = parseYamlDocuments(file, readText(file));
-  const first = docs[0];
-  if (!first) throw badInput(`${file}: empty file; expected a YAML document`);
+  const first = loadYamlSource(file);
   return { value: validate(first, schema), source: first };
 }

@@ -5,3 +5,4 @@ export * from './wall-clock.js';
 export * from './atomic-write.js';
 export * from './order.js';
 export * from './clock.js';
+export * from './format.js';

@@ -26,4 +26,28 @@ void describe('signals', () => {
     assert.ok(isSignalName('etcd_p99_latency_s'));
     assert.ok(!isSignalName('cpu'));
   });
+
+  void it("gates on others' harm leave the change's own flow out, live as in the simulator", () => {
+    const others = signalNames.filter((n) => signalDefs[n].scope === 'others');
+    assert.deepEqual(others, [
+      'apiserver_p99_latency_s',
+      'apf_seat_utilization',
+      'apf_queue_length',
+      'apiserver_429_per_s',
+      'apiserver_timeouts_per_s',
+      'workload_error_ratio',
+    ]);
+    for (const n of ['apiserver_p99_latency_s', 'apf_queue_length', 'apiserver_429_per_s'] as const)
+      assert.match(
+        signalDefs[n].live,
+        /flow_schema!~"rampart-change-<change>\|rampart-rollout-fence-\.\*"/,
+        n,
+      );
+    assert.match(
+      signalDefs.apf_seat_utilization.live,
+      /priority_level!~"rampart-rollout-fence\|rampart-quarantine/,
+    );
+    assert.equal(signalDefs.change_seat_demand.scope, 'change');
+    for (const n of signalNames) assert.ok(signalDefs[n].excludes.length > 0, n);
+  });
 });

@@ -1,3 +1,4 @@
+import { formatBytes, formatCount, formatPercent } from './format.js';
 import { breakEvenSearchLimit, phaseLabels } from '../analyze/analyze-change.js';
 import type { AnalysisReport } from '../analyze/run-analysis.js';
 import type { FailOn } from '../analyze/targets.js';
@@ -5,21 +6,11 @@ import { failsAt } from '../analyze/targets.js';
 import type { CombinedClusterResult } from '../analyze/combined.js';
 import type { ClusterResult, WorkloadReport } from '../analyze/types.js';
 
-const int = (n: number): string => Math.round(n).toLocaleString('en-US');
-const pct = (x: number): string => `${int(x * 100)}%`;
+const int = (n: number): string => formatCount(n);
+const pct = (x: number): string => formatPercent(x, 'whole');
 
-/** Decimal byte sizes, as `kubectl` and the reference quote them (2.0 GB, 526 kB). */
-export function formatBytes(bytes: number): string {
-  if (bytes <= 0) return '-';
-  const units = ['B', 'kB', 'MB', 'GB', 'TB'];
-  let v = bytes;
-  let u = 0;
-  while (v >= 1000 && u < units.length - 1) {
-    v /= 1000;
-    u += 1;
-  }
-  return `${v >= 100 || u === 0 ? Math.round(v) : v.toFixed(1)} ${units[u] ?? ''}`;
-}
+/** Kept here too: callers imported it from this module before the formatting module existed. */
+export { formatBytes };
 
 function seats(n: number): string {
   return n >= 10 ? int(n) : n.toFixed(1);

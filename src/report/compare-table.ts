@@ -30,7 +30,26 @@ const rows: readonly {
 export function renderComparison(
   policies: readonly PolicyComparison[],
   clock: WallClock | undefined,
+  opts: { readonly endings?: boolean } = {},
 ): string {
+  const multi = policies.some((p) => p.seeds > 1);
+  const table = comparisonCells(policies);
+  const widths = table[0]?.map((_, col) => Math.max(...table.map((row) => (row[col] ?? '').length))) ?? [];
+  const lines = table.map((row) =>
+    row.map((c, col) => (col === 0 ? c.padEnd(widths[col] ?? 0) : c.padStart(widths[col] ?? 0))).join('   '),
+  );
+  if (multi) lines.push('', 'cells: mean over the seeds (worst case); completed/halted: seeds');
+  if (opts.endings === false) return lines.join('\n');
+  lines.push('', multi ? 'How each ended (first seed):' : 'How each ended:');
+  for (const p of policies) lines.push(`  ${p.name}: ${ending(p, clock)}`);
+  return lines.join('\n');
+}
+
+/**
+ * The side-by-side table as cells: a header row of policy names, then one row per metric (label first).
+ * The text table pads them; the HTML report puts them in a table.
+ */
+export function comparisonCells(policies: readonly PolicyComparison[]): string[][] {
   const multi = policies.some((p) => p.seeds > 1);
   const cell = (p: PolicyComparison, r: (typeof rows)[number]): string => {
     const mean = p[r.key];
@@ -40,20 +59,17 @@ export function renderComparison(
   };
   const share = (x: number, seeds: number): string =>
     multi ? `${Math.round(x * seeds)}/${seeds}` : x >= 1 ? 'yes' : 'no';
-  const table: string[][] = [
+  return [
     ['', ...policies.map((p) => p.name)],
     ...rows.map((r) => [r.label, ...policies.map((p) => cell(p, r))]),
     ['completed', ...policies.map((p) => share(p.completed, p.seeds))],
     ['halted', ...policies.map((p) => share(p.halted, p.seeds))],
   ];
-  const widths = table[0]?.map((_, col) => Math.max(...table.map((row) => (row[col] ?? '').length))) ?? [];
-  const lines = table.map((row) =>
-    row.map((c, col) => (col === 0 ? c.padEnd(widths[col] ?? 0) : c.padStart(widths[col] ?? 0))).join('   '),
-  );
-  if (multi) lines.push('', 'cells: mean over the seeds (worst case); completed/halted: seeds');
-  lines.push('', multi ? 'How each ended (first seed):' : 'How each ended:');
-  for (const p of policies) lines.push(`  ${p.name}: ${ending(p, clock)}`);
-  return lines.join('\n');
+}
+
+/** How a policy's first seed ended, in one line (the text table's closing lines). */
+export function policyEnding(p: PolicyComparison, clock: WallClock | undefined): string {
+  return ending(p, clock);
 }
 
 function ending(p: PolicyComparison, clock: WallClock | undefined): string {

@@ -1,5 +1,6 @@
-import { formatDurationS } from '../core/duration.js';
-import { clockTimeAt, isoAt, offsetLabel, type WallClock } from '../core/wall-clock.js';
+import { offsetLabel, type WallClock } from '../core/wall-clock.js';
+import { formatCompact, formatDurationS, formatPercent, formatRunTime } from './format.js';
+import { eventTone, type EventTone } from './event-data.js';
 import type { ClusterSummary, SimEvent, SimResult } from '../sim/result.js';
 
 /** Event types that are per-cluster and frequent: shown grouped by minute in the timeline. */
@@ -16,25 +17,34 @@ const groupedTypes = new Set([
   'rollout.cluster.done',
 ]);
 
-/**
- * Formats a time since start as wall clock (when the scenario has a start) or as an offset. A time on a
- * later day than the start carries its date (`12-12 00:10`): a long rollout crosses midnight.
- */
+/** Formats a time since start as wall clock (when the scenario has a start) or as an offset. */
 export function timeLabel(clock: WallClock | undefined, tS: number): string {
-  if (!clock) return `+${formatDurationS(tS)}`.padStart(7);
-  const at = isoAt(clock, tS);
-  const hhmm = clockTimeAt(clock, tS).slice(0, 5);
-  return at.slice(0, 10) === isoAt(clock, 0).slice(0, 10) ? hhmm : `${at.slice(5, 10)} ${hhmm}`;
+  return formatRunTime(clock, tS);
+}
+
+/** Events that read as one timeline line: one fleet event, or same-type cluster events of five minutes. */
+export interface TimelineGroup<E extends SimEvent = SimEvent> {
+  readonly type: SimEvent['type'];
+  /** The group's events, largest cluster first (for one event: just it). */
+  readonly events: readonly E[];
+  /** The group's earliest event: its detail is the one a grouped line shows. */
+  readonly first: E;
+  readonly firstS: number;
+  readonly lastS: number;
+  /** True when it groups per-cluster events (names are listed, not the detail). */
+  readonly grouped: boolean;
 }
 
 /**
- * The human timeline: fleet-level events one per line, per-cluster events grouped per minute and type
- * ("apiserver.saturated ×12: prod-eu-03 (7,151 nodes), …"), so hundreds of clusters stay readable.
+ * Groups events as the timeline shows them: fleet-level events one each, per-cluster events by five
+ * minutes and type (operator actions also by what was done), so a fleet-wide wave reads as one line.
  */
-export function renderTimeline(result: SimResult, clock: WallClock | undefined, maxLines = 60): string {
+export function timelineGroups<E extends SimEvent>(result: {
+  readonly events: readonly E[];
+  readonly clusters: readonly ClusterSummary[];
+}): TimelineGroup<E>[] {
   const nodes = new Map(result.clusters.map((c) => [c.name, c.nodes]));
-  const lines: string[] = [];
-  const groups = new Map<string, SimEvent[]>();
+  const groups = new Map<string, E[]>();
   const order: string[] = [];
   for (const e of result.events) {
     // Per-cluster events are bucketed by five minutes so a fleet-wide wave reads as one line.
@@ -49,28 +59,67 @@ export function renderTimeline(result: SimResult, clock: WallClock | undefined, 
     }
     groups.get(key)?.push(e);
   }
+  const out: TimelineGroup<E>[] = [];
   for (const key of order) {
     const evs = groups.get(key) ?? [];
     const first = evs[0];
     if (!first) continue;
     const last = evs[evs.length - 1] ?? first;
+    const grouped = !(evs.length === 1 && !groupedTypes.has(first.type));
+    // Largest clusters first: they are the ones that matter in a scale-dependent failure.
+    const sorted = grouped
+      ? [...evs].sort((a, b) => (nodes.get(b.cluster ?? '') ?? 0) - (nodes.get(a.cluster ?? '') ?? 0))
+      : evs;
+    out.push({ type: first.type, events: sorted, first, firstS: first.tS, lastS: last.tS, grouped });
+  }
+  return out;
+}
+
+/** Options of the text timeline. */
+export interface TimelineStyle {
+  /** ANSI colours by event tone (a TTY without NO_COLOR). */
+  readonly color?: boolean;
+}
+
+const ansi: Readonly<Record<EventTone, string>> = {
+  bad: '\x1b[31m',
+  warn: '\x1b[33m',
+  good: '\x1b[32m',
+  action: '\x1b[36m',
+  rollout: '\x1b[2m',
+};
+
+/**
+ * The human timeline: fleet-level events one per line, per-cluster events grouped per minute and type
+ * ("apiserver.saturated ×12: prod-eu-03 (7,151 nodes), …"), so hundreds of clusters stay readable.
+ */
+export function renderTimeline(
+  result: SimResult,
+  clock: WallClock | undefined,
+  maxLines = 60,
+  style: TimelineStyle = {},
+): string {
+  const nodes = new Map(result.clusters.map((c) => [c.name, c.nodes]));
+  // Colour wraps the padded column, so the columns line up the same with and without it.
+  const paint = (type: SimEvent['type'], text: string): string =>
+    style.color ? `${ansi[eventTone(type)]}${text}\x1b[0m` : text;
+  const lines: string[] = [];
+  for (const g of timelineGroups(result)) {
+    const evs = g.events;
+    const first = g.first;
     const when =
-      evs.length > 1 && last.tS - first.tS >= 60
-        ? `${timeLabel(clock, first.tS)}–${timeLabel(clock, last.tS).trim()}`
-        : timeLabel(clock, first.tS);
-    if (evs.length === 1 && !groupedTypes.has(first.type)) {
+      evs.length > 1 && g.lastS - g.firstS >= 60
+        ? `${timeLabel(clock, g.firstS)}–${timeLabel(clock, g.lastS).trim()}`
+        : timeLabel(clock, g.firstS);
+    if (!g.grouped) {
       lines.push(
-        `${when.padEnd(clock ? 11 : 15)}  ${first.type.padEnd(27)} ${[first.cluster, first.detail].filter(Boolean).join(': ')}`,
+        `${when.padEnd(clock ? 11 : 15)}  ${paint(first.type, first.type.padEnd(27))} ${[first.cluster, first.detail].filter(Boolean).join(': ')}`,
       );
       continue;
     }
-    // Largest clusters first: they are the ones that matter in a scale-dependent failure.
-    const sorted = [...evs].sort(
-      (a, b) => (nodes.get(b.cluster ?? '') ?? 0) - (nodes.get(a.cluster ?? '') ?? 0),
-    );
     // A node step names its share ("prod-eu-01 1% (75 of 7,376)"): the cluster's size alone does not say
     // how far into it the change went.
-    const names = sorted.map((e) =>
+    const names = evs.map((e) =>
       e.type === 'rollout.step.applied' && e.detail
         ? `${e.cluster ?? ''} ${e.detail.replace(' of nodes', '')}`
         : `${e.cluster ?? ''}${nodes.has(e.cluster ?? '') ? ` (${(nodes.get(e.cluster ?? '') ?? 0).toLocaleString('en-US')})` : ''}`,
@@ -86,7 +135,7 @@ export function renderTimeline(result: SimResult, clock: WallClock | undefined, 
           ? ` — ${first.detail}`
           : '';
     lines.push(
-      `${when.padEnd(clock ? 11 : 15)}  ${`${first.type}${evs.length > 1 ? ` ×${evs.length}` : ''}`.padEnd(27)} ${shown}${detail}`,
+      `${when.padEnd(clock ? 11 : 15)}  ${paint(first.type, `${first.type}${evs.length > 1 ? ` ×${evs.length}` : ''}`.padEnd(27))} ${shown}${detail}`,
     );
   }
   if (lines.length > maxLines) {
@@ -108,7 +157,7 @@ export function renderHeader(result: SimResult, clock: WallClock | undefined): s
 }
 
 function pct(x: number): string {
-  return `${(x * 100).toFixed(x < 0.1 && x > 0 ? 1 : 0)}%`;
+  return formatPercent(x);
 }
 
 /** The per-cluster summary table: every cluster that was affected, then one line for the rest. */
@@ -166,10 +215,7 @@ export function renderClusterTable(result: SimResult, clock: WallClock | undefin
 }
 
 function compact(n: number): string {
-  if (n >= 1e9) return `${(n / 1e9).toFixed(1)}G`;
-  if (n >= 1e6) return `${(n / 1e6).toFixed(1)}M`;
-  if (n >= 1e3) return `${(n / 1e3).toFixed(1)}k`;
-  return String(n);
+  return formatCompact(n);
 }
 
 /** The fleet summary paragraph, including the size threshold. */

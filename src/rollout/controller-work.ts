@@ -1,5 +1,13 @@
 import type { GateEvaluation, RolloutAction, RolloutEvent } from './events.js';
-import type { ClusterPhase, ClusterState, HaltCause, RolloutState, RunStatus } from './state.js';
+import type { PlannedWave } from './planner.js';
+import type {
+  ClusterPhase,
+  ClusterState,
+  HaltCause,
+  PaceDecision,
+  RolloutState,
+  RunStatus,
+} from './state.js';
 import { isInFlight } from './state.js';
 
 /**
@@ -15,6 +23,9 @@ export interface Work {
   waveStartedAtMs: number | null;
   approvedWave: number | null;
   seq: number;
+  /** The plan: the state's, or the remaining waves planned again at a faster pace this tick. */
+  waves: readonly PlannedWave[];
+  pace: PaceDecision | null;
   readonly actions: RolloutAction[];
   readonly events: RolloutEvent[];
   readonly evaluations: GateEvaluation[];
@@ -30,6 +41,8 @@ export function startWork(state: RolloutState, nowMs: number): Work {
     waveStartedAtMs: state.waveStartedAtMs,
     approvedWave: state.approvedWave,
     seq: state.nextActionSeq,
+    waves: state.waves,
+    pace: state.pace ?? null,
     actions: [],
     events: [],
     evaluations: [],
@@ -45,6 +58,8 @@ export function finishWork(w: Work): RolloutState {
     w.waveStartedAtMs === s.waveStartedAtMs &&
     w.approvedWave === s.approvedWave &&
     w.seq === s.nextActionSeq &&
+    w.waves === s.waves &&
+    w.pace === (s.pace ?? null) &&
     w.clusters.every((c, i) => c === s.clusters[i]);
   if (same) return s;
   return {
@@ -55,6 +70,8 @@ export function finishWork(w: Work): RolloutState {
     waveStartedAtMs: w.waveStartedAtMs,
     approvedWave: w.approvedWave,
     nextActionSeq: w.seq,
+    waves: w.waves,
+    pace: w.pace,
   };
 }
 

@@ -7,6 +7,7 @@ import { rolloutPolicySchema, type RolloutPolicyInput } from '../config/policy-s
 import { resolvePolicy } from './policy-resolve.js';
 import { createRolloutState } from './state.js';
 import { memoryStateStore } from './state-store.js';
+import type { ClusterInfo } from './ports.js';
 import { fakeWorld, testChange, testFleet, type FakeWorld, type FakeWorldOptions } from './test-support.js';
 
 type Spec = NonNullable<RolloutPolicyInput['spec']>;
@@ -311,5 +312,63 @@ void describe('controller baselines', () => {
     assert.match(s.status.detail, /c01 \(no pre-rollout baseline of apiserver_p99_latency_s\)/);
     assert.deepEqual(r.world.applies, []);
     assert.equal(s.clusters[0]?.phase.kind, 'stopped');
+  });
+
+  void it('paces by risk: after the canary, a change far from every limit gets bigger waves, and says why', () => {
+    const spec: Spec = {
+      waves: { plan: 'auto', canarySize: 1, growth: 2 },
+      maxInFlight: 2,
+      nodeSteps: { shares: [0.1, 1], bake: 60, extrapolation: { window: 60 } },
+      bake: 120,
+      gates: [],
+      pace: { maxFill: 0.25, growth: 4, maxInFlight: 20 },
+    };
+    // 12 clusters of 100 … 1,200 nodes; the preflight's break-even 100,000 nodes everywhere.
+    const fleet = testFleet(12, (i) => 100 * (i + 1)).map((c) => ({ ...c, breakEvenNodes: 100_000 }));
+    const run = (clusters: readonly ClusterInfo[], other: number) => {
+      const w = fakeWorld({ clusters, seats: { other, available: 500 } });
+      const exec = createRolloutExecutor({
+        fleet: w.fleet,
+        client: w.client,
+        metrics: w.metrics,
+        store: memoryStateStore(),
+        policy: policy(spec),
+        change: testChange,
+      });
+      const events: RolloutEvent[] = [];
+      while (w.now <= 36_000_000 && !exec.finished()) {
+        events.push(...exec.tickSync(w.now).events);
+        w.now += 5_000;
+      }
+      return { exec, events };
+    };
+    const fast = run(fleet, 50);
+    assert.equal(fast.exec.state()?.status.kind, 'completed');
+    const paced = fast.events.filter((e) => e.type === 'rollout.paced');
+    assert.equal(paced.length, 1);
+    const detail = paced[0]?.type === 'rollout.paced' ? paced[0].detail : '';
+    assert.match(
+      detail,
+      /^low risk: the extrapolation put 2 done cluster\(s\) at ≤ 10% of their tightest limit/,
+    );
+    assert.match(
+      detail,
+      /the preflight puts the 10 to go at ≤ 1\.2% of their break-even \(worst c12, 1200 of 100000/,
+    );
+    assert.match(detail, /2 wave\(s\) growing ×4 from 4, up to 20 cluster\(s\) at once \(was 3 wave\(s\)\)/);
+    // Staging (the smallest), the canary (the smallest of the largest decile, c11), then the 10 left in
+    // waves of 4 and 6 with up to 20 at once, instead of 2, 4, 4 with 2 in flight.
+    const waves = fast.events.filter((e) => e.type === 'rollout.wave.started').map((e) => e.clusters.length);
+    assert.deepEqual(waves, [1, 1, 4, 6]);
+
+    // The same change on a level already 40% full (fill > maxFill), or without a preflight: the plan stays.
+    for (const [clusters, other] of [
+      [fleet, 200],
+      [fleet.map((c) => ({ ...c, breakEvenNodes: null })), 50],
+    ] as const) {
+      const slow = run(clusters, other);
+      assert.equal(slow.exec.state()?.status.kind, 'completed');
+      assert.equal(slow.events.filter((e) => e.type === 'rollout.paced').length, 0);
+    }
   });
 });

@@ -11,7 +11,9 @@ import {
 } from './controller-work.js';
 import type { GateEvaluation, Observations, RolloutAction, RolloutEvent } from './events.js';
 import { baselineValue, evaluateStep, readingOf } from './observation-plan.js';
+import { paceByRisk } from './pace.js';
 import { isInFlight, type RolloutState } from './state.js';
+import { formatPercent } from '../core/format.js';
 
 /** What one decide call produced: the next state, the actions to perform, and what happened. */
 export interface Decision {
@@ -164,6 +166,11 @@ function progressClusters(w: Work, obs: Observations, approvedHolds: ReadonlySet
     }
     const { evaluations, bakeOver } = evaluateStep(w.prev, c, obs, w.nowMs);
     w.evaluations.push(...evaluations);
+    let fill = c.projectedFill ?? null;
+    for (const e of evaluations)
+      if (e.result.fill !== undefined && Number.isFinite(e.result.fill))
+        fill = Math.max(fill ?? 0, e.result.fill);
+    if (fill !== (c.projectedFill ?? null)) w.clusters[i] = { ...c, projectedFill: fill };
     const counted = evaluations.filter((e) => e.counted);
     const fail = counted.find((e) => e.result.verdict === 'fail');
     if (fail) {
@@ -252,11 +259,12 @@ function promote(w: Work, index: number, stepIndex: number): void {
 
 /** Starts the next wave once every cluster of the current one is done (or pauses for approval). */
 function advanceWaves(w: Work): void {
-  const waves = w.prev.waves;
   for (;;) {
     if (w.waveIndex >= 0 && !w.clusters.every((c) => c.wave !== w.waveIndex || c.phase.kind === 'done'))
       return;
     const next = w.waveIndex + 1;
+    if (w.pace === null && next < w.waves.length) paceByRisk(w, next);
+    const waves = w.waves;
     const wave = waves[next];
     if (!wave) {
       w.status = { kind: 'completed', atMs: w.nowMs };
@@ -291,7 +299,7 @@ function advanceWaves(w: Work): void {
 /** Starts pending clusters of the current wave while slots are free and the pacing allows. */
 function startClusters(w: Work): void {
   const p = w.prev.policy;
-  const wave = w.prev.waves[w.waveIndex];
+  const wave = w.waves[w.waveIndex];
   if (w.status.kind !== 'running' || !wave) return;
   const limit = wave.maxInFlight ?? p.maxInFlight ?? Infinity;
   const total = w.clusters.length;
@@ -330,5 +338,5 @@ function afterFence(w: Work, index: number): void {
 }
 
 function pct(share: number): string {
-  return `${Number((share * 100).toPrecision(3))}%`;
+  return formatPercent(share, 'significant');
 }

@@ -136,6 +136,8 @@ export type RolloutEvent =
       readonly actionId: string;
       readonly reason: string;
     }
+  /** The remaining waves were planned again at a faster pace (policy `pace`): why, with the numbers. */
+  | { readonly type: 'rollout.paced'; readonly atMs: number; readonly detail: string }
   | { readonly type: 'rollout.completed'; readonly atMs: number };
 
 export type RolloutEventType = RolloutEvent['type'];

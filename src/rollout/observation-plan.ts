@@ -38,7 +38,7 @@ export function observationPlan(state: RolloutState): ObservationPlan {
     } else if (phase.kind === 'step' && phase.appliedAtMs !== null) {
       const windows = new Map<SignalName, number>();
       for (const g of p.gates) windows.set(g.signal, Math.max(windows.get(g.signal) ?? 0, g.windowS));
-      if (p.extrapolation && phase.share < 1) {
+      if (p.extrapolation) {
         windows.set(
           'change_seat_demand',
           Math.max(windows.get('change_seat_demand') ?? 0, p.extrapolation.windowS),
@@ -79,7 +79,9 @@ export function baselineValue(reading: SignalReading): number | null {
 
 /**
  * Judges every gate of a cluster's current step. `counted` marks verdicts that matter now: continuous gates
- * always, bake-end gates once the bake is over. Extrapolation runs at partial shares only.
+ * always, bake-end gates once the bake is over. The seat projection (extrapolation) runs at every step: at
+ * 100% of nodes it is a direct measurement, and under a rollout fence it judges what the change will take
+ * once the fence is lifted — its own cost, which the others-only gates do not see.
  */
 export function evaluateStep(
   state: RolloutState,
@@ -104,7 +106,7 @@ export function evaluateStep(
       ctx,
     ),
   }));
-  if (p.extrapolation && phase.share < 1) {
+  if (p.extrapolation) {
     const status = obs.statuses.find((s) => s.cluster === c.name)?.status;
     const effectiveShare =
       status && status !== 'unreachable' && c.nodes > 0 ? status.readyReplicas / c.nodes : null;

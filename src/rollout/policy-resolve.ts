@@ -117,7 +117,7 @@ export function resolvePolicy(file: RolloutPolicyFile, clusters: readonly Cluste
     stepBakeS: steps ? steps.bake : 0,
     nodeLabelKey: steps ? steps.nodeLabel : 'rampart.dev/rollout-canary',
     extrapolation:
-      steps && steps.extrapolation.enabled && steps.shares.length > 1
+      steps && steps.extrapolation.enabled
         ? {
             windowS: steps.extrapolation.window,
             maxFill: steps.extrapolation.maxFill,
@@ -132,6 +132,9 @@ export function resolvePolicy(file: RolloutPolicyFile, clusters: readonly Cluste
     rollbackOnFailure: spec.onFailure.rollback,
     breakGlass: spec.breakGlass,
     fenceSeats: spec.fence?.seats ?? null,
+    pace: spec.pace
+      ? { maxFill: spec.pace.maxFill, growth: spec.pace.growth, maxInFlight: spec.pace.maxInFlight ?? null }
+      : null,
   };
   return { policy, waves, warnings };
 }

@@ -55,4 +55,14 @@ export interface ResolvedPolicy {
   readonly breakGlass: boolean;
   /** Seats per API server of the level the change is fenced into while it rolls out; null = no fence. */
   readonly fenceSeats: number | null;
+  /** Pace by risk (the policy's `pace`); null = the plan never changes. */
+  readonly pace: PaceSpec | null;
+}
+
+/** When and how a low-risk change speeds up (see the policy schema's `pace`). */
+export interface PaceSpec {
+  readonly maxFill: number;
+  readonly growth: number;
+  /** null = the policy's maxInFlight. */
+  readonly maxInFlight: number | null;
 }

@@ -16,6 +16,12 @@ export interface ClusterInfo {
    * DNS upstream for this long, so the default bake is at least this plus a margin.
    */
   readonly dnsCacheTtlS?: number;
+  /**
+   * The change's break-even size in this cluster's shape from the cost model (analyze's preflight: the
+   * worst of steady state, rollout burst and restart relist), when the supplier ran it. A policy's `pace`
+   * speeds up only when every cluster still to go is far below its break-even.
+   */
+  readonly breakEvenNodes?: number | null;
 }
 
 /** Lists the clusters a rollout may touch, in the fleet's own order. */
@@ -96,6 +102,32 @@ export interface SeatContext {
   readonly otherDemandSeats: number;
   /** Seats the level can get: its nominal limit plus what it can borrow. */
   readonly availableSeats: number;
+  /**
+   * The change's start-up and relist LISTs (absent: the adapter cannot tell them apart, and the whole
+   * demand is extrapolated as steady state, which errs towards halting).
+   */
+  readonly transient?: TransientContext;
+}
+
+/**
+ * What the extrapolation's transient laws need: how much of the demand is start-up / relist LISTs, what one
+ * pod's LISTs cost, and what paces them. A LIST's cost depends on the cluster's objects, not on how many
+ * nodes run the change, so these are measured at any step; how many run at once follows the pods' start
+ * rate (a rollout) or the replicas a restarted API server drops (a relist), never the node share.
+ */
+export interface TransientContext {
+  /** Seats the start-up / relist LISTs hold now: the part of the sample's value that is transient. */
+  readonly seats: number;
+  /** One pod's start-up LISTs (every informer it runs): seat-seconds, and API-server heap byte-seconds. */
+  readonly perPodSeatSeconds: number;
+  readonly perPodByteSeconds: number;
+  /** Replicas of the change on all nodes, and pods its controller starts per second in the cluster. */
+  readonly fullReplicas: number;
+  readonly podsStartPerS: number;
+  /** API servers up. */
+  readonly apiServers: number;
+  /** Heap per API server the LISTs may take before an OOM kill: limit − resident − all other requests. */
+  readonly memoryHeadroomBytes: number;
 }
 
 /** One point of a signal. */

@@ -80,6 +80,19 @@ export interface ClusterState {
   /** Pre-rollout value per signal, for relative thresholds; null = not measured or missing. */
   readonly baseline: Readonly<Record<string, number | null>> | null;
   readonly phase: ClusterPhase;
+  /** The preflight's break-even nodes for this cluster (ClusterInfo.breakEvenNodes); null = unknown. */
+  readonly breakEvenNodes: number | null;
+  /**
+   * The highest share of its tightest limit the extrapolation projected for this cluster at any partial
+   * step (steady, rollout burst, restart relist; seats and heap); null = never judged.
+   */
+  readonly projectedFill: number | null;
+}
+
+/** The plan was made again for a low-risk change (policy `pace`): when, and why, for the timeline. */
+export interface PaceDecision {
+  readonly atMs: number;
+  readonly detail: string;
 }
 
 export interface RolloutState {
@@ -100,6 +113,8 @@ export interface RolloutState {
   /** Next action number (action ids are deterministic). */
   readonly nextActionSeq: number;
   readonly warnings: readonly string[];
+  /** Set once the remaining waves were planned again at a faster pace; null otherwise. */
+  readonly pace: PaceDecision | null;
 }
 
 /** Phases in which a cluster has been touched and is not finished: it counts as in flight. */
@@ -115,6 +130,7 @@ export function createRolloutState(opts: {
   readonly nowMs: number;
 }): RolloutState {
   const nodes = new Map(opts.clusters.map((c) => [c.name, c.nodes]));
+  const breakEven = new Map(opts.clusters.map((c) => [c.name, c.breakEvenNodes ?? null]));
   const clusters: ClusterState[] = [];
   opts.resolved.waves.forEach((w, wave) => {
     for (const name of w.clusters) {
@@ -125,6 +141,8 @@ export function createRolloutState(opts: {
         order: clusters.length,
         baseline: null,
         phase: { kind: 'pending' },
+        breakEvenNodes: breakEven.get(name) ?? null,
+        projectedFill: null,
       });
     }
   });
@@ -142,6 +160,7 @@ export function createRolloutState(opts: {
     clusters,
     nextActionSeq: 1,
     warnings: opts.resolved.warnings,
+    pace: null,
   };
 }
 

@@ -23,6 +23,7 @@ export const simEventTypes = [
   'rollout.step.applied',
   'rollout.paused',
   'rollout.resumed',
+  'rollout.paced',
   'rollout.action.failed',
   'rollout.warning',
 ] as const;

@@ -7,6 +7,7 @@ import { loadChangeManifests } from '../../src/adapters/kube/change-manifests.js
 import { KubeClusterClient } from '../../src/adapters/kube/cluster-client.js';
 import { connectFleet, KubeFleetSupplier } from '../../src/adapters/kube/fleet.js';
 import type { PreviousObjects } from '../../src/adapters/fs/run-files.js';
+import { changeFlowSchemaName } from '../../src/adapters/change-flow.js';
 import { ApiserverScrapeSource } from '../../src/adapters/prom/apiserver-scrape.js';
 import { LiveMetricsSource } from '../../src/adapters/prom/live-metrics.js';
 import { PrometheusMetricsSource } from '../../src/adapters/prom/prometheus.js';
@@ -140,13 +141,14 @@ async function metricsWorld(source: 'prometheus' | 'apiserver'): Promise<Metrics
   const c = fleet.spec.clusters[0];
   let inner: MetricsSource;
   if (source === 'prometheus' && c?.prometheus)
-    inner = new PrometheusMetricsSource(new Map([['tb', c.prometheus]]), client);
+    inner = new PrometheusMetricsSource(new Map([['tb', c.prometheus]]), client, change.ref.name);
   else {
     const { connections } = await adapters(b);
     inner = new ApiserverScrapeSource(
       new Set(['tb']),
       { scrape: (cl) => connections.get(cl)?.getText('/metrics') ?? Promise.reject(new Error('no cluster')) },
       client,
+      changeFlowSchemaName(change.ref),
       () => Date.now(),
       2_000,
     );

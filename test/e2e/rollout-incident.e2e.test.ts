@@ -64,7 +64,7 @@ describe('rollout policies on the incident (end to end)', () => {
     assert.ok(gate);
     assert.match(
       gate.detail ?? '',
-      /^change_seat_demand [\d.]+ vs threshold [\d.]+ \(gate extrapolation, 1% of nodes\): change uses .* at 1% of nodes → .* at 100%/,
+      /^change_seat_demand [\d.]+ vs threshold [\d.]+ \(gate extrapolation, 1% of nodes\): (?:change uses|steady) .* at 1% of nodes → .* at 100%/,
     );
     // The first large cluster the plan touches is the one that failed.
     const stepped = events(r, 'rollout.step.applied').map((e) => e.cluster);

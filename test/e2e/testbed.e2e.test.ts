@@ -9,6 +9,8 @@ import {
   logTails,
   recordedPids,
   testbedSkipReason,
+  telemetryAgentManifest,
+  type TestbedUp,
 } from '../support/testbed.js';
 
 // A real control plane (etcd, kube-apiserver, controller-manager, scheduler, KWOK) of 20 fake nodes with 5
@@ -18,55 +20,10 @@ const name = `e2e-${process.pid}`;
 const skip = testbedSkipReason();
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
-interface Up {
-  name: string;
-  kubeconfig: string;
-  server: string;
-  contexts: { admin: string; oncall: string; user: string };
-}
-
-const agentManifest = `apiVersion: v1
-kind: Namespace
-metadata: {name: telemetry}
----
-apiVersion: v1
-kind: ServiceAccount
-metadata: {name: telemetry-agent, namespace: telemetry}
----
-apiVersion: rbac.authorization.k8s.io/v1
-kind: ClusterRole
-metadata: {name: telemetry-agent}
-rules: [{apiGroups: [""], resources: [pods], verbs: [get, list, watch]}]
----
-apiVersion: rbac.authorization.k8s.io/v1
-kind: ClusterRoleBinding
-metadata: {name: telemetry-agent}
-roleRef: {apiGroup: rbac.authorization.k8s.io, kind: ClusterRole, name: telemetry-agent}
-subjects: [{kind: ServiceAccount, name: telemetry-agent, namespace: telemetry}]
----
-apiVersion: apps/v1
-kind: DaemonSet
-metadata:
-  name: telemetry-agent
-  namespace: telemetry
-  annotations:
-    rampart.dev/api-profile: |
-      - verb: list
-        resource: pods
-        scope: cluster
-        everySeconds: 2
-spec:
-  selector: {matchLabels: {app: telemetry-agent}}
-  template:
-    metadata: {labels: {app: telemetry-agent}}
-    spec:
-      serviceAccountName: telemetry-agent
-      tolerations: [{key: kwok.x-k8s.io/node, operator: Exists, effect: NoSchedule}]
-      containers: [{name: agent, image: registry.example.com/telemetry-agent:1.0}]
-`;
+const agentManifest = telemetryAgentManifest({ everySeconds: 2 });
 
 describe('testbed: a real control plane with fake nodes', { skip, timeout: 75 * 60_000 }, () => {
-  let up: Up | undefined;
+  let up: TestbedUp | undefined;
   let pids: number[] = [];
   let failed = false;
 
@@ -76,7 +33,7 @@ describe('testbed: a real control plane with fake nodes', { skip, timeout: 75 * 
       await ensureBuilt((line) => process.stderr.write(`testbed: ${line}\n`));
       up = JSON.parse(
         await launcher(['up', name, '--nodes', '20', '--pods-per-node', '5', '--seats', '60'], 10 * 60_000),
-      ) as Up;
+      ) as TestbedUp;
       pids = recordedPids(name);
     },
     { timeout: 70 * 60_000 },
@@ -97,7 +54,7 @@ describe('testbed: a real control plane with fake nodes', { skip, timeout: 75 * 
     }
   };
 
-  const must = (): Up => {
+  const must = (): TestbedUp => {
     if (!up) throw new Error('testbed did not come up');
     return up;
   };

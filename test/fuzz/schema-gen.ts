@@ -1,7 +1,6 @@
 import fc from 'fast-check';
-import { z } from 'zod';
 import { formatDurationS, parseDurationS } from '../../src/core/duration.js';
-import { schemaKinds } from '../../src/config/schemas.js';
+import { jsonSchemaOf as printedSchema, schemaKinds } from '../../src/config/schemas.js';
 
 /**
  * Generators derived from the file kinds' JSON Schemas (what `rampart schema <kind>` prints), so that a new
@@ -32,7 +31,7 @@ export interface JsonSchema {
 export function jsonSchemaOf(kind: string): JsonSchema {
   const schema = schemaKinds[kind];
   if (!schema) throw new Error(`no schema kind ${kind}`);
-  return z.toJSONSchema(schema, { io: 'input', unrepresentable: 'any' }) as JsonSchema;
+  return printedSchema(schema);
 }
 
 /** A path into a document: property names, and `[]` for "an element of this list" or `*` for "a key of this map". */

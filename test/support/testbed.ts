@@ -296,3 +296,57 @@ export function residentBytes(pid: number): number {
     return 0;
   }
 }
+
+/** What `npm run testbed -- up` prints: the testbed's kubeconfig, server and context names. */
+export interface TestbedUp {
+  readonly name: string;
+  readonly kubeconfig: string;
+  readonly server: string;
+  readonly contexts: { readonly admin: string; readonly oncall: string; readonly user: string };
+}
+
+/**
+ * The incident's telemetry agent as the testbed's tests apply it: its namespace, service account, read
+ * access to pods, and a DaemonSet whose `rampart.dev/api-profile` LISTs every pod of the cluster each
+ * `everySeconds` (the testbed's agents controller makes those calls for each Running pod). Documents are
+ * separated by `---\n`, the DaemonSet last.
+ */
+export function telemetryAgentManifest(opts: { everySeconds: number; nodeSelector?: string }): string {
+  return `apiVersion: v1
+kind: Namespace
+metadata: {name: telemetry}
+---
+apiVersion: v1
+kind: ServiceAccount
+metadata: {name: telemetry-agent, namespace: telemetry}
+---
+apiVersion: rbac.authorization.k8s.io/v1
+kind: ClusterRole
+metadata: {name: telemetry-agent}
+rules: [{apiGroups: [""], resources: [pods], verbs: [get, list, watch]}]
+---
+apiVersion: rbac.authorization.k8s.io/v1
+kind: ClusterRoleBinding
+metadata: {name: telemetry-agent}
+roleRef: {apiGroup: rbac.authorization.k8s.io, kind: ClusterRole, name: telemetry-agent}
+subjects: [{kind: ServiceAccount, name: telemetry-agent, namespace: telemetry}]
+---
+apiVersion: apps/v1
+kind: DaemonSet
+metadata:
+  name: telemetry-agent
+  namespace: telemetry
+  annotations:
+    rampart.dev/api-profile: |
+      - {verb: list, resource: pods, scope: cluster, everySeconds: ${opts.everySeconds}, resourceVersion: ""}
+spec:
+  selector: {matchLabels: {app: telemetry-agent}}
+  template:
+    metadata: {labels: {app: telemetry-agent}}
+    spec:
+      serviceAccountName: telemetry-agent
+      nodeSelector: ${opts.nodeSelector ?? '{}'}
+      tolerations: [{key: kwok.x-k8s.io/node, operator: Exists, effect: NoSchedule}]
+      containers: [{name: agent, image: registry.example.com/telemetry-agent:1.0}]
+`;
+}

@@ -17,9 +17,7 @@ interface Scrape {
 
 const kept = (n: string): boolean =>
   n.startsWith('apiserver_flowcontrol_') ||
-  n === 'apiserver_request_duration_seconds_bucket' ||
   n === 'apiserver_request_total' ||
-  n === 'apiserver_request_aborts_total' ||
   n === 'etcd_request_duration_seconds_bucket';
 
 /** Signals this source computes; the others (DNS, workload errors) need a Prometheus that scrapes them. */
@@ -48,6 +46,8 @@ export class ApiserverScrapeSource implements MetricsSource {
     private readonly clusters: ReadonlySet<string>,
     private readonly scraper: MetricsScraper,
     private readonly flows: ChangeFlowResolver,
+    /** The change's flow schema (`rampart-change-<change>`): the others-only signals leave it out. */
+    private readonly changeFlowSchema: string,
     private readonly now: () => number,
     private readonly minIntervalMs = 5_000,
     private readonly keepMs = 20 * 60_000,
@@ -93,7 +93,7 @@ export class ApiserverScrapeSource implements MetricsSource {
       const a = list[i - 1];
       const b = list[i];
       if (!a || !b || b.tMs <= fromMs || b.tMs > q.nowMs) continue;
-      const s = sampleOf(q.signal, a, b, flow);
+      const s = sampleOf(q.signal, a, b, flow, this.changeFlowSchema);
       if (s && Number.isFinite(s.value) && s.value >= 0) samples.push(s);
     }
     return samples.length > 0 ? samples : 'missing';
@@ -131,46 +131,70 @@ function quantileBetween(
   return histogramQuantile(0.99, inc);
 }
 
-function sampleOf(signal: SignalName, a: Scrape, b: Scrape, flow: ChangeFlow | null): SignalSample | null {
+type Labels = Readonly<Record<string, string>>;
+
+/** The signal table's `flow_schema!~"rampart-change-<change>|rampart-rollout-fence-.*"`. */
+const othersOnly =
+  (changeFlowSchema: string) =>
+  (l: Labels): boolean => {
+    const fs = l['flow_schema'] ?? '';
+    return fs !== changeFlowSchema && !fs.startsWith(`${fenceLevelName}-`);
+  };
+
+/** Levels only the change uses (the fence, a quarantine), and exempt, whose tiny limit a scrape fills. */
+const changeOnlyLevel = (pl: string): boolean =>
+  pl === 'exempt' || pl === fenceLevelName || pl.startsWith('rampart-quarantine');
+
+function sampleOf(
+  signal: SignalName,
+  a: Scrape,
+  b: Scrape,
+  flow: ChangeFlow | null,
+  changeFlowSchema: string,
+): SignalSample | null {
   const tMs = b.tMs;
+  const others = othersOnly(changeFlowSchema);
   switch (signal) {
     case 'apf_seat_utilization': {
       const exec = sumBy(b.e, 'apiserver_flowcontrol_current_executing_seats', 'priority_level');
       const limit = sumBy(b.e, 'apiserver_flowcontrol_current_limit_seats', 'priority_level');
       let worst = Number.NaN;
       for (const [pl, l] of limit)
-        if (l > 0 && pl !== fenceLevelName && pl !== 'exempt')
+        if (l > 0 && !changeOnlyLevel(pl))
           worst = Math.max(Number.isNaN(worst) ? 0 : worst, (exec.get(pl) ?? 0) / l);
       return { tMs, value: worst };
     }
     case 'apf_queue_length':
       return {
         tMs,
-        value: sumOf(
-          b.e,
-          'apiserver_flowcontrol_current_inqueue_requests',
-          (l) => l['priority_level'] !== fenceLevelName,
-        ),
+        value: sumOf(b.e, 'apiserver_flowcontrol_current_inqueue_requests', others),
       };
     case 'apiserver_429_per_s': {
-      const r = rate(a, b, 'apiserver_flowcontrol_rejected_requests_total');
+      const r = rate(a, b, 'apiserver_flowcontrol_rejected_requests_total', others);
       return r === null ? null : { tMs, value: r };
     }
     case 'apiserver_timeouts_per_s': {
+      // The change's resources are not known from its manifest: every 504 counts (errs towards holding).
       const t = rate(a, b, 'apiserver_request_total', (l) => l['code'] === '504');
-      const ab = rate(a, b, 'apiserver_request_aborts_total');
-      return t === null ? null : { tMs, value: t + (ab ?? 0) };
+      const queued = rate(
+        a,
+        b,
+        'apiserver_flowcontrol_rejected_requests_total',
+        (l) => l['reason'] === 'time-out' && others(l),
+      );
+      return t === null ? null : { tMs, value: t + (queued ?? 0) };
     }
-    case 'apiserver_p99_latency_s':
+    // apiserver_request_duration_seconds has no flow label: APF's per-flow queue wait + execution, as the
+    // signal table's query (an upper bound of the others' p99).
+    case 'apiserver_p99_latency_s': {
+      const skip = (l: Labels): boolean => !others(l);
       return {
         tMs,
-        value: quantileBetween(
-          a,
-          b,
-          'apiserver_request_duration_seconds_bucket',
-          (l) => l['verb'] === 'WATCH' || l['verb'] === 'CONNECT',
-        ),
+        value:
+          quantileBetween(a, b, 'apiserver_flowcontrol_request_wait_duration_seconds_bucket', skip) +
+          quantileBetween(a, b, 'apiserver_flowcontrol_request_execution_seconds_bucket', skip),
       };
+    }
     case 'etcd_p99_latency_s':
       return { tMs, value: quantileBetween(a, b, 'etcd_request_duration_seconds_bucket') };
     case 'change_seat_demand': {

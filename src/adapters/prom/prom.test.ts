@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { availableSeats, demandSeats, levelMaxSeats } from './change-demand.js';
 import { histogramQuantile, parseExposition, sumOf } from './exposition.js';
 import { alignedRange, PrometheusMetricsSource } from './prometheus.js';
-import { resolvePromQL, signalPromQL } from './promql.js';
+import { hasPlaceholder, resolvePromQL, signalPromQL } from './promql.js';
 
 const flow = {
   flowSchema: 'rampart-change-a',
@@ -22,13 +22,29 @@ void describe('PromQL resolution', () => {
 
   void it('reads an absent 429 counter as 0 only where the server is scraped', () => {
     assert.match(
-      signalPromQL('apiserver_429_per_s') ?? '',
+      signalPromQL('apiserver_429_per_s', 'agent') ?? '',
       / or \(0 \* max\(apiserver_flowcontrol_nominal_limit_seats\)\)$/,
     );
     assert.match(
-      signalPromQL('apf_seat_utilization') ?? '',
-      /priority_level!~"exempt\|rampart-rollout-fence"/,
+      signalPromQL('apf_seat_utilization', 'agent') ?? '',
+      /priority_level!~"exempt\|rampart-rollout-fence\|rampart-quarantine\.\*"/,
     );
+  });
+
+  void it("leaves the change's own flow out of the others-only signals, with every placeholder filled", () => {
+    for (const signal of [
+      'apiserver_429_per_s',
+      'apiserver_timeouts_per_s',
+      'apf_queue_length',
+      'apiserver_p99_latency_s',
+    ] as const) {
+      const q = signalPromQL(signal, 'node.agent') ?? '';
+      assert.match(q, /flow_schema!~"rampart-change-node\\\\\.agent\|rampart-rollout-fence-\.\*"/, signal);
+      assert.equal(hasPlaceholder(q), false, `${signal}: ${q}`);
+    }
+    const timeouts = signalPromQL('apiserver_timeouts_per_s', 'agent') ?? '';
+    assert.equal(timeouts.split(' or (0 * max(apiserver_flowcontrol_nominal_limit_seats))').length, 3);
+    assert.equal(hasPlaceholder(signalPromQL('workload_error_ratio', 'agent') ?? ''), true);
   });
 });
 
@@ -105,6 +121,7 @@ void describe('Prometheus source', () => {
     new PrometheusMetricsSource(
       new Map([['c', { url: 'http://127.0.0.1:9', selector: 'cluster="c"', rateWindow: 20, step: 5 }]]),
       { changeFlow: () => Promise.resolve(flow) },
+      'a',
       () => answer(),
     );
   const q = {

@@ -40,6 +40,8 @@ export class PrometheusMetricsSource implements MetricsSource {
   constructor(
     private readonly sources: ReadonlyMap<string, PrometheusSource>,
     private readonly flows: ChangeFlowResolver,
+    /** The change's name: the others-only queries leave its flow schema out. */
+    private readonly changeName: string,
     private readonly fetchFn: typeof fetch = fetch,
   ) {}
 
@@ -47,7 +49,7 @@ export class PrometheusMetricsSource implements MetricsSource {
   resolved(cluster: string, signal: SignalName, flow: ChangeFlow | null): string[] {
     const src = this.sources.get(cluster);
     if (!src) return [];
-    const expr = signalPromQL(signal);
+    const expr = signalPromQL(signal, this.changeName);
     if (expr !== null) return [resolvePromQL(expr, src.selector, src.rateWindow)];
     const f = flow ?? {
       flowSchema: 'rampart-change-<change>',
@@ -67,7 +69,7 @@ export class PrometheusMetricsSource implements MetricsSource {
     const range = alignedRange(q.nowMs, q.windowS, src.step);
     if (!range) return 'missing';
     if (q.signal === 'change_seat_demand') return this.changeDemand(q, src, range);
-    const expr = signalPromQL(q.signal);
+    const expr = signalPromQL(q.signal, this.changeName);
     if (expr === null || hasPlaceholder(expr)) return 'missing';
     const series = await this.range(q, src, resolvePromQL(expr, src.selector, src.rateWindow), range);
     if (series === 'missing') return 'missing';

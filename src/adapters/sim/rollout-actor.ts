@@ -12,6 +12,7 @@ import { SimClusterClient, simFleetSupplier } from './rollout-adapters.js';
 import type { Scenario } from '../../config/scenario.js';
 import { SignalRecorder } from './signal-recorder.js';
 import { SimMetricsSource } from './sim-metrics.js';
+import { formatPercent } from '../../core/format.js';
 
 export interface RolloutActorOptions {
   readonly scenario: Scenario;
@@ -21,11 +22,11 @@ export interface RolloutActorOptions {
   readonly startS: number;
 }
 
-/** Signals a policy's gates read (plus change_seat_demand when node-subset steps extrapolate). */
+/** Signals a policy's gates read (plus change_seat_demand when node steps project the change's seats). */
 export function policySignals(policy: RolloutPolicyFile): Set<SignalName> {
   const signals = new Set<SignalName>(policy.spec.gates.map((g) => g.signal));
   const steps = policy.spec.nodeSteps;
-  if (steps && steps.extrapolation.enabled && steps.shares.length > 1) signals.add('change_seat_demand');
+  if (steps && steps.extrapolation.enabled) signals.add('change_seat_demand');
   return signals;
 }
 
@@ -91,7 +92,7 @@ export class RolloutActor implements FleetActor {
     const recorder = new SignalRecorder(fleet, { signals: policySignals(this.opts.policy) });
     const client = new SimClusterClient(fleet, recorder, fleet.rng.fork('rollout'), () => this.nowS);
     const exec = createRolloutExecutor({
-      fleet: simFleetSupplier(this.opts.scenario),
+      fleet: simFleetSupplier(this.opts.scenario, { preflight: this.opts.policy.spec.pace !== undefined }),
       client,
       metrics: new SimMetricsSource(recorder),
       store: memoryStateStore(),
@@ -151,6 +152,7 @@ export function emitRolloutEvent(fleet: FleetSim, e: RolloutEvent): void {
       return;
     case 'rollout.paused':
     case 'rollout.resumed':
+    case 'rollout.paced':
       fleet.emit(tS, e.type, undefined, e.detail);
       return;
     case 'rollout.action.failed':
@@ -172,5 +174,5 @@ export function emitRolloutEvent(fleet: FleetSim, e: RolloutEvent): void {
 }
 
 function pct(share: number): string {
-  return `${Number((share * 100).toPrecision(3))}%`;
+  return formatPercent(share, 'significant');
 }

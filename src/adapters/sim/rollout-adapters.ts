@@ -1,4 +1,6 @@
 import type { Rng } from '../../core/random.js';
+import { breakEvenNodes, breakEvenSearchLimit } from '../../cost/break-even.js';
+import { changeFlows } from '../../cost/flows.js';
 import { fenceApf, fenceLevelName, rampartIdentity } from '../../apf/breakglass.js';
 import type { FlowSchema, PriorityLevel, RequestIdentity } from '../../model/apf.js';
 import { simBreakGlass, switchableRoute } from '../../sim/fleet/apf-extras.js';
@@ -49,14 +51,46 @@ export function clusterInfo(c: ClusterConfig): ClusterInfo {
 }
 
 /** The fleet in the scenario's rollout order (its pipeline's order), else as listed. */
-export function simFleetSupplier(scenario: Scenario): FleetSupplier {
+export function simFleetSupplier(scenario: Scenario, opts: { preflight?: boolean } = {}): FleetSupplier {
   const byName = new Map(scenario.clusters.map((c) => [c.name, c]));
   const order = scenario.rollout?.order ?? scenario.clusters.map((c) => c.name);
+  const preflight = opts.preflight ? preflightBreakEven(scenario) : null;
   const list = order.flatMap((n) => {
     const c = byName.get(n);
-    return c ? [clusterInfo(c)] : [];
+    if (!c) return [];
+    const info = clusterInfo(c);
+    return [preflight ? { ...info, breakEvenNodes: preflight(c) } : info];
   });
   return { listClusters: () => list };
+}
+
+/**
+ * The preflight a live `rampart rollout` gets from analyze: the change's break-even nodes in a cluster's
+ * shape from the cost model, the worst of its three phases (the function analyze's verdicts and
+ * simulate's summary use), once per distinct shape.
+ */
+function preflightBreakEven(scenario: Scenario): ((c: ClusterConfig) => number | null) | null {
+  const change = scenario.change;
+  if (!change) return null;
+  const memo = new Map<string, number | null>();
+  return (c) => {
+    const key = JSON.stringify([c.podsPerNode, c.controlPlane, c.objects ?? null, c.oncallUsers]);
+    const known = memo.get(key);
+    if (known !== undefined) return known;
+    const be = breakEvenNodes(
+      {
+        podsPerNode: c.podsPerNode,
+        controlPlane: c.controlPlane,
+        ...(c.objects ? { objects: c.objects } : {}),
+        oncallUsers: c.oncallUsers,
+      },
+      (nodes) => changeFlows(change, change.kind === 'DaemonSet' ? nodes : change.replicas),
+      breakEvenSearchLimit,
+      { podsStartPerS: change.podsStartPerS },
+    ).maxSafeNodes;
+    memo.set(key, be);
+    return be;
+  };
 }
 
 /**

@@ -1,5 +1,11 @@
 import type { SignalName } from '../../model/signals.js';
-import { changeSeats, clusterPlan, type ClusterPlan } from '../../sim/cluster/change-seats.js';
+import type { TransientContext } from '../../rollout/ports.js';
+import {
+  changeSeats,
+  changeTransients,
+  clusterPlan,
+  type ClusterPlan,
+} from '../../sim/cluster/change-seats.js';
 import type { ClusterSim } from '../../sim/cluster/cluster-sim.js';
 import type { FleetSim } from '../../sim/fleet/fleet-sim.js';
 
@@ -8,6 +14,11 @@ import type { FleetSim } from '../../sim/fleet/fleet-sim.js';
  * readings are folded into fixed buckets (default 10 s, like a scrape interval) and kept in a ring of
  * about an hour. A bucket's value is the mean of its steps (a rate or avg_over_time); API-server signals
  * skip the steps when no API server answered (a dead target yields no sample, never a healthy zero).
+ *
+ * The API-server signals a gate judges harm by leave the change's own requests out (src/model/signals.ts
+ * says which signal excludes what): latency, queue length, 429s and time-outs are those of every other
+ * flow, and seat utilization skips the levels only the change uses (its fence). The change's own cost is
+ * judged by change_seat_demand (extrapolation) and by seat utilization of the levels it shares.
  */
 
 /** Slots of one bucket row. change_seat_demand carries its level context in three slots. */
@@ -25,8 +36,15 @@ const slot = {
   changeSeats: 10,
   otherSeats: 11,
   availableSeats: 12,
+  transientSeats: 13,
+  perPodSeatSeconds: 14,
+  perPodByteSeconds: 15,
+  fullReplicas: 16,
+  podsStartPerS: 17,
+  apiServers: 18,
+  memoryHeadroom: 19,
 } as const;
-const width = 13;
+const width = 20;
 
 /** The bucket slot holding each recorded signal's value; etcd latency has none (the sim has no etcd model). */
 const signalSlot: Readonly<Record<SignalName, number | null>> = {
@@ -50,6 +68,8 @@ export interface RecordedPoint {
   /** change_seat_demand only: the level's other demand and the seats it can get (cluster totals). */
   readonly otherSeats: number;
   readonly availableSeats: number;
+  /** change_seat_demand only: the transient LISTs' part of `value` and what paces them (TransientContext). */
+  readonly transient: TransientContext;
 }
 
 export interface SignalRecorderOptions {
@@ -167,22 +187,41 @@ export class SignalRecorder {
       const cp = c.cp;
       if (want.apf_seat_utilization) {
         let worst = 0;
-        for (const u of cp.levelSeatUtilization) if (u > worst) worst = u;
+        cp.levelSeatUtilization.forEach((u, l) => {
+          if (u > worst && !plan.ownLevels[l]) worst = u;
+        });
         put(slot.seatUtil, worst);
       }
-      if (want.apf_queue_length) {
-        let q = 0;
-        for (const x of cp.levelQueued) q += x;
-        put(slot.queue, q);
+      if (want.apf_queue_length || want.apiserver_429_per_s || want.apiserver_timeouts_per_s) {
+        // Others only: the change queueing in (or rejected by) its own fence is the fence working.
+        let queued = 0;
+        let rejected = 0;
+        let timedOut = 0;
+        const { out } = cp;
+        for (let k = 0; k < c.classes.length; k++) {
+          if (plan.isChange[k]) continue;
+          queued += cp.queued[k] ?? 0;
+          rejected += out.rejected[k] ?? 0;
+          timedOut += out.timedOut[k] ?? 0;
+        }
+        if (want.apf_queue_length) put(slot.queue, queued);
+        if (want.apiserver_429_per_s) put(slot.rejected, rejected / dt);
+        if (want.apiserver_timeouts_per_s) put(slot.timeouts, timedOut / dt);
       }
-      if (want.apiserver_429_per_s) put(slot.rejected, r.rejected429 / dt);
-      if (want.apiserver_timeouts_per_s) put(slot.timeouts, r.timedOut / dt);
       if (want.change_seat_demand && plan.level >= 0 && (c.change.ready > 0 || c.change.deleting)) {
         const s = changeSeats(c, plan, tS);
         if (s) {
           put(slot.changeSeats, s.mine);
           put(slot.otherSeats, s.others);
           put(slot.availableSeats, s.available);
+          put(slot.transientSeats, s.transient);
+          const t = changeTransients(c, plan, tS);
+          put(slot.perPodSeatSeconds, t.perPodSeatSeconds);
+          put(slot.perPodByteSeconds, t.perPodByteSeconds);
+          put(slot.fullReplicas, t.fullReplicas);
+          put(slot.podsStartPerS, t.podsStartPerS);
+          put(slot.apiServers, t.apiServers);
+          put(slot.memoryHeadroom, t.memoryHeadroomBytes);
         }
       }
     }
@@ -222,7 +261,8 @@ export class SignalRecorder {
       if (this.want.apiserver_p99_latency_s && !c.readings.down) {
         if (this.p99Version[i] !== c.version) {
           this.p99Version[i] = c.version;
-          this.p99Last[i] = c.p99LatencyS();
+          const plan = this.plan[i];
+          this.p99Last[i] = plan ? c.p99LatencyExcludingS(plan.isChange) : c.p99LatencyS();
         }
         row[base + slot.p99] = this.p99Last[i] ?? Number.NaN;
       }
@@ -276,6 +316,15 @@ export class SignalRecorder {
         value,
         otherSeats: row[at * width + slot.otherSeats] ?? Number.NaN,
         availableSeats: row[at * width + slot.availableSeats] ?? Number.NaN,
+        transient: {
+          seats: row[at * width + slot.transientSeats] ?? Number.NaN,
+          perPodSeatSeconds: row[at * width + slot.perPodSeatSeconds] ?? Number.NaN,
+          perPodByteSeconds: row[at * width + slot.perPodByteSeconds] ?? Number.NaN,
+          fullReplicas: row[at * width + slot.fullReplicas] ?? Number.NaN,
+          podsStartPerS: row[at * width + slot.podsStartPerS] ?? Number.NaN,
+          apiServers: row[at * width + slot.apiServers] ?? Number.NaN,
+          memoryHeadroomBytes: row[at * width + slot.memoryHeadroom] ?? Number.NaN,
+        },
       });
     }
     return out;

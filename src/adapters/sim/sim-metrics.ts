@@ -29,7 +29,12 @@ export class SimMetricsSource implements MetricsSource {
       reading = points.map((p) => ({
         tMs: p.tMs,
         value: p.value,
-        seats: { priorityLevel, otherDemandSeats: p.otherSeats, availableSeats: p.availableSeats },
+        seats: {
+          priorityLevel,
+          otherDemandSeats: p.otherSeats,
+          availableSeats: p.availableSeats,
+          transient: p.transient,
+        },
       }));
     } else {
       reading = points.map((p) => ({ tMs: p.tMs, value: p.value }));

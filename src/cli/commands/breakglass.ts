@@ -22,7 +22,12 @@ const positiveInt = (flag: string): ((v: string) => number) => wholeNumberArg(fl
 export const registerBreakglass: RegisterCommand = (program, { io }) => {
   const cmd = program
     .command('breakglass')
-    .description('print API Priority and Fairness objects that keep the API usable during saturation');
+    .description('print API Priority and Fairness objects that keep the API usable during saturation')
+    .addHelpText(
+      'after',
+      '\nExamples:\n  rampart breakglass manifests --group oncall | kubectl apply -f -\n' +
+        '  rampart breakglass fence --serviceaccount kube-system/telemetry-agent | kubectl apply -f -\n',
+    );
 
   cmd
     .command('manifests')

@@ -4,6 +4,9 @@ import { registerSimulate } from './simulate.js';
 import { registerAnalyze } from './analyze.js';
 import { registerBreakglass } from './breakglass.js';
 import { registerCompare } from './compare.js';
+import { registerDrill } from './drill.js';
+import { registerGrafana } from './grafana.js';
+import { registerSweep } from './sweep.js';
 import { registerRollout } from './rollout.js';
 import { registerLoadtest } from './loadtest.js';
 
@@ -11,9 +14,12 @@ import { registerLoadtest } from './loadtest.js';
 export const commands: readonly RegisterCommand[] = [
   registerSimulate,
   registerCompare,
+  registerSweep,
   registerSchema,
   registerAnalyze,
   registerBreakglass,
   registerRollout,
+  registerDrill,
+  registerGrafana,
   registerLoadtest,
 ];

@@ -63,6 +63,8 @@ export function eventLine(e: RolloutEvent, state: RolloutState): string {
       return `${e.cluster}: rolled back (${e.attempts} attempt(s))`;
     case 'rollout.action.failed':
       return `${e.cluster}: ${e.actionId.split(':')[1] ?? 'action'} failed: ${e.reason}`;
+    case 'rollout.paced':
+      return `paced: ${e.detail}`;
     case 'rollout.completed':
       return 'rollout completed';
     default: {

@@ -8,6 +8,7 @@ import { KubeClusterClient } from '../../adapters/kube/cluster-client.js';
 import { connectFleet, KubeFleetSupplier } from '../../adapters/kube/fleet.js';
 import type { KubeConnection } from '../../adapters/kube/connection.js';
 import { runFiles, type RunFiles, type RunInputs } from '../../adapters/fs/run-files.js';
+import { changeFlowSchemaName } from '../../adapters/change-flow.js';
 import { ApiserverScrapeSource } from '../../adapters/prom/apiserver-scrape.js';
 import { LiveMetricsSource } from '../../adapters/prom/live-metrics.js';
 import { PrometheusMetricsSource } from '../../adapters/prom/prometheus.js';
@@ -65,7 +66,7 @@ export function liveSetup(inputs: RunInputs, statePath: string, clock: Clock): L
       );
     sources.set(c.name, mode);
   });
-  const prometheus = new PrometheusMetricsSource(proms, client);
+  const prometheus = new PrometheusMetricsSource(proms, client, change.ref.name);
   const scrape = new ApiserverScrapeSource(
     scraped,
     {
@@ -75,6 +76,7 @@ export function liveSetup(inputs: RunInputs, statePath: string, clock: Clock): L
       },
     },
     client,
+    changeFlowSchemaName(change.ref),
     () => clock.nowMs(),
   );
   const byCluster = new Map<string, MetricsSource>();

@@ -1,6 +1,5 @@
-import { z } from 'zod';
 import { badInput } from '../../core/errors.js';
-import { schemaKinds } from '../../config/schemas.js';
+import { jsonSchemaOf, schemaKinds } from '../../config/schemas.js';
 import type { RegisterCommand } from './context.js';
 
 /** `rampart schema <kind>`: prints the JSON Schema of a file kind, for editors and CI validation. */
@@ -19,7 +18,6 @@ export const registerSchema: RegisterCommand = (program, { io }) => {
       const schema = Object.hasOwn(schemaKinds, kind) ? schemaKinds[kind] : undefined;
       if (!schema)
         throw badInput(`schema: unknown kind "${kind}"; use one of ${Object.keys(schemaKinds).join(', ')}`);
-      const json = z.toJSONSchema(schema, { io: 'input', unrepresentable: 'any' });
-      io.out(`${JSON.stringify(json, null, 2)}\n`);
+      io.out(`${JSON.stringify(jsonSchemaOf(schema), null, 2)}\n`);
     });
 };

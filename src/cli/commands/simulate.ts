@@ -11,8 +11,13 @@ import {
   renderHeader,
   renderTimeline,
 } from '../../report/timeline.js';
+import { htmlReport } from '../../report/html.js';
+import { postmortem } from '../../report/postmortem.js';
+import { runContext } from '../../report/run-context.js';
+import { runRecord } from '../../report/run-record.js';
 import type { RegisterCommand } from './context.js';
 import { progressReporter } from '../progress.js';
+import { chartAssets, reportFlagHelp, stdoutTarget, writeOutput, writtenLines } from '../report-output.js';
 import { assertFiniteNumbers } from '../finite.js';
 import { nonEmptyArg, wholeNumber } from '../whole-number.js';
 
@@ -37,7 +42,18 @@ export const registerSimulate: RegisterCommand = (program, { io }) => {
       "write the full result as JSON to a file, or '-' for stdout (then nothing else is printed)",
       nonEmptyArg('--json', "a file name, or '-' for stdout"),
     )
-    .addOption(new Option('--quiet', 'print only the summary, not the timeline'))
+    .option(
+      '--report <file>',
+      reportFlagHelp.report,
+      nonEmptyArg('--report', "a file name, or '-' for stdout"),
+    )
+    .option(
+      '--postmortem <file>',
+      reportFlagHelp.postmortem,
+      nonEmptyArg('--postmortem', "a file name, or '-' for stdout"),
+    )
+    .addOption(new Option('--quiet', 'print only the summary: no timeline, no progress'))
+    .option('--progress', reportFlagHelp.progress)
     .addHelpText(
       'after',
       `
@@ -48,18 +64,36 @@ Examples:
   rampart simulate scenarios/incident-2024-12-11.yaml --policy guarded --no-node-steps
   rampart simulate scenarios/incident-2024-12-11.yaml --policy ./my-policy.yaml
   rampart simulate scenarios/staging.yaml --json - | jq .fleet
+  rampart simulate scenarios/incident-2024-12-11.yaml --report incident.html --postmortem incident.md
+  rampart simulate scenarios/incident-2024-12-11.yaml --quiet --report - > incident.html
 
 A policy replaces the scenario's own rollout: it starts at the scenario's rollout start, operator actions
 still apply, and the timeline adds rollout.wave.started, rollout.gate.failed, rollout.halted and
 rollout.cluster.rolledback. The builtin naive paces over the scenario's own rollout span.
+
+--report writes one HTML file with everything inline (no network request; it opens offline): summary
+cards, the fleet's and each cluster's APF seat use, API p99, 429s, DNS failures and errors over time with
+the rollout and operator actions marked, the timeline and a sortable cluster table. --postmortem writes
+the run as an incident write-up (summary, impact, timeline, causal chain, detection, contributing
+factors). Series are down-sampled for display only; --json keeps every sample.
 
 Exit codes: 0 ok, 2 bad input (the message names file:line:col and field), 70 internal error.`,
     )
     .action(
       (
         file: string,
-        opts: { seed?: string; json?: string; quiet?: boolean; policy?: string; nodeSteps?: boolean },
+        opts: {
+          seed?: string;
+          json?: string;
+          quiet?: boolean;
+          policy?: string;
+          nodeSteps?: boolean;
+          report?: string;
+          postmortem?: string;
+          progress?: boolean;
+        },
       ) => {
+        const toStdout = stdoutTarget(opts);
         const seed = opts.seed === undefined ? undefined : wholeNumber(opts.seed, '--seed', 0, maxSeed);
         const scenario = loadScenario(file, seed);
         if (opts.nodeSteps === false && opts.policy === undefined)
@@ -70,26 +104,35 @@ Exit codes: 0 ok, 2 bad input (the message names file:line:col and field), 70 in
             : policyForScenario(opts.policy, scenario, { noNodeSteps: opts.nodeSteps === false });
         for (const w of runWarnings(scenario, { policy: policy !== undefined }))
           io.err(`rampart: warning: ${w}\n`);
-        const jsonToStdout = opts.json === '-';
-        const progress = jsonToStdout
-          ? undefined
-          : progressReporter(io, `simulating ${scenario.clusters.length} clusters`);
+        const progress =
+          toStdout !== null
+            ? undefined
+            : progressReporter(io, `simulating ${scenario.clusters.length} clusters`, {
+                ...(opts.progress ? { lines: true } : {}),
+                ...(opts.quiet ? { quiet: true } : {}),
+              });
         // One large run in this process: worth warming the simulator up first (it changes no result).
         const runOpts = { warmUp: true, ...(progress ? { onProgress: progress.update } : {}) };
         const result = policy ? simulateWithPolicy(scenario, policy, runOpts) : simulate(scenario, runOpts);
         progress?.done();
         assertFiniteNumbers(result, 'the simulation result');
         const json = `${JSON.stringify(result)}\n`;
-        if (jsonToStdout) {
-          io.out(json);
-          return;
+        if (opts.json && opts.json !== '-') writeFileAtomic(opts.json, json);
+        if (opts.report !== undefined || opts.postmortem !== undefined) {
+          const record = runRecord(result, runContext(scenario, result.clusters));
+          if (opts.report !== undefined)
+            writeOutput(io, opts.report, htmlReport({ kind: 'run', run: record }, chartAssets()));
+          if (opts.postmortem !== undefined) writeOutput(io, opts.postmortem, postmortem(record));
         }
-        if (opts.json) writeFileAtomic(opts.json, json);
+        if (toStdout === 'json') io.out(json);
+        if (toStdout !== null) return;
         const clock = scenario.clock;
         const parts = [renderHeader(result, clock), ''];
-        if (!opts.quiet) parts.push('Timeline', renderTimeline(result, clock), '');
+        if (!opts.quiet)
+          parts.push('Timeline', renderTimeline(result, clock, 60, { color: io.color === true }), '');
         parts.push('Clusters', renderClusterTable(result, clock), '', renderFleetSummary(result, clock));
         if (opts.json) parts.push(`JSON written to ${opts.json}`);
+        parts.push(...writtenLines(opts));
         io.out(`${parts.join('\n')}\n`);
       },
     );

@@ -12,6 +12,8 @@ interface GateResultBase {
   readonly signal: SignalName;
   /** One line a person can act on, with the numbers. */
   readonly reason: string;
+  /** Extrapolation only: the highest share of a limit the projection takes (pacing by risk reads it). */
+  readonly fill?: number;
 }
 
 /** Outcome of a gate: discriminated on `verdict`; pass and fail always carry the value and the limit. */

@@ -86,6 +86,16 @@ export class ClusterSim extends ClusterStep {
     this.recost();
   }
 
+  /**
+   * Takes every API server of the cluster down until `untilS` (s since the start): nothing answers, then
+   * they come back together, re-initialise their watch caches and take the informers' relists.
+   */
+  takeApiServersDown(untilS: number): void {
+    this.materialize();
+    this.servers.takeDown(untilS);
+    this.wake();
+  }
+
   /** Blocks (or restores) the nodes' network access to the admin API; CoreDNS stays allow-listed. */
   blockAdminApi(on: boolean): void {
     this.adminBlocked = on;

@@ -1,3 +1,4 @@
+import { replicasFor } from '../../model/api-profile.js';
 import { badInput } from '../../core/errors.js';
 import type { Rng } from '../../core/random.js';
 import { residentMemoryBytes, type ControlPlaneSpec } from '../../cost/steady-state.js';
@@ -236,6 +237,22 @@ export abstract class ClusterState implements StateSnapshot {
     return this.changeWorkload.desiredReplicas(this.nodeCount);
   }
 
+  /**
+   * First attempts per second of a workload stream class (ready pods × its per-pod rate), whatever route
+   * the workload takes now; 0 for other classes. Retries come on top.
+   */
+  firstAttemptsPerS(i: number): number {
+    return this.changeWorkload.ready * (this.table.perPodRate[i] ?? 0);
+  }
+
+  /** The change's replicas on all nodes and the pods its controller starts per second (0 when no change). */
+  changeAtFullShare(): { replicas: number; podsStartPerS: number } {
+    const spec = this.changeWorkload.spec;
+    if (!spec) return { replicas: 0, podsStartPerS: 0 };
+    const replicas = this.changeWorkload.daemonSet ? this.nodeCount : replicasFor(spec, this.nodeCount);
+    return { replicas, podsStartPerS: spec.podsStartPerS };
+  }
+
   /** Share of a class's requests answered this step; NaN when none arrived. */
   successRatio(i: number): number {
     if (i < 0) return Number.NaN;
@@ -259,6 +276,20 @@ export abstract class ClusterState implements StateSnapshot {
     this.materialize();
     return p99LatencyS(this.servers, this.servers.slowdown);
   };
+
+  /**
+   * p99 latency of everyone's requests but the classes `exclude` marks (the change's own): what the
+   * change does to others' latency, for the rollout's gates. Same timing rules as p99LatencyS.
+   */
+  p99LatencyExcludingS(exclude: Uint8Array): number {
+    if (this.readings.down) return this.servers.requestTimeoutS;
+    const measure = (): number => {
+      this.materialize();
+      return p99LatencyS(this.servers, this.servers.slowdown, exclude);
+    };
+    if (this.replay.replaying && this.steppedLast) return this.replay.lastPhaseP99(measure, 1);
+    return measure();
+  }
 
   /**
    * Writes the state of the phase last replayed into the control plane, DNS and the cluster's own fields.

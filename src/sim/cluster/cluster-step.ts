@@ -120,7 +120,9 @@ export abstract class ClusterStep extends ClusterState {
     if (!Number.isNaN(lookupSuccess)) this.lastLookupSuccess = lookupSuccess;
     else if (servers.isDown(nowS)) this.lastLookupSuccess = 0;
     const dnsReading = this.clusterDns.step(this.nodeCount, this.lastLookupSuccess);
-    const errorRatio = this.config.dataPlane.dnsDependentRatio * dnsReading.failureRatio;
+    // Requests on connections opened before the failure need no lookup (dataPlane.connectionReuseRatio).
+    const dp = this.config.dataPlane;
+    const errorRatio = dp.dnsDependentRatio * (1 - dp.connectionReuseRatio) * dnsReading.failureRatio;
     // Written in place: a step's readings are read before the next step, and kept only as copies.
     const r = this.ownReadings;
     r.seatUtilization = servers.seatUtilization;

@@ -93,6 +93,11 @@ export class ControlPlaneState implements StateSnapshot {
   protected restartS = Number.NaN;
   protected watchCacheInitS = Number.NaN;
 
+  /** Heap an API server may hold before it is OOM-killed. */
+  get memoryLimitPerServerBytes(): number {
+    return this.memoryLimitBytes;
+  }
+
   constructor(opts: ControlPlaneOptions) {
     const { classes, limits, calibration: calib, stepS } = opts;
     this.classes = classes;

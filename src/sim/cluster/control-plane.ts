@@ -355,6 +355,42 @@ export class ControlPlane extends ControlPlaneState {
     this.servers.killAnswering(nowS, this.restartS, this.watchCacheInitS, this.rng);
     this.relistPending = true;
   }
+
+  /**
+   * Seats the queued and running requests of the limited levels asked for in the last simulated step,
+   * cluster-wide (0 while no server answers). A replayed step does not compute it: read it from runs
+   * without orbit replay.
+   */
+  get seatDemand(): number {
+    if (this.up === 0) return 0;
+    let seats = 0;
+    for (let l = 0; l < this.limits.length; l++)
+      if (!this.limits[l]?.exempt) seats += this.levelDesiredSeats[l] ?? 0;
+    return seats;
+  }
+
+  /** Seats of the limited levels over every API server (what seatDemand is measured against). */
+  get seatCapacity(): number {
+    return this.seatsPerServer * this.servers.count;
+  }
+
+  /**
+   * Takes every API server down until `untilS` (a control-plane outage, e.g. a drill): what runs or waits
+   * is lost and retried as transport errors are (Retry-After 1, §2.4), watches break, and when the servers
+   * are back with their watch caches re-initialised every informer relists.
+   */
+  takeDown(untilS: number): void {
+    const { executing, queued } = this;
+    const { retriesOf, kindOf } = this.facts;
+    for (let i = 0; i < this.n; i++) {
+      const lost = (executing[i] ?? 0) + (queued[i] ?? 0);
+      if (lost > 0 && retriesOf[i] && kindOf[i] !== kindRelist) this.retryLines.add(i, lost * retryShare, 1);
+      executing[i] = 0;
+      queued[i] = 0;
+    }
+    this.servers.downUntil(untilS, this.watchCacheInitS);
+    this.relistPending = true;
+  }
 }
 
 /**

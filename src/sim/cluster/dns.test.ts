@@ -21,6 +21,7 @@ const dnsConfig = (over: Partial<DnsConfig> = {}): DnsConfig => ({
 const dataPlane: DataPlaneConfig = {
   requestsPerSPerNode: 10,
   dnsDependentRatio: 1,
+  connectionReuseRatio: 0,
   dnsLookupsPerSPerNode: 20,
   namesPerNode: 50,
 };

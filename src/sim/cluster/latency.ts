@@ -11,14 +11,15 @@ let serviceS = new Float64Array(16);
  * p99 latency of the requests a cluster's API servers finished in the last step (all non-watch requests,
  * as `apiserver_request_duration_seconds` records them, queue wait included, reference §3.1): each class's
  * latency is its queue wait plus an exponential service time; timeouts count at the timeout and 429s at
- * their wait. Solved by bisection on the mixture's tail.
+ * their wait. Solved by bisection on the mixture's tail. `exclude` (1 per class) leaves classes out, as a
+ * live query leaves out a flow_schema: the rollout's gates judge the latency the change causes others.
  */
-export function p99LatencyS(cp: ControlPlane, slowdown: number): number {
+export function p99LatencyS(cp: ControlPlane, slowdown: number, exclude?: Uint8Array): number {
   const { classes, out } = cp;
   const tau = cp.requestTimeoutS;
   let total = 0;
   for (let i = 0; i < classes.length; i++) {
-    if (classes[i]?.kind === 'watch') continue;
+    if (classes[i]?.kind === 'watch' || exclude?.[i]) continue;
     total += (out.succeeded[i] ?? 0) + (out.timedOut[i] ?? 0) + (out.rejected[i] ?? 0);
   }
   if (total <= 1e-9) return 0;
@@ -37,7 +38,7 @@ export function p99LatencyS(cp: ControlPlane, slowdown: number): number {
   let m = 0;
   for (let i = 0; i < classes.length; i++) {
     const c = classes[i];
-    if (!c || c.kind === 'watch') continue;
+    if (!c || c.kind === 'watch' || exclude?.[i]) continue;
     const o = out.succeeded[i] ?? 0;
     const t = out.timedOut[i] ?? 0;
     const r = out.rejected[i] ?? 0;

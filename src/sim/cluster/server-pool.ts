@@ -68,6 +68,20 @@ export class ServerPool {
   }
 
   /**
+   * Every server is down from now until `untilS` (an outage, not a crash: they all come back together),
+   * then re-initialises its watch cache for `watchCacheInitS`. A server already down past `untilS` keeps
+   * its own time.
+   */
+  downUntil(untilS: number, watchCacheInitS: number): void {
+    this.upAtS.forEach((t, i) => {
+      if (t >= untilS) return;
+      this.upAtS[i] = untilS;
+      this.cacheReadyAtS[i] = untilS + watchCacheInitS;
+    });
+    this.upCountAtS = Number.NaN;
+  }
+
+  /**
    * Every answering server dies at `nowS` (they carried the same share); each restarts on its own time,
    * 0.75–1.5 × `restartS` later, and its watch cache is ready `watchCacheInitS` after that.
    */

@@ -63,8 +63,8 @@ export class OrbitReplay {
   }
 
   /** p99 latency after the step last replayed: `measure`d the first time its phase is asked for. */
-  lastPhaseP99(measure: () => number): number {
-    return this.orbit.lastPhaseP99(measure);
+  lastPhaseP99(measure: () => number, row: 0 | 1 = 0): number {
+    return this.orbit.lastPhaseP99(measure, row);
   }
 
   /**

@@ -134,8 +134,11 @@ export class Orbit {
    */
   varying = new Int32Array(0);
   varyingValues = new Float64Array(0);
-  /** p99 latency after each phase (NaN until first asked for): the same state gives the same latency. */
-  private readonly phaseP99 = new Float64Array(maxPeriod);
+  /**
+   * p99 latency after each phase (NaN until first asked for): the same state gives the same latency. Two
+   * rows: all requests (row 0), and the requests of everyone but the change (row 1, the rollout's gates).
+   */
+  private readonly phaseP99 = new Float64Array(2 * maxPeriod);
 
   private compact(base: Float64Array): void {
     const phases = this.phases.slice(0, this.period);
@@ -154,8 +157,8 @@ export class Orbit {
    * p99 latency after the step last replayed, computed by `measure` the first time that phase is asked
    * for and remembered for the rest of the replay.
    */
-  lastPhaseP99(measure: () => number): number {
-    const k = this.lastPhaseIndex;
+  lastPhaseP99(measure: () => number, row: 0 | 1 = 0): number {
+    const k = row * maxPeriod + this.lastPhaseIndex;
     const known = this.phaseP99[k] ?? Number.NaN;
     if (!Number.isNaN(known)) return known;
     const p99 = measure();

@@ -18,9 +18,6 @@ export interface FleetSimOptions {
   readonly stats?: FastStats;
 }
 
-/** Share of its own traffic a healthy cluster can take on from clusters that shifted theirs away [U]. */
-const spareTrafficRatio = 0.5;
-
 /**
  * The fleet being simulated: every cluster, its detector, the events so far and the fleet-wide error
  * ratio. A FleetRun steps it; rollout controllers and operator actions act on it through its methods and
@@ -47,6 +44,8 @@ export class FleetSim {
    * three objects per cluster.
    */
   private readonly weightOf: Float64Array;
+  /** Per cluster: the traffic it can take on from shifted clusters (spareTrafficRatio × its weight). */
+  private readonly spareOf: Float64Array;
   private readonly shiftedOf: Uint8Array;
   private readonly errorOf: Float64Array;
   /**
@@ -91,6 +90,10 @@ export class FleetSim {
     );
     this.detectors = this.clusters.map(() => new ClusterDetector());
     this.weightOf = Float64Array.from(this.clusters, (c) => c.config.trafficWeight);
+    this.spareOf = Float64Array.from(
+      this.clusters,
+      (c) => c.config.trafficWeight * c.config.spareTrafficRatio,
+    );
     this.shiftedOf = new Uint8Array(this.clusters.length);
     this.errorOf = Float64Array.from(this.clusters, (c) => c.readings.errorRatio);
     this.dormant = new Uint8Array(this.clusters.length);
@@ -215,23 +218,25 @@ export class FleetSim {
 
   /** Share of customer requests failing across the fleet after this step's cluster steps. */
   private errorRatioNow(): number {
-    const { weightOf, shiftedOf, errorOf } = this;
-    // Weights of the clusters that shifted their traffic away and of those that kept it, summed in
-    // cluster order.
+    const { weightOf, spareOf, shiftedOf, errorOf } = this;
+    // Weight of the clusters that shifted their traffic away and spare capacity of those that kept it,
+    // summed in cluster order.
     let shiftedWeight = 0;
-    let receiverWeight = 0;
+    let spare = 0;
     for (let i = 0; i < weightOf.length; i++) {
       if (shiftedOf[i]) shiftedWeight += weightOf[i] ?? 0;
-      else receiverWeight += weightOf[i] ?? 0;
+      else spare += spareOf[i] ?? 0;
     }
-    // Shifted traffic lands on the clusters that kept theirs, as far as their spare capacity goes.
-    const absorbed = Math.min(shiftedWeight, spareTrafficRatio * receiverWeight);
+    // Shifted traffic lands on the clusters that kept theirs, as far as their spare capacity goes, each
+    // taking the same share of its spare; the rest stays where it was (and fails as it does there).
+    const absorbed = Math.min(shiftedWeight, spare);
     const keepShare = shiftedWeight > 0 ? 1 - absorbed / shiftedWeight : 1;
-    const boost = receiverWeight > 0 ? 1 + absorbed / receiverWeight : 1;
+    const spareUsed = spare > 0 ? absorbed / spare : 0;
     let served = 0;
     let failed = 0;
     for (let i = 0; i < weightOf.length; i++) {
-      const w = (weightOf[i] ?? 0) * (shiftedOf[i] ? keepShare : boost);
+      const own = weightOf[i] ?? 0;
+      const w = shiftedOf[i] ? own * keepShare : own + (spareOf[i] ?? 0) * spareUsed;
       served += w;
       failed += w * (errorOf[i] ?? 0);
     }
