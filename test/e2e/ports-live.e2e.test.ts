@@ -154,11 +154,13 @@ async function metricsWorld(source: 'prometheus' | 'apiserver'): Promise<Metrics
     );
   }
   const metrics = new LiveMetricsSource(new Map([['tb', inner]]), (cl) =>
-    client.rolloutStatus(cl, change.ref),
+    client.rolloutProgress(cl, change.ref),
   );
   return {
     ...clock,
-    settleS: 60,
+    // A gate window of history: the 20 s rate window and a 5 s step (a sampled signal then polls as long
+    // again); the testbed and Prometheus run from the first case on.
+    settleS: 30,
     metrics,
     cluster: 'tb',
     change: change.ref,

@@ -5,7 +5,13 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { parse } from 'yaml';
 import { ensureBuilt } from '../../testbed/launcher/build.js';
-import { kubectl, launcher, rampartAsync, testbedSkipReason } from '../support/testbed.js';
+import {
+  killRampartChildren,
+  kubectl,
+  launcher,
+  rampartAsync,
+  testbedSkipReason,
+} from '../support/testbed.js';
 
 // The operator's side of a live rollout on one 20-node testbed, read through the API server's own /metrics
 // (no Prometheus): `plan` resolves every signal and changes nothing; a rollout holding on a gate the cluster
@@ -84,6 +90,7 @@ describe(
     );
 
     after(async () => {
+      killRampartChildren();
       await launcher(['down', name], 180_000).catch((err: unknown) =>
         process.stderr.write(`${String(err)}\n`),
       );

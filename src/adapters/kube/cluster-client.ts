@@ -10,6 +10,7 @@ import type {
 } from '../../rollout/ports.js';
 import type { ChangeFlow, ChangeFlowResolver } from '../change-flow.js';
 import type { PreviousObjects } from '../fs/run-files.js';
+import type { RolloutProgress } from '../rollout-progress.js';
 import {
   applyBreakGlass,
   applyChangeFlow,
@@ -149,6 +150,16 @@ export class KubeClusterClient implements ClusterClient, ChangeFlowResolver {
   }
 
   async rolloutStatus(cluster: string, change: ChangeRef): Promise<WorkloadStatus | 'unreachable'> {
+    const p = await this.rolloutProgress(cluster, change);
+    return p === 'unreachable' ? p : { desiredReplicas: p.desiredReplicas, readyReplicas: p.readyReplicas };
+  }
+
+  /**
+   * The workload's rollout as its controller reports it: desired, updated (running the current template)
+   * and ready replicas, and whether the controller has seen the current generation. Ready counts only
+   * updated replicas of the current generation.
+   */
+  async rolloutProgress(cluster: string, change: ChangeRef): Promise<RolloutProgress | 'unreachable'> {
     const conn = this.conn(cluster);
     if (!conn) return 'unreachable';
     try {
@@ -161,16 +172,19 @@ export class KubeClusterClient implements ClusterClient, ChangeFlowResolver {
       };
       const s = w.status ?? {};
       const current = (s['observedGeneration'] ?? 0) >= (w.metadata.generation ?? 0);
-      if (change.kind === 'DaemonSet') {
-        const desired = s['desiredNumberScheduled'] ?? 0;
-        const ready = Math.min(s['numberReady'] ?? 0, s['updatedNumberScheduled'] ?? 0);
-        return { desiredReplicas: desired, readyReplicas: current ? ready : 0 };
-      }
-      const desired = w.spec?.replicas ?? 1;
-      const ready = Math.min(s['readyReplicas'] ?? 0, s['updatedReplicas'] ?? 0);
-      return { desiredReplicas: desired, readyReplicas: current ? ready : 0 };
+      const [desired, updated, ready] =
+        change.kind === 'DaemonSet'
+          ? [s['desiredNumberScheduled'] ?? 0, s['updatedNumberScheduled'] ?? 0, s['numberReady'] ?? 0]
+          : [w.spec?.replicas ?? 1, s['updatedReplicas'] ?? 0, s['readyReplicas'] ?? 0];
+      return {
+        desiredReplicas: desired,
+        updatedReplicas: current ? updated : 0,
+        readyReplicas: current ? Math.min(ready, updated) : 0,
+        observedCurrent: current,
+      };
     } catch (err) {
-      if (isNotFound(err)) return { desiredReplicas: 0, readyReplicas: 0 };
+      if (isNotFound(err))
+        return { desiredReplicas: 0, updatedReplicas: 0, readyReplicas: 0, observedCurrent: true };
       return 'unreachable';
     }
   }

@@ -4,6 +4,9 @@ import { availableSeats, demandSeats, levelMaxSeats } from './change-demand.js';
 import { histogramQuantile, parseExposition, sumOf } from './exposition.js';
 import { alignedRange, PrometheusMetricsSource } from './prometheus.js';
 import { hasPlaceholder, resolvePromQL, signalPromQL } from './promql.js';
+import { LiveMetricsSource } from './live-metrics.js';
+import type { RolloutProgress } from '../rollout-progress.js';
+import type { MetricsSource, SignalReading } from '../../rollout/ports.js';
 
 const flow = {
   flowSchema: 'rampart-change-a',
@@ -170,3 +173,38 @@ void describe('Prometheus source', () => {
     assert.equal(await empty.evaluate({ ...q, cluster: 'unknown' }), 'missing');
   });
 });
+
+void describe('change_ready_ratio from the rollout status', () => {
+  const q = {
+    cluster: 'c',
+    signal: 'change_ready_ratio' as const,
+    windowS: 30,
+    change: { name: 'a', namespace: 'n', kind: 'DaemonSet' as const },
+  };
+  const source = (progress: RolloutProgress[]): LiveMetricsSource => {
+    let i = 0;
+    return new LiveMetricsSource(new Map([['c', noOtherSignals]]), () =>
+      Promise.resolve(progress[Math.min(i++, progress.length - 1)] ?? 'unreachable'),
+    );
+  };
+
+  void it('has no sample while the controller is still replacing replicas, then ready / desired', async () => {
+    const s = source([
+      { desiredReplicas: 20, updatedReplicas: 0, readyReplicas: 0, observedCurrent: false },
+      { desiredReplicas: 20, updatedReplicas: 12, readyReplicas: 11, observedCurrent: true },
+      { desiredReplicas: 20, updatedReplicas: 20, readyReplicas: 18, observedCurrent: true },
+    ]);
+    assert.equal(await s.evaluate({ ...q, nowMs: 1_000 }), 'missing');
+    assert.equal(await s.evaluate({ ...q, nowMs: 2_000 }), 'missing');
+    assert.match(s.problems.get('c') ?? '', /still rolling out: 12 of 20 replicas updated, 11 ready/);
+    assert.deepEqual(await s.evaluate({ ...q, nowMs: 3_000 }), [{ tMs: 3_000, value: 0.9 }]);
+  });
+
+  void it('reads pods that never become ready once every replica runs the new template', async () => {
+    const s = source([{ desiredReplicas: 10, updatedReplicas: 10, readyReplicas: 2, observedCurrent: true }]);
+    assert.deepEqual(await s.evaluate({ ...q, nowMs: 1_000 }), [{ tMs: 1_000, value: 0.2 }]);
+  });
+});
+
+/** The cluster's other signals (not read here: readiness comes from the rollout status alone). */
+const noOtherSignals: MetricsSource = { evaluate: () => Promise.resolve<SignalReading>('missing') };

@@ -82,7 +82,7 @@ export function liveSetup(inputs: RunInputs, statePath: string, clock: Clock): L
   const byCluster = new Map<string, MetricsSource>();
   for (const name of proms.keys()) byCluster.set(name, prometheus);
   for (const name of scraped) byCluster.set(name, scrape);
-  const metrics = new LiveMetricsSource(byCluster, (cluster) => client.rolloutStatus(cluster, change.ref));
+  const metrics = new LiveMetricsSource(byCluster, (cluster) => client.rolloutProgress(cluster, change.ref));
   return {
     inputs,
     fleetFile,
