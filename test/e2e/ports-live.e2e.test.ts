@@ -146,7 +146,14 @@ async function metricsWorld(source: 'prometheus' | 'apiserver'): Promise<Metrics
     const { connections } = await adapters(b);
     inner = new ApiserverScrapeSource(
       new Set(['tb']),
-      { scrape: (cl) => connections.get(cl)?.getText('/metrics') ?? Promise.reject(new Error('no cluster')) },
+      {
+        scrape: async (cl) => {
+          const conn = connections.get(cl);
+          if (!conn) throw new Error('no cluster');
+          const { text, levelUid } = await conn.getServed('/metrics');
+          return { text, level: levelUid === null ? null : await conn.priorityLevelName(levelUid) };
+        },
+      },
       client,
       changeFlowSchemaName(change.ref),
       () => Date.now(),

@@ -152,8 +152,34 @@ export class KubeConnection {
     }
   }
 
+  private readonly levelNames = new Map<string, string>();
+
+  /**
+   * The name of the priority level with this UID (from a response's X-Kubernetes-PF-PriorityLevel-UID);
+   * the levels are listed again when a UID is new (a level created since). null when not found.
+   */
+  async priorityLevelName(uid: string): Promise<string | null> {
+    const known = this.levelNames.get(uid);
+    if (known !== undefined) return known;
+    const text = await this.getText('/apis/flowcontrol.apiserver.k8s.io/v1/prioritylevelconfigurations');
+    const body = JSON.parse(text) as { items?: { metadata?: { uid?: unknown; name?: unknown } }[] };
+    for (const item of body.items ?? []) {
+      const m = item.metadata;
+      if (typeof m?.uid === 'string' && typeof m.name === 'string') this.levelNames.set(m.uid, m.name);
+    }
+    return this.levelNames.get(uid) ?? null;
+  }
+
   /** GET of a non-resource path (e.g. /metrics) as text, through the same credentials, counted. */
   async getText(path: string, maxBytes = 64 * 2 ** 20): Promise<string> {
+    return (await this.getServed(path, maxBytes)).text;
+  }
+
+  /**
+   * GET as text, with the UID of the APF priority level that served it (X-Kubernetes-PF-PriorityLevel-UID;
+   * null when the server did not say): a /metrics scrape counts itself among that level's executing seats.
+   */
+  async getServed(path: string, maxBytes = 64 * 2 ** 20): Promise<{ text: string; levelUid: string | null }> {
     const cluster = this.kc.getCurrentCluster();
     if (!cluster) throw new Error('no cluster');
     const url = new URL(path, cluster.server);
@@ -168,7 +194,7 @@ export class KubeConnection {
     await this.kc.applyToHTTPSOptions(opts);
     return this.call(
       () =>
-        new Promise<string>((resolve, reject) => {
+        new Promise<{ text: string; levelUid: string | null }>((resolve, reject) => {
           this.count.requests += 1;
           const req = httpsRequest(opts, (res) => {
             const chunks: Buffer[] = [];
@@ -184,7 +210,8 @@ export class KubeConnection {
               if (status === 429) this.count.throttled += 1;
               const pl = res.headers['x-kubernetes-pf-prioritylevel-uid'];
               if (typeof pl === 'string' && pl === this.breakGlassUid) this.count.viaBreakGlass += 1;
-              if (status >= 200 && status < 300) resolve(body);
+              if (status >= 200 && status < 300)
+                resolve({ text: body, levelUid: typeof pl === 'string' ? pl : null });
               else {
                 const ra = res.headers['retry-after'];
                 reject(

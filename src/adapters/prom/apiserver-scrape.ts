@@ -7,12 +7,15 @@ import { histogramQuantile, parseExposition, sumBy, sumOf, type Exposition } fro
 
 /** Reads an API server's /metrics text through the cluster's own credentials (the kube adapter does). */
 export interface MetricsScraper {
-  scrape(cluster: string): Promise<string>;
+  /** The /metrics text, and the priority level that served the scrape (null: unknown). */
+  scrape(cluster: string): Promise<{ readonly text: string; readonly level: string | null }>;
 }
 
 interface Scrape {
   readonly tMs: number;
   readonly e: Exposition;
+  /** The level that served this scrape: its executing seats include the scrape itself. */
+  readonly level: string | null;
 }
 
 const kept = (n: string): boolean =>
@@ -63,8 +66,8 @@ export class ApiserverScrapeSource implements MetricsSource {
     if (last && nowMs - last.tMs < this.minIntervalMs) return;
     const p = (async () => {
       try {
-        const text = await this.scraper.scrape(cluster);
-        list.push({ tMs: this.now(), e: parseExposition(text, kept) });
+        const { text, level } = await this.scraper.scrape(cluster);
+        list.push({ tMs: this.now(), e: parseExposition(text, kept), level });
         while (list.length > 2 && (list[0]?.tMs ?? 0) < nowMs - this.keepMs) list.shift();
         this.scrapes.set(cluster, list);
         this.problems.delete(cluster);
@@ -158,6 +161,9 @@ function sampleOf(
     case 'apf_seat_utilization': {
       const exec = sumBy(b.e, 'apiserver_flowcontrol_current_executing_seats', 'priority_level');
       const limit = sumBy(b.e, 'apiserver_flowcontrol_current_limit_seats', 'priority_level');
+      // The scrape is a request too (one seat) executing while the server writes the figures: on a small
+      // level (break-glass has a seat or two) it alone would read as full.
+      if (b.level !== null) exec.set(b.level, Math.max(0, (exec.get(b.level) ?? 0) - 1));
       let worst = Number.NaN;
       for (const [pl, l] of limit)
         if (l > 0 && !changeOnlyLevel(pl))

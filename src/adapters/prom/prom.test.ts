@@ -5,6 +5,7 @@ import { histogramQuantile, parseExposition, sumOf } from './exposition.js';
 import { alignedRange, PrometheusMetricsSource } from './prometheus.js';
 import { hasPlaceholder, resolvePromQL, signalPromQL } from './promql.js';
 import { LiveMetricsSource } from './live-metrics.js';
+import { ApiserverScrapeSource } from './apiserver-scrape.js';
 import type { RolloutProgress } from '../rollout-progress.js';
 import type { MetricsSource, SignalReading } from '../../rollout/ports.js';
 
@@ -208,3 +209,55 @@ void describe('change_ready_ratio from the rollout status', () => {
 
 /** The cluster's other signals (not read here: readiness comes from the rollout status alone). */
 const noOtherSignals: MetricsSource = { evaluate: () => Promise.resolve<SignalReading>('missing') };
+
+void describe('API server /metrics scrapes', () => {
+  const text = (rejected: number): string =>
+    [
+      'apiserver_flowcontrol_current_executing_seats{flow_schema="rampart-break-glass",priority_level="rampart-break-glass"} 1',
+      'apiserver_flowcontrol_current_executing_seats{flow_schema="service-accounts",priority_level="workload-low"} 3',
+      'apiserver_flowcontrol_current_executing_seats{flow_schema="rampart-change-a",priority_level="workload-low"} 6',
+      'apiserver_flowcontrol_current_limit_seats{priority_level="rampart-break-glass"} 1',
+      'apiserver_flowcontrol_current_limit_seats{priority_level="workload-low"} 18',
+      `apiserver_flowcontrol_rejected_requests_total{flow_schema="rampart-change-a",priority_level="workload-low",reason="queue-full"} ${rejected * 10}`,
+      `apiserver_flowcontrol_rejected_requests_total{flow_schema="service-accounts",priority_level="workload-low",reason="queue-full"} ${rejected}`,
+      '',
+    ].join('\n');
+  const source = (): { s: ApiserverScrapeSource; tick: () => void } => {
+    let nowMs = 0;
+    let n = 0;
+    const s = new ApiserverScrapeSource(
+      new Set(['c']),
+      { scrape: () => Promise.resolve({ text: text(n++ * 5), level: 'rampart-break-glass' }) },
+      { changeFlow: () => Promise.resolve(flow) },
+      'rampart-change-a',
+      () => nowMs,
+      1_000,
+    );
+    return { s, tick: () => (nowMs += 5_000) };
+  };
+  const q = (signal: 'apf_seat_utilization' | 'apiserver_429_per_s') => ({
+    cluster: 'c',
+    signal,
+    windowS: 60,
+    nowMs: 10_000,
+    change: { name: 'a', namespace: 'n', kind: 'DaemonSet' as const },
+  });
+
+  void it("does not count the scrape's own seat: a one-seat level it runs on is not full", async () => {
+    const { s, tick } = source();
+    await s.refresh('c');
+    tick();
+    await s.refresh('c');
+    // workload-low: 9 of 18 (the change's seats count on a level it shares); break-glass: 0 of 1.
+    assert.deepEqual(await s.evaluate(q('apf_seat_utilization')), [{ tMs: 5_000, value: 0.5 }]);
+  });
+
+  void it("leaves the change's own 429s out", async () => {
+    const { s, tick } = source();
+    await s.refresh('c');
+    tick();
+    await s.refresh('c');
+    // Others: 5 rejected over 5 s; the change's 50 are not counted.
+    assert.deepEqual(await s.evaluate(q('apiserver_429_per_s')), [{ tMs: 5_000, value: 1 }]);
+  });
+});

@@ -70,9 +70,12 @@ export function liveSetup(inputs: RunInputs, statePath: string, clock: Clock): L
   const scrape = new ApiserverScrapeSource(
     scraped,
     {
-      scrape: (cluster) => {
+      scrape: async (cluster) => {
         const conn = connections.get(cluster);
-        return conn ? conn.getText('/metrics') : Promise.reject(new Error(`no cluster ${cluster}`));
+        if (!conn) throw new Error(`no cluster ${cluster}`);
+        const { text, levelUid } = await conn.getServed('/metrics');
+        const level = levelUid === null ? null : await conn.priorityLevelName(levelUid).catch(() => null);
+        return { text, level };
       },
     },
     client,
