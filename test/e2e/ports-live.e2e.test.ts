@@ -147,12 +147,7 @@ async function metricsWorld(source: 'prometheus' | 'apiserver'): Promise<Metrics
     inner = new ApiserverScrapeSource(
       new Set(['tb']),
       {
-        scrape: async (cl) => {
-          const conn = connections.get(cl);
-          if (!conn) throw new Error('no cluster');
-          const { text, levelUid } = await conn.getServed('/metrics');
-          return { text, level: levelUid === null ? null : await conn.priorityLevelName(levelUid) };
-        },
+        scrape: (cl) => connections.get(cl)?.scrapeMetrics() ?? Promise.reject(new Error('no cluster')),
       },
       client,
       changeFlowSchemaName(change.ref),

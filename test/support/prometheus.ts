@@ -116,7 +116,11 @@ export class TestPrometheus {
       } catch {
         // Not listening yet.
       }
-      if (Date.now() > deadline) throw new Error(`prometheus not ready in 60 s: ${log}`);
+      if (Date.now() > deadline) {
+        // The caller may never get this instance to stop: stop it here.
+        await this.stop();
+        throw new Error(`prometheus not ready in 60 s: ${log}`);
+      }
       await new Promise((r) => setTimeout(r, 500));
     }
   }

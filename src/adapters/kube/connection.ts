@@ -161,13 +161,24 @@ export class KubeConnection {
   async priorityLevelName(uid: string): Promise<string | null> {
     const known = this.levelNames.get(uid);
     if (known !== undefined) return known;
-    const text = await this.getText('/apis/flowcontrol.apiserver.k8s.io/v1/prioritylevelconfigurations');
+    const { text } = await this.getServed(
+      '/apis/flowcontrol.apiserver.k8s.io/v1/prioritylevelconfigurations',
+      16 * 2 ** 20,
+      'application/json',
+    );
     const body = JSON.parse(text) as { items?: { metadata?: { uid?: unknown; name?: unknown } }[] };
     for (const item of body.items ?? []) {
       const m = item.metadata;
       if (typeof m?.uid === 'string' && typeof m.name === 'string') this.levelNames.set(m.uid, m.name);
     }
     return this.levelNames.get(uid) ?? null;
+  }
+
+  /** The API server's /metrics text, and the priority level that served the scrape (null: unknown). */
+  async scrapeMetrics(): Promise<{ text: string; level: string | null }> {
+    const { text, levelUid } = await this.getServed('/metrics');
+    const level = levelUid === null ? null : await this.priorityLevelName(levelUid).catch(() => null);
+    return { text, level };
   }
 
   /** GET of a non-resource path (e.g. /metrics) as text, through the same credentials, counted. */
@@ -179,7 +190,11 @@ export class KubeConnection {
    * GET as text, with the UID of the APF priority level that served it (X-Kubernetes-PF-PriorityLevel-UID;
    * null when the server did not say): a /metrics scrape counts itself among that level's executing seats.
    */
-  async getServed(path: string, maxBytes = 64 * 2 ** 20): Promise<{ text: string; levelUid: string | null }> {
+  async getServed(
+    path: string,
+    maxBytes = 64 * 2 ** 20,
+    accept = 'text/plain',
+  ): Promise<{ text: string; levelUid: string | null }> {
     const cluster = this.kc.getCurrentCluster();
     if (!cluster) throw new Error('no cluster');
     const url = new URL(path, cluster.server);
@@ -188,7 +203,7 @@ export class KubeConnection {
       hostname: url.hostname,
       port: url.port,
       path: url.pathname + url.search,
-      headers: { Accept: 'text/plain' },
+      headers: { Accept: accept },
       timeout: requestTimeoutMs,
     };
     await this.kc.applyToHTTPSOptions(opts);

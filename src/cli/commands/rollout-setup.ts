@@ -70,12 +70,9 @@ export function liveSetup(inputs: RunInputs, statePath: string, clock: Clock): L
   const scrape = new ApiserverScrapeSource(
     scraped,
     {
-      scrape: async (cluster) => {
+      scrape: (cluster) => {
         const conn = connections.get(cluster);
-        if (!conn) throw new Error(`no cluster ${cluster}`);
-        const { text, levelUid } = await conn.getServed('/metrics');
-        const level = levelUid === null ? null : await conn.priorityLevelName(levelUid).catch(() => null);
-        return { text, level };
+        return conn ? conn.scrapeMetrics() : Promise.reject(new Error(`no cluster ${cluster}`));
       },
     },
     client,
