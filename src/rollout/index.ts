@@ -9,3 +9,4 @@ export * from './observation-plan.js';
 export * from './controller.js';
 export * from './state-store.js';
 export * from './executor.js';
+export * from './abort.js';

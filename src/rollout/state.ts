@@ -11,7 +11,8 @@ import type { ResolvedRollout } from './policy-resolve.js';
 
 /** Why the rollout is paused: a wave needs approval, or a gate could not decide at the end of a bake. */
 export type PauseReason = 'approval-required' | 'inconclusive';
-export type HaltCause = 'gate-failed' | 'inconclusive-timeout' | 'apply-failed';
+/** Why a rollout halted; `aborted` = a person asked (`rampart rollout abort`). */
+export type HaltCause = 'gate-failed' | 'inconclusive-timeout' | 'apply-failed' | 'aborted';
 
 export type RunStatus =
   | { readonly kind: 'running' }

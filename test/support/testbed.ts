@@ -1,4 +1,4 @@
-import { execFile, spawn } from 'node:child_process';
+import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import {
@@ -141,6 +141,17 @@ export async function acquireTestbedLock(timeoutMs: number): Promise<() => void>
 }
 
 /** Runs bin/rampart.js without blocking the test's event loop; resolves with its code and output. */
+const running = new Set<ChildProcess>();
+
+/**
+ * Kills (SIGKILL) every `rampartAsync` child still running: for a test's `after`, so a case that failed
+ * while a rollout ran in the background does not leave it running against a testbed being taken down.
+ */
+export function killRampartChildren(): void {
+  for (const c of running) c.kill('SIGKILL');
+  running.clear();
+}
+
 export function rampartAsync(
   args: readonly string[],
   timeoutMs: number,
@@ -158,9 +169,11 @@ export function rampartAsync(
       stderr += b.toString();
       if (process.env['RAMPART_TESTBED_VERBOSE'] === '1') process.stderr.write(b);
     });
+    running.add(child);
     // SIGINT first, as a user's Ctrl-C: the command stops its agents and removes what it created.
     const timer = setTimeout(() => child.kill('SIGINT'), timeoutMs);
     child.on('close', (code) => {
+      running.delete(child);
       clearTimeout(timer);
       resolvePromise({ code: code ?? -1, stdout, stderr });
     });

@@ -7,6 +7,7 @@ import { registerCompare } from './compare.js';
 import { registerDrill } from './drill.js';
 import { registerGrafana } from './grafana.js';
 import { registerSweep } from './sweep.js';
+import { registerRollout } from './rollout.js';
 import { registerLoadtest } from './loadtest.js';
 
 /** Every top-level command, in help order. */
@@ -17,6 +18,7 @@ export const commands: readonly RegisterCommand[] = [
   registerSchema,
   registerAnalyze,
   registerBreakglass,
+  registerRollout,
   registerDrill,
   registerGrafana,
   registerLoadtest,
