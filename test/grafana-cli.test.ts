@@ -3,7 +3,8 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
-import { signalDefs, signalNames } from '../src/model/signals.js';
+import { signalPromQL } from '../src/model/signal-promql.js';
+import { signalDefs, signalNames, type SignalName } from '../src/model/signals.js';
 import { grafanaQuery } from '../src/report/grafana.js';
 import { parsePromql } from './support/promql.js';
 import { runCliInProcess, tempDir } from './support/index.js';
@@ -94,9 +95,22 @@ describe('rampart grafana dashboard', () => {
   it('queries exactly what the live gates evaluate, the window as $__rate_interval', async () => {
     const d = await dashboard();
     for (const [i, name] of signalNames.entries()) {
-      const live = signalDefs[name].live.split('; context:')[0]?.trim() ?? '';
-      assert.equal(d.panels[i]?.targets[0]?.expr, grafanaQuery(live), name);
+      // The gate's query for a change named `x`, with the dashboard's variables put back.
+      const gate = signalPromQL(name, 'x') ?? signalDefs[name].live.split('; context:')[0]?.trim() ?? '';
+      const expected = grafanaQuery(gate)
+        .replaceAll('rampart-change-x', 'rampart-change-${change}')
+        .replaceAll('"x"', '"${change}"');
+      assert.equal(d.panels[i]?.targets[0]?.expr, expected, name);
     }
+    // What the live adapter adds to the table: healthy zeros where a counter has no series yet, exempt
+    // left out of seat utilisation, no unfillable placeholder.
+    const byName = (n: SignalName): string => d.panels[signalNames.indexOf(n)]?.targets[0]?.expr ?? '';
+    assert.match(
+      byName('apiserver_429_per_s'),
+      /or \(0 \* max\(apiserver_flowcontrol_nominal_limit_seats\)\)/,
+    );
+    assert.match(byName('apf_seat_utilization'), /priority_level!~"exempt\|/);
+    for (const p of d.panels) for (const t of p.targets) assert.doesNotMatch(t.expr, /<[a-z-]+>/, p.title);
   });
 
   it('every panel’s query parses as PromQL', async () => {

@@ -1,4 +1,5 @@
 import type { RolloutPolicyFile } from '../config/policy-schema.js';
+import { signalPromQL } from '../model/signal-promql.js';
 import { signalDefs, signalNames, type SignalDef, type SignalName } from '../model/signals.js';
 
 /**
@@ -26,14 +27,23 @@ export function grafanaQuery(live: string): string {
     .replace(/<change>/g, '${change}');
 }
 
+/** A change name no regex escaping touches, swapped for the dashboard's `${change}` variable afterwards. */
+const changeToken = 'RAMPARTCHANGEVARIABLE';
+
 /**
- * The PromQL queries of a signal's panel. change_seat_demand's live text also names the context the
- * gate compares with (its level's other demand, the seats available): each becomes a query of its own.
+ * The PromQL queries of a signal's panel: what the live gate evaluates (src/model/signal-promql.ts) with
+ * the change as a dashboard variable. change_seat_demand is a composite the gate computes from several
+ * queries: its panel shows the change's seats and, as their own queries, the context the gate compares
+ * them with (its level's other demand, the seats available).
  */
 export function signalQueries(def: SignalDef): { readonly expr: string; readonly legend: string }[] {
+  const gate = signalPromQL(def.name, changeToken);
   const [main] = def.live.split('; context:');
   const queries: { expr: string; legend: string }[] = [
-    { expr: grafanaQuery((main ?? def.live).trim()), legend: def.name },
+    {
+      expr: grafanaQuery((gate ?? main ?? def.live).trim()).replaceAll(changeToken, '${change}'),
+      legend: def.name,
+    },
   ];
   if (def.name === 'change_seat_demand')
     queries.push(

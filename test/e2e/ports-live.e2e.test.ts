@@ -1,4 +1,5 @@
 import { after, describe, it } from 'node:test';
+import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -21,7 +22,8 @@ import {
 } from '../../src/rollout/ports.contract.js';
 import { ensureBuilt } from '../../testbed/launcher/build.js';
 import { ensurePrometheus, TestPrometheus } from '../support/prometheus.js';
-import { kubectl, launcher, testbedSkipReason } from '../support/testbed.js';
+import { grafanaDashboard } from '../../src/report/grafana.js';
+import { kubectl, launcher, telemetryAgentManifest, testbedSkipReason } from '../support/testbed.js';
 
 // The shared port contracts (src/rollout/ports.contract.ts) against the Kubernetes and Prometheus
 // adapters on one 20-node testbed with a real Prometheus scraping it.
@@ -198,5 +200,72 @@ if (skip) {
       clusters: [{ name: 'tb', nodes: 20 }],
       order: ['tb'],
     };
+  });
+  describe('the Grafana dashboard against a real Prometheus (issue 14)', () => {
+    it('answers every panel query without an error, with series for every signal the API server exports', async (t) => {
+      const b = await testbed();
+      // Traffic in a change's own flow, so that the others-only queries have a flow to leave out and the
+      // change's seat panel has series: the telemetry agent (virtual agents on every node) in its FlowSchema.
+      const change = 'telemetry-agent';
+      const manifest = `${telemetryAgentManifest({ everySeconds: 2 })}---
+apiVersion: flowcontrol.apiserver.k8s.io/v1
+kind: FlowSchema
+metadata: {name: rampart-change-${change}}
+spec:
+  priorityLevelConfiguration: {name: workload-low}
+  matchingPrecedence: 900
+  distinguisherMethod: {type: ByUser}
+  rules:
+    - subjects: [{kind: ServiceAccount, serviceAccount: {name: telemetry-agent, namespace: telemetry}}]
+      resourceRules: [{verbs: ['*'], apiGroups: ['*'], resources: ['*'], clusterScope: true, namespaces: ['*']}]
+`;
+      const applied = await kubectl(b.kubeconfig, b.admin, ['apply', '-f', '-'], manifest);
+      assert.equal(applied.code, 0, applied.stderr);
+      t.after(async () => {
+        await kubectl(
+          b.kubeconfig,
+          b.admin,
+          ['delete', '-f', '-', '--ignore-not-found', '--wait=false'],
+          manifest,
+        );
+      });
+      const flowSeen = `sum(apiserver_flowcontrol_dispatched_requests_total{flow_schema="rampart-change-${change}"})`;
+      const deadline = Date.now() + 180_000;
+      while ((await b.prom.value(flowSeen)) === null) {
+        assert.ok(Date.now() < deadline, "the change's flow never reached Prometheus");
+        await sleep(2_000);
+      }
+      // A minute of scrapes: every rate over Grafana's interval has two samples or more.
+      await sleep(60_000);
+      const dashboard = grafanaDashboard({ datasource: 'prometheus' }) as {
+        panels: { title: string; targets: { expr: string }[] }[];
+      };
+      // Signals read from the API server's own metrics; the others need CoreDNS, kube-state-metrics or the
+      // workload's own exporter, which a testbed does not run: Prometheus must still accept their queries.
+      const fromApiserver = /^(apiserver_|apf_|etcd_|change_seat_demand)/;
+      for (const panel of dashboard.panels)
+        for (const target of panel.targets) {
+          const expr = target.expr
+            .replaceAll('$__rate_interval', '1m')
+            .replaceAll('${change}', change)
+            .replaceAll('${workload}', 'checkout');
+          const res = await fetch(`${b.prom.url}/api/v1/query?query=${encodeURIComponent(expr)}`);
+          const body = (await res.json()) as {
+            status: string;
+            error?: string;
+            data?: { result?: { value: [number, string] }[] };
+          };
+          assert.equal(body.status, 'success', `${panel.title}: ${body.error ?? res.status}\n${expr}`);
+          const values = (body.data?.result ?? []).map((r) => Number(r.value[1]));
+          t.diagnostic(`${panel.title}: ${values.length} series ${values.slice(0, 3).join(', ')}`);
+          if (fromApiserver.test(panel.title)) {
+            assert.ok(values.length > 0, `${panel.title}: no series\n${expr}`);
+            assert.ok(
+              values.some(Number.isFinite),
+              `${panel.title}: no finite value (${values.join(', ')})\n${expr}`,
+            );
+          }
+        }
+    });
   });
 }

@@ -161,6 +161,14 @@ export async function createNodesAndPods(
   });
   log(`${nodes} nodes created`);
   if (podsPerNode === 0) return;
+  // A pod bound to a node KWOK does not manage yet is passed over by KWOK and never made Running (its
+  // add event is not retried): pods are created once KWOK has taken every node over.
+  const deadline = performance.now() + 120_000 + nodes * 20;
+  while ((await notReadyNodes(k, nodes)) > 0) {
+    if (performance.now() > deadline)
+      throw new Error(`nodes not Ready after ${(120_000 + nodes * 20) / 1000} s`);
+    await sleep(500);
+  }
   await ensureNamespace(k, fillerNamespace);
   const pods = idx.flatMap((i) => Array.from({ length: podsPerNode }, (_, j) => ({ node: nodeName(i), j })));
   await parallel(pods, 32, async ({ node, j }) => {
@@ -174,7 +182,6 @@ export async function createNodesAndPods(
   log(`${pods.length} filler pods created`);
 }
 
-const listMeta = z.object({ items: z.array(z.unknown()) });
 const nodeList = z.object({
   items: z.array(
     z.object({
@@ -193,13 +200,27 @@ async function notReadyNodes(k: KubeJson, expected: number): Promise<number> {
   return expected - ready;
 }
 
-/** Filler pods not Running, counted up to one page (the server gives no remaining count with a selector). */
-async function notRunningPods(k: KubeJson): Promise<number> {
+const podNames = z.object({ items: z.array(z.object({ metadata: z.object({ name: z.string() }) })) });
+
+/** Filler pods not Running, up to one page (the server gives no remaining count with a selector). */
+async function notRunningPods(k: KubeJson): Promise<string[]> {
   const sel = encodeURIComponent('status.phase!=Running');
-  const page = listMeta.parse(
+  const page = podNames.parse(
     await k.must('GET', `/api/v1/namespaces/${fillerNamespace}/pods?fieldSelector=${sel}&limit=500`),
   );
-  return page.items.length;
+  return page.items.map((p) => p.metadata.name);
+}
+
+/** Touches pods with an annotation: an update event makes KWOK look at a pod it passed over. */
+async function nudge(k: KubeJson, pods: readonly string[], round: number): Promise<void> {
+  await parallel(pods, 16, async (name) => {
+    await k.call(
+      'PATCH',
+      `/api/v1/namespaces/${fillerNamespace}/pods/${name}`,
+      { metadata: { annotations: { 'rampart.dev/nudge': String(round) } } },
+      'application/merge-patch+json',
+    );
+  });
 }
 
 /** Waits until every node is Ready and every filler pod Running; throws after `timeoutMs`. */
@@ -212,10 +233,23 @@ export async function waitReady(
 ): Promise<void> {
   const deadline = performance.now() + timeoutMs;
   let last = '';
+  let podsBefore = -1;
+  let stalledSince = performance.now();
+  let nudges = 0;
   for (;;) {
     const nodesLeft = await notReadyNodes(k, nodes);
-    const podsLeft = podsPerNode > 0 ? await notRunningPods(k) : 0;
+    const stuck = podsPerNode > 0 ? await notRunningPods(k) : [];
+    const podsLeft = stuck.length;
     if (nodesLeft <= 0 && podsLeft === 0) return;
+    if (podsLeft !== podsBefore) {
+      podsBefore = podsLeft;
+      stalledSince = performance.now();
+    } else if (nodesLeft <= 0 && performance.now() - stalledSince > 15_000) {
+      nudges++;
+      log(`${podsLeft} filler pods made no progress for 15 s: touching them (${nudges})`);
+      await nudge(k, stuck, nudges);
+      stalledSince = performance.now();
+    }
     const status = `waiting: ${nodesLeft} nodes not Ready, ${podsLeft >= 500 ? '500+' : podsLeft} filler pods not Running`;
     if (status !== last) log(status);
     last = status;

@@ -4,7 +4,8 @@ import type { SignalName } from '../../model/signals.js';
 import type { MetricsSource, SignalQuery, SignalReading, SignalSample } from '../../rollout/ports.js';
 import type { ChangeFlow, ChangeFlowResolver } from '../change-flow.js';
 import { availableSeats as levelAvailable, demandSeats, type DemandParts } from './change-demand.js';
-import { changeDemandQueries, hasPlaceholder, resolvePromQL, signalPromQL } from './promql.js';
+import { signalPromQL } from '../../model/signal-promql.js';
+import { changeDemandQueries, hasPlaceholder, resolvePromQL } from './promql.js';
 
 /** The HTTP API's envelope (https://prometheus.io/docs/prometheus/latest/querying/api/): success or error. */
 const matrixSchema = z.array(
