@@ -76,24 +76,9 @@ export function sweepVariant(
     peakAtS: r.fleet.peakAtS,
     customerErrorMinutes: roundMetric(r.fleet.customerErrorMinutes),
     lockoutMinutes: roundMetric(r.clusters.reduce((s, c) => s + c.adminLockedOutS, 0) / 60),
-    controlPlaneRecoveryS: controlPlaneRecoveryS(r),
+    controlPlaneRecoveryS: r.fleet.controlPlaneRecoveryS,
     customerRecoveryS: customerRecoveryS(r, impactThresholdRatio),
   };
-}
-
-/** The last `apiserver.recovered` of the saturated clusters, when each one's last word was a recovery. */
-function controlPlaneRecoveryS(r: SimResult): number | null {
-  const last = new Map<string, { type: string; tS: number }>();
-  for (const e of r.events)
-    if ((e.type === 'apiserver.saturated' || e.type === 'apiserver.recovered') && e.cluster !== undefined)
-      last.set(e.cluster, { type: e.type, tS: e.tS });
-  if (last.size === 0) return null;
-  let latest = 0;
-  for (const e of last.values()) {
-    if (e.type !== 'apiserver.recovered') return null;
-    latest = Math.max(latest, e.tS);
-  }
-  return latest;
 }
 
 function customerRecoveryS(r: SimResult, threshold: number): number | null {

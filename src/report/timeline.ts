@@ -133,7 +133,9 @@ export function renderTimeline(
         ? `: ${first.detail}`
         : first.type === 'operator.action' && first.detail
           ? ` — ${first.detail}`
-          : '';
+          : first.type === 'apiserver.saturated'
+            ? ` — ${exhaustedResources(evs)}`
+            : '';
     lines.push(
       `${when.padEnd(clock ? 11 : 15)}  ${paint(first.type, `${first.type}${evs.length > 1 ? ` ×${evs.length}` : ''}`.padEnd(27))} ${shown}${detail}`,
     );
@@ -218,6 +220,23 @@ function compact(n: number): string {
   return formatCompact(n);
 }
 
+/**
+ * What ran out on a group of saturated clusters, from their events' causes: memory (API servers OOM-killed,
+ * a crash loop no seat helps), CPU, or APF seats, with counts when they differ.
+ */
+function exhaustedResources(evs: readonly SimEvent[]): string {
+  const kinds = new Map<string, number>();
+  for (const e of evs) {
+    const d = e.detail ?? '';
+    const kind = d.startsWith('memory') ? 'memory (OOM crash loop)' : d.startsWith('CPU') ? 'CPU' : 'seats';
+    kinds.set(kind, (kinds.get(kind) ?? 0) + 1);
+  }
+  const entries = [...kinds.entries()].sort((a, b) => b[1] - a[1]);
+  return entries.length === 1
+    ? `out of ${entries[0]?.[0] ?? ''}`
+    : `out of ${entries.map(([k, n]) => `${k} ×${n}`).join(', ')}`;
+}
+
 /** The fleet summary paragraph, including the size threshold. */
 export function renderFleetSummary(result: SimResult, clock: WallClock | undefined): string {
   const f = result.fleet;
@@ -227,12 +246,18 @@ export function renderFleetSummary(result: SimResult, clock: WallClock | undefin
     f.impactStartS === null
       ? `Customer impact: none (peak ${pct(f.peakErrorRatio)} of requests failing)`
       : `Customer impact: started ${t(f.impactStartS)}, peak ${pct(f.peakErrorRatio)} of requests failing at ${t(f.peakAtS)}, ${f.customerErrorMinutes.toFixed(1)} error-minutes`,
-    f.impactStartS === null
-      ? f.clustersSaturated > 0
-        ? `Control-plane recovery: ${t(f.controlPlaneRecoveryS)} (customers saw no errors)`
-        : 'Full recovery: n/a (customers saw no errors)'
-      : `Full recovery: ${t(f.fullRecoveryS)}`,
   ];
+  // The control plane and the customers recover apart: API servers can be healthy again while DNS and
+  // on-call access still come back, or customers see nothing while API servers crash-loop.
+  if (f.clustersSaturated > 0)
+    lines.push(
+      `Control-plane recovery: ${t(f.controlPlaneRecoveryS)} (API servers of every saturated cluster healthy again)`,
+    );
+  lines.push(
+    f.impactStartS === null
+      ? 'Full recovery: n/a (customers saw no errors)'
+      : `Full recovery: ${t(f.fullRecoveryS)}`,
+  );
   if (f.smallestSaturatedNodes !== null || f.predictedBreakEvenNodes !== null) {
     const observed =
       f.smallestSaturatedNodes !== null

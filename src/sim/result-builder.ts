@@ -40,10 +40,7 @@ export function buildResult(
     peakErrorRatio: round(fleet.peakErrorRatio),
     peakAtS: fleet.peakReachedAtS(),
     fullRecoveryS: fleet.fullRecoveryS,
-    controlPlaneRecoveryS:
-      saturated.length > 0 && saturated.every((c) => c.recoveredAtS !== null)
-        ? Math.max(...saturated.map((c) => c.recoveredAtS ?? 0))
-        : null,
+    controlPlaneRecoveryS: controlPlaneRecoveryS(fleet.events),
     clustersSaturated: saturated.length,
     customerErrorMinutes: round(fleet.customerErrorMinutes),
     largestUnsaturatedNodes: unsaturatedWithChange.length
@@ -110,4 +107,25 @@ function predictedBreakEven(scenario: Scenario): number | null {
     { podsStartPerS: change.podsStartPerS },
   );
   return be.maxSafeNodes;
+}
+
+/**
+ * When the API servers of the last saturated cluster were healthy again (its last saturation event a
+ * recovery); null when none saturated or one never recovered. Customers may still see errors after it,
+ * while DNS and on-call access come back.
+ */
+export function controlPlaneRecoveryS(
+  events: readonly { readonly type: string; readonly tS: number; readonly cluster?: string }[],
+): number | null {
+  const last = new Map<string, { type: string; tS: number }>();
+  for (const e of events)
+    if ((e.type === 'apiserver.saturated' || e.type === 'apiserver.recovered') && e.cluster !== undefined)
+      last.set(e.cluster, { type: e.type, tS: e.tS });
+  if (last.size === 0) return null;
+  let latest = 0;
+  for (const e of last.values()) {
+    if (e.type !== 'apiserver.recovered') return null;
+    latest = Math.max(latest, e.tS);
+  }
+  return latest;
 }

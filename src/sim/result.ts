@@ -62,8 +62,9 @@ export interface FleetSummary {
   readonly peakAtS: number | null;
   readonly fullRecoveryS: number | null;
   /**
-   * When the last saturated cluster recovered (API servers, on-call access and DNS back), whether or not
-   * customers saw errors; null when none saturated or one never recovered.
+   * When the API servers of the last saturated cluster were healthy again, whether or not customers saw
+   * errors (DNS and on-call access may come back later: `fullRecoveryS`); null when none saturated or one
+   * never recovered.
    */
   readonly controlPlaneRecoveryS: number | null;
   readonly clustersSaturated: number;
