@@ -190,11 +190,13 @@ export async function runLoadtest(
           thresholds: o.thresholds,
         },
       );
-      // The call is timed again once the ramp's queues have drained, and both times pooled.
+      // The call is timed again once the ramp's queues have drained, and both times pooled; a cluster
+      // that stopped answering has no speed to add (and would be polled for nothing).
       const measuredAfter =
         dominant &&
         measuredBefore &&
         !ramp.interrupted &&
+        ramp.steps.at(-1)?.verdict !== 'unreachable' &&
         (await levelDrained(http, admin, priorityLevel, hooks))
           ? await measureCall(http, who.token, dominant, identity(0))
           : null;
