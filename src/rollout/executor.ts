@@ -22,6 +22,7 @@ import { resolvePolicy } from './policy-resolve.js';
 import type { RolloutPolicyFile } from '../config/policy-schema.js';
 import { createRolloutState, type RolloutState } from './state.js';
 import type { RolloutStateStore } from './state-store.js';
+import { JournalRecorder, type JournalRecorderOptions, type RolloutJournalSink } from './journal.js';
 
 export interface ExecutorOptions {
   readonly fleet: FleetSupplier;
@@ -31,6 +32,12 @@ export interface ExecutorOptions {
   /** Resolved against the fleet when the rollout starts; a resumed rollout keeps its persisted policy. */
   readonly policy: RolloutPolicyFile;
   readonly change: ChangeRef;
+  /**
+   * Where the journal goes (optional): each decision's events and gate readings are appended before the
+   * state is saved, so a process killed in between leaves a journal that has at least what the state has.
+   */
+  readonly journal?: RolloutJournalSink;
+  readonly journalOptions?: JournalRecorderOptions;
 }
 
 /** What one tick did. */
@@ -68,6 +75,8 @@ export function createRolloutExecutor(opts: ExecutorOptions): RolloutExecutor {
   let state: RolloutState | null = null;
   let results: ActionResult[] = [];
   let approvals: { by: string }[] = [];
+  const recorder = opts.journal ? new JournalRecorder(opts.journalOptions) : null;
+  const journalSize = (): number => opts.journal?.bytes?.() ?? 0;
 
   const fresh = (clusters: Awaited<ReturnType<FleetSupplier['listClusters']>>, nowMs: number): RolloutState =>
     createRolloutState({
@@ -133,16 +142,16 @@ export function createRolloutExecutor(opts: ExecutorOptions): RolloutExecutor {
           plan.statuses.map(async (cluster) => ({ cluster, status: await readStatus(opts, cluster) })),
         ),
       ]);
-      const { decision, changed } = conclude(
-        s,
-        { signals: signals.map(observation), statuses, ...takeInputs() },
-        nowMs,
-      );
+      const obs = { signals: signals.map(observation), statuses, ...takeInputs() };
+      const { decision, changed } = conclude(s, obs, nowMs);
+      if (recorder) await opts.journal?.append(recorder.decided(s, obs, decision, nowMs, journalSize()));
       if (changed) await opts.store.save(decision.state);
       const performed: ActionResult[] = [];
       // In order: break-glass before the apply that follows it.
       for (const a of decision.actions)
         performed.push({ actionId: a.id, cluster: a.cluster, outcome: await perform(opts, a), atMs: nowMs });
+      if (recorder && performed.length > 0)
+        await opts.journal?.append(recorder.performed(decision.actions, performed));
       return report(nowMs, decision, performed);
     },
     tickSync(nowMs) {
@@ -155,7 +164,13 @@ export function createRolloutExecutor(opts: ExecutorOptions): RolloutExecutor {
         cluster,
         status: sync(readStatus(opts, cluster), 'client.rolloutStatus'),
       }));
-      const { decision, changed } = conclude(s, { signals, statuses, ...takeInputs() }, nowMs);
+      const obs = { signals, statuses, ...takeInputs() };
+      const { decision, changed } = conclude(s, obs, nowMs);
+      if (recorder)
+        sync(
+          opts.journal?.append(recorder.decided(s, obs, decision, nowMs, journalSize())),
+          'journal.append',
+        );
       if (changed) sync(opts.store.save(decision.state), 'store.save');
       const performed = decision.actions.map((a) => ({
         actionId: a.id,
@@ -163,6 +178,8 @@ export function createRolloutExecutor(opts: ExecutorOptions): RolloutExecutor {
         outcome: sync(perform(opts, a), a.type),
         atMs: nowMs,
       }));
+      if (recorder && performed.length > 0)
+        sync(opts.journal?.append(recorder.performed(decision.actions, performed)), 'journal.append');
       return report(nowMs, decision, performed);
     },
     approve(by) {

@@ -10,3 +10,4 @@ export * from './controller.js';
 export * from './state-store.js';
 export * from './executor.js';
 export * from './abort.js';
+export * from './journal.js';

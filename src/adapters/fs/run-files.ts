@@ -9,7 +9,8 @@ import { badInput } from '../../core/errors.js';
  * - `.run.json`: what the run was started with (paths and names only, never credentials), for `resume`;
  * - `.control.json`: approvals and an abort request left by `rampart rollout approve|abort` for the
  *   process running the rollout;
- * - `.clusters.json`: what each cluster ran before the change (for rollback), written before the first apply.
+ * - `.clusters.json`: what each cluster ran before the change (for rollback), written before the first apply;
+ * - `.journal.jsonl`: what the controller saw and did, appended (journal-file.ts), for `rollout report`.
  */
 
 export const runInputsSchema = z.strictObject({
@@ -89,6 +90,7 @@ export const runFiles = (statePath: string) => ({
   inputsPath: `${statePath}.run.json`,
   controlPath: `${statePath}.control.json`,
   previousPath: `${statePath}.clusters.json`,
+  journalPath: `${statePath}.journal.jsonl`,
   readInputs(): RunInputs | null {
     return existsSync(this.inputsPath)
       ? readJson(this.inputsPath, runInputsSchema, null as unknown as RunInputs)
@@ -111,7 +113,8 @@ export const runFiles = (statePath: string) => ({
   },
   /** Removes every sidecar (a new rollout on the same state path). */
   clear(): void {
-    for (const p of [this.inputsPath, this.controlPath, this.previousPath]) rmSync(p, { force: true });
+    for (const p of [this.inputsPath, this.controlPath, this.previousPath, this.journalPath])
+      rmSync(p, { force: true });
   },
 });
 export type RunFiles = ReturnType<typeof runFiles>;

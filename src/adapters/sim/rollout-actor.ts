@@ -6,6 +6,7 @@ import type { RolloutPolicyFile } from '../../config/policy-schema.js';
 import type { SignalName } from '../../model/signals.js';
 import type { RolloutState } from '../../rollout/state.js';
 import { memoryStateStore } from '../../rollout/state-store.js';
+import type { RolloutJournalSink } from '../../rollout/journal.js';
 import type { FleetActor } from '../../sim/engine.js';
 import type { FleetSim } from '../../sim/fleet/fleet-sim.js';
 import { SimClusterClient, simFleetSupplier } from './rollout-adapters.js';
@@ -20,6 +21,8 @@ export interface RolloutActorOptions {
   readonly change: ChangeRef;
   /** When the controller starts (s since the scenario start): the scenario's own rollout start. */
   readonly startS: number;
+  /** Where the controller's journal goes (none by default), for a rollout report of the simulated run. */
+  readonly journal?: RolloutJournalSink;
 }
 
 /** Signals a policy's gates read (plus change_seat_demand when node steps project the change's seats). */
@@ -98,6 +101,7 @@ export class RolloutActor implements FleetActor {
       store: memoryStateStore(),
       policy: this.opts.policy,
       change: this.opts.change,
+      ...(this.opts.journal ? { journal: this.opts.journal } : {}),
     });
     const index = new Map(fleet.clusters.map((c, i) => [c.name, i]));
     this.world = { recorder, exec, index };

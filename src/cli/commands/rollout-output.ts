@@ -1,5 +1,6 @@
 import { fmt } from '../../rollout/gates/types.js';
 import type { GateEvaluation, RolloutEvent } from '../../rollout/events.js';
+import { eventLine } from '../../rollout/event-text.js';
 import type { RolloutState } from '../../rollout/state.js';
 import type { CliIo } from '../io.js';
 
@@ -29,50 +30,7 @@ function pct(share: number): string {
   return `${Number((share * 100).toPrecision(3))}%`;
 }
 
-/** One line for an event (plain and TTY modes). */
-export function eventLine(e: RolloutEvent, state: RolloutState): string {
-  const nodes = (c: string): number => state.clusters.find((x) => x.name === c)?.nodes ?? 0;
-  switch (e.type) {
-    case 'rollout.started':
-      return `rollout of ${state.change.kind} ${state.change.namespace}/${state.change.name} started: ${e.clusters} cluster(s) in ${e.waves} wave(s), policy ${state.policy.name}`;
-    case 'rollout.wave.started':
-      return `wave ${e.wave}: ${e.clusters.join(', ') || '(no cluster)'}`;
-    case 'rollout.cluster.started':
-      return `${e.cluster}: started (wave ${e.wave})`;
-    case 'rollout.step.applied': {
-      const n = nodes(e.cluster);
-      return e.share >= 1
-        ? `${e.cluster}: applied on all ${n} nodes`
-        : `${e.cluster}: applied on ${pct(e.share)} of nodes (${Math.ceil(e.share * n - 1e-9)} of ${n})`;
-    }
-    case 'rollout.cluster.done':
-      return `${e.cluster}: done`;
-    case 'rollout.gate.failed':
-      return `${e.cluster}: gate ${e.gate} FAILED at ${pct(e.share)} of nodes: ${fmt(e.value)} vs threshold ${fmt(e.threshold)} (${e.reason})`;
-    case 'rollout.paused':
-      return `paused (${e.reason}): ${e.detail}`;
-    case 'rollout.resumed':
-      return `resumed: ${e.detail}`;
-    case 'rollout.approved':
-      return `approved by ${e.by}: ${e.detail}`;
-    case 'rollout.halted':
-      return `HALTED (${e.cause}): ${e.reason}`;
-    case 'rollout.cluster.rollback-started':
-      return `${e.cluster}: rolling back (${e.reason})`;
-    case 'rollout.cluster.rolledback':
-      return `${e.cluster}: rolled back (${e.attempts} attempt(s))`;
-    case 'rollout.action.failed':
-      return `${e.cluster}: ${e.actionId.split(':')[1] ?? 'action'} failed: ${e.reason}`;
-    case 'rollout.paced':
-      return `paced: ${e.detail}`;
-    case 'rollout.completed':
-      return 'rollout completed';
-    default: {
-      const never: never = e;
-      return String(never);
-    }
-  }
-}
+export { eventLine } from '../../rollout/event-text.js';
 
 /** A gate verdict as one line: value against threshold. */
 export function gateLine(g: GateEvaluation): string {
