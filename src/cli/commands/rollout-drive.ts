@@ -6,7 +6,12 @@ import { lockStateFile } from '../../adapters/fs/state-lock.js';
 import type { RunInputs } from '../../adapters/fs/run-files.js';
 import { abortRollout } from '../../rollout/abort.js';
 import { createRolloutExecutor } from '../../rollout/executor.js';
+import type { JournalEntry, RolloutJournalSink } from '../../rollout/journal.js';
+import type { RolloutState } from '../../rollout/state.js';
+import { fileJournal } from '../../adapters/fs/journal-file.js';
+import { redact } from '../../adapters/kube/connection.js';
 import type { CliIo } from '../io.js';
+import { writeRolloutReport } from './rollout-report.js';
 import { clusterOutcome, exitFor, RolloutPrinter, type OutputMode } from './rollout-output.js';
 import { liveSetup } from './rollout-setup.js';
 
@@ -22,7 +27,12 @@ export interface DriveOptions {
   readonly by?: string;
   /** Set when SIGINT/SIGTERM arrived: stop after the current tick, state saved. */
   readonly stopRequested?: () => boolean;
+  /** Write the HTML report here (or '-' for stdout) when the run ends, however it ends. */
+  readonly report?: string;
 }
+
+/** How often Rampart's running request counts go to the journal (and once at the end). */
+const requestsEveryMs = 60_000;
 
 /**
  * Drives a live rollout to its end: takes the state file's lock, ticks the executor every interval
@@ -40,12 +50,34 @@ export async function driveRollout(o: DriveOptions): Promise<number> {
     throw badInput(`${o.statePath}: no rollout state here; start one with \`rampart rollout run\``);
   const setup = liveSetup(o.inputs, o.statePath, o.clock);
   const lock = lockStateFile(o.statePath);
+  const sessionMs = o.clock.nowMs();
+  let journal: RolloutJournalSink | null = null;
+  let lastRequestsMs = sessionMs;
+  const log = (entries: readonly JournalEntry[]): void => void journal?.append(entries);
+  const logRequests = (atMs: number): void => {
+    const counts = Object.fromEntries(
+      Object.entries(setup.client.requestCounts()).filter(([, c]) => c.requests > 0),
+    );
+    if (Object.keys(counts).length > 0)
+      log([{ type: 'journal.requests', atMs, session: sessionMs, clusters: counts }]);
+    lastRequestsMs = atMs;
+  };
+  let state: RolloutState | null = null;
+  let ended = 'stopped by an error';
   try {
     if (o.how === 'run') {
       setup.files.clear();
       setup.files.writeInputs(o.inputs);
     }
+    // Secrets never reach the journal: every line goes through the kubeconfig redactor.
+    journal = fileJournal(setup.files.journalPath, redact);
+    log([{ type: 'journal.session', atMs: sessionMs, how: o.how }]);
     const printer = new RolloutPrinter(o.io, o.mode, o.clock.nowMs());
+    const note = (text: string, atMs: number): void => {
+      printer.line(text, atMs);
+      log([{ type: 'journal.note', atMs, message: text }]);
+    };
+    const sink = journal;
     const makeExec = () =>
       createRolloutExecutor({
         fleet: setup.fleet,
@@ -54,6 +86,7 @@ export async function driveRollout(o: DriveOptions): Promise<number> {
         store,
         policy: setup.policy,
         change: setup.change.ref,
+        journal: sink,
       });
     let exec = makeExec();
     if (o.how === 'run') {
@@ -64,17 +97,18 @@ export async function driveRollout(o: DriveOptions): Promise<number> {
           `no cluster could be reached, nothing applied: ${setup.fleet.unreachable.map((u) => u.reason).join('; ')}`,
         );
       for (const u of setup.fleet.unreachable)
-        printer.line(`${u.name}: UNREACHABLE, not rolled out (${u.reason})`, o.clock.nowMs());
+        note(`${u.name}: UNREACHABLE, not rolled out (${u.reason})`, o.clock.nowMs());
       // A change the API server refuses is bad input: found before anything is applied anywhere.
       for (const c of clusters) {
         const v = await setup.client.validate(c.name).catch(() => null);
         if (v) throw badInput(`${v.rejected}; nothing applied`);
       }
     }
-    let state = await exec.start(o.clock.nowMs());
-    for (const w of o.how === 'run' ? state.warnings : []) printer.line(`warning: ${w}`, o.clock.nowMs());
+    state = await exec.start(o.clock.nowMs());
+    for (const w of o.how === 'run' ? state.warnings : []) note(`warning: ${w}`, o.clock.nowMs());
     if (o.how === 'abort') {
       const a = abortRollout(state, o.clock.nowMs(), o.by ?? 'operator');
+      log(a.events);
       store.save(a.state);
       printer.events(a.events, a.state);
       exec = makeExec();
@@ -84,6 +118,7 @@ export async function driveRollout(o: DriveOptions): Promise<number> {
       const control = setup.files.readControl();
       if (control.abort && !(state.status.kind === 'halted' && state.status.cause === 'aborted')) {
         const a = abortRollout(state, o.clock.nowMs(), control.abort.by);
+        log(a.events);
         store.save(a.state);
         printer.events(a.events, a.state);
         exec = makeExec();
@@ -97,12 +132,14 @@ export async function driveRollout(o: DriveOptions): Promise<number> {
       state = report.state;
       printer.events(report.events, state);
       printer.gates(report.evaluations, report.nowMs);
+      if (report.nowMs - lastRequestsMs >= requestsEveryMs) logRequests(report.nowMs);
       if (exec.finished()) break;
       if (o.stopRequested?.()) {
-        printer.line(
+        note(
           `interrupted: state saved; continue with \`rampart rollout resume --state ${o.statePath}\``,
           o.clock.nowMs(),
         );
+        ended = 'interrupted';
         break;
       }
       await o.clock.sleep(o.inputs.intervalS * 1000);
@@ -134,8 +171,27 @@ export async function driveRollout(o: DriveOptions): Promise<number> {
       }
       for (const u of unreachable) o.io.out(`  ${u.name}: unreachable: ${u.reason}\n`);
     }
+    if (ended !== 'interrupted') ended = state.status.kind;
     return exitFor(state, unreachable.length);
+  } catch (err) {
+    ended = `stopped by an error: ${err instanceof Error ? (err.message.split('\n')[0] ?? '') : String(err)}`;
+    throw err;
   } finally {
-    lock.release();
+    try {
+      if (journal) {
+        logRequests(o.clock.nowMs());
+        log([{ type: 'journal.session.ended', atMs: o.clock.nowMs(), status: redact(ended) }]);
+      }
+      // However the run ended, the report says how far it got (nothing to draw before a state exists).
+      const final = state ?? (existsSync(o.statePath) ? store.load() : null);
+      if (o.report !== undefined && final)
+        writeRolloutReport(o.io, final, setup.files.journalPath, o.report, (line) =>
+          o.mode === 'json'
+            ? o.io.out(`${JSON.stringify({ type: 'rollout.report', path: o.report, message: line })}\n`)
+            : o.io.out(`${line}\n`),
+        );
+    } finally {
+      lock.release();
+    }
   }
 }

@@ -24,6 +24,7 @@ const defaultState = 'rampart-rollout.json';
 interface CommonOpts {
   state: string;
   json?: boolean;
+  report?: string;
 }
 interface RunOpts extends CommonOpts {
   fleet: string;
@@ -92,6 +93,19 @@ function inputOptions(c: Command): Command {
     .option('--json', 'events as JSON lines on stdout');
 }
 
+const reportHelp =
+  'when the run ends (completed, halted, aborted or interrupted), write the HTML report of the whole rollout here';
+
+/** --report on the commands that drive a rollout: a file (stdout carries their progress). */
+function reportTarget(o: CommonOpts): string | undefined {
+  if (o.report === undefined) return undefined;
+  if (o.report === '' || o.report === '-')
+    throw badInput(
+      `--report: give a file name (stdout carries the rollout's progress; \`rampart rollout report --report -\` prints it)`,
+    );
+  return o.report;
+}
+
 function runInputs(o: RunOpts): RunInputs {
   return absoluteInputs({
     fleet: o.fleet,
@@ -120,7 +134,8 @@ Examples:
   rampart rollout status --watch
   rampart rollout approve canary
   rampart rollout abort
-  rampart rollout resume
+  rampart rollout resume --report rollout.html
+  rampart rollout report --report rollout.html
 ${exitCodesHelp}`,
       );
 
@@ -128,11 +143,15 @@ ${exitCodesHelp}`,
       cmd.command('run').description('start a rollout (refuses a state file that exists: use resume)'),
     )
       .option('--yes', 'do not ask for confirmation')
+      .option('--report <file>', reportHelp)
       .addHelpText('after', exitCodesHelp)
       .action(async (o: RunOpts) => {
         if (!o.yes)
           throw badInput('rollout run changes clusters: check `rampart rollout plan` first, then pass --yes');
-        ctx.setExit(await drive(ctx, clock, o.state, runInputs(o), outputMode(ctx.io, o.json), 'run'));
+        const report = reportTarget(o);
+        ctx.setExit(
+          await drive(ctx, clock, o.state, runInputs(o), outputMode(ctx.io, o.json), 'run', undefined, report),
+        );
       });
 
     inputOptions(
@@ -191,12 +210,14 @@ ${exitCodesHelp}`,
       .option('--state <file>', 'state file', defaultState)
       .option('--by <name>', 'who aborts (recorded)', process.env['USER'] ?? 'operator')
       .option('--json', 'events as JSON lines on stdout')
+      .option('--report <file>', `${reportHelp} (when this process rolls back)`)
       .addHelpText(
         'after',
         '\nExit codes: 3 aborted (rolled back, or handed to the running rollout), 2 bad input.\n',
       )
       .action(async (o: CommonOpts & { by: string }) => {
         loadState(o.state);
+        const report = reportTarget(o);
         const files = runFiles(o.state);
         if (lockHeld(o.state)) {
           files.writeControl({ ...files.readControl(), abort: { by: o.by, atMs: clock.nowMs() } });
@@ -207,7 +228,9 @@ ${exitCodesHelp}`,
         const inputs = files.readInputs();
         if (!inputs)
           throw badInput(`${files.inputsPath}: missing; cannot reconnect to the clusters to roll back`);
-        ctx.setExit(await drive(ctx, clock, o.state, inputs, outputMode(ctx.io, o.json), 'abort', o.by));
+        ctx.setExit(
+          await drive(ctx, clock, o.state, inputs, outputMode(ctx.io, o.json), 'abort', o.by, report),
+        );
       });
 
     cmd
@@ -215,13 +238,42 @@ ${exitCodesHelp}`,
       .description('continue a rollout from its state file (after a crash, SIGKILL or Ctrl-C)')
       .option('--state <file>', 'state file', defaultState)
       .option('--json', 'events as JSON lines on stdout')
+      .option('--report <file>', reportHelp)
       .addHelpText('after', exitCodesHelp)
       .action(async (o: CommonOpts) => {
         loadState(o.state);
+        const report = reportTarget(o);
         const inputs = runFiles(o.state).readInputs();
         if (!inputs)
           throw badInput(`${o.state}.run.json: missing; the rollout's inputs are needed to resume`);
-        ctx.setExit(await drive(ctx, clock, o.state, inputs, outputMode(ctx.io, o.json), 'resume'));
+        ctx.setExit(
+          await drive(ctx, clock, o.state, inputs, outputMode(ctx.io, o.json), 'resume', undefined, report),
+        );
+      });
+
+    cmd
+      .command('report')
+      .description(
+        'write the HTML report of a rollout (running or finished) from its state file and journal; change nothing',
+      )
+      .option('--state <file>', 'state file', defaultState)
+      .option('--report <file>', "where to write it, or '-' for stdout (default: the state file's name, .html)")
+      .addHelpText(
+        'after',
+        `
+Example:
+  rampart rollout report --state rollout.json --report rollout.html
+
+Exit codes: 0 written, 2 no state file here.
+`,
+      )
+      .action(async (o: CommonOpts) => {
+        const state = loadState(o.state);
+        const { writeRolloutReport, defaultReportPath } = await import('./rollout-report.js');
+        const target = o.report === undefined || o.report === '' ? defaultReportPath(o.state) : o.report;
+        writeRolloutReport(ctx.io, state, runFiles(o.state).journalPath, target, (line) =>
+          ctx.io.out(`${line}\n`),
+        );
       });
   };
 }
@@ -236,6 +288,7 @@ async function drive(
   mode: OutputMode,
   how: 'run' | 'resume' | 'abort',
   by?: string,
+  report?: string,
 ): Promise<number> {
   // The Kubernetes client is loaded by the commands that reach clusters only: every other command starts
   // without it.
@@ -251,6 +304,7 @@ async function drive(
       how,
       stopRequested: stop.requested,
       ...(by ? { by } : {}),
+      ...(report !== undefined ? { report } : {}),
     });
   } finally {
     stop.dispose();
