@@ -69,6 +69,11 @@ export class RolloutActor implements FleetActor {
     if (w.exec.finished()) this.finished = true;
   }
 
+  /** The controller's state (null before the rollout started). */
+  state(): RolloutState | null {
+    return this.world?.exec.state() ?? null;
+  }
+
   afterStep(fleet: FleetSim, tS: number): void {
     if (!this.finished) this.ensure(fleet).recorder.record(tS);
   }
