@@ -38,7 +38,7 @@ export const rolloutClientScript = String.raw`
   }
   function fmtValue(unit, v) {
     if (v === null || v === undefined || isNaN(v)) return '-';
-    if (unit === 'ratio') return (v * 100).toPrecision(3).replace(/\.?0+$/, '') + '%';
+    if (unit === 'ratio') return Number((v * 100).toPrecision(3)) + '%';
     if (v === 0) return '0';
     var a = Math.abs(v);
     var text = a >= 1e6 ? (v / 1e6).toFixed(1) + 'M' : a >= 1e4 ? (v / 1e3).toFixed(1) + 'k' :
@@ -104,14 +104,14 @@ export const rolloutClientScript = String.raw`
   }
 
   // series: [{label, color, dash, stepped}]; floor: the y axis reaches at least this.
-  function makeChart(el, unit, floor, series, getMarks, getBands, values) {
+  function makeChart(el, unit, floor, series, getMarks, getBands, values, getRange) {
     var width = Math.max(280, el.clientWidth || 480);
     var opts = {
       width: width, height: 190,
-      cursor: { sync: { key: 'rampart' }, drag: { x: true, y: false } },
+      cursor: { sync: { key: getRange ? 'cluster' : 'fleet' }, drag: { x: true, y: false } },
       legend: { live: true },
       scales: {
-        x: { time: false, range: function () { return [0, data.durationS]; } },
+        x: { time: false, range: function () { return getRange ? getRange() : [0, data.durationS]; } },
         y: { range: function (u, min, max) { return [0, Math.max(floor, (max || 0) * 1.1)]; } },
       },
       axes: [
@@ -143,11 +143,12 @@ export const rolloutClientScript = String.raw`
   // The picked cluster: its node share, then one chart per gate (reading vs threshold).
   var current = data.defaultCluster;
   var clusterBox = document.getElementById('cluster-charts');
-  function cur() { return data.cluster[current] || { share: [[0], [0]], gates: {}, bands: [], marks: [] }; }
+  function cur() { return data.cluster[current] || { share: [[0], [0]], gates: {}, bands: [], marks: [], range: [0, data.durationS] }; }
+  function range() { return cur().range; }
   function marks() { return cur().marks; }
   function bands() { return cur().bands; }
   var shareChart = makeChart(panel(clusterBox, 'cluster-share', 'Share of its nodes running the change'), 'ratio', 0.05,
-    [{ label: 'node share', color: '#1f77b4', stepped: true }], marks, bands, cur().share);
+    [{ label: 'node share', color: '#1f77b4', stepped: true }], marks, bands, cur().share, range);
   function gateValues(g) {
     var s = cur().gates[g.name];
     return s ? [s[0], s[1], s[2]] : [[], [], []];
@@ -156,7 +157,7 @@ export const rolloutClientScript = String.raw`
     var el = panel(clusterBox, 'cluster-gate-' + i, g.title);
     var u = makeChart(el, g.unit, g.unit === 'ratio' ? 0.01 : 0.001,
       [{ label: 'reading', color: '#9467bd' }, { label: 'threshold', color: '#d62728', dash: true }],
-      marks, bands, gateValues(g));
+      marks, bands, gateValues(g), range);
     return { gate: g, u: u, el: el };
   });
 

@@ -39,6 +39,8 @@ export interface RolloutPageData {
         readonly gates: Readonly<Record<string, readonly [number[], (number | null)[], (number | null)[]]>>;
         readonly bands: (readonly [number, number, string])[];
         readonly marks: (readonly [number, string, string])[];
+        /** The span its charts show: from its start to its end, with a margin (the whole rollout if never started). */
+        readonly range: readonly [number, number];
       }
     >
   >;
@@ -168,7 +170,17 @@ export function rolloutPageData(r: RolloutRecord): RolloutPageData {
             ['rollout.halted', 'rollout.paused', 'rollout.approved', 'rollout.resumed'].includes(row.type)),
       )
       .map(mark);
-    cluster[c.name] = { share: [shareT, shareV], gates, bands, marks };
+    const own = [
+      ...(c.startedAtMs !== null ? [sec(r, c.startedAtMs)] : []),
+      ...(c.endedAtMs !== null ? [sec(r, c.endedAtMs)] : []),
+      ...Object.values(gates).flatMap(([t]) => [t[0] ?? 0, t[t.length - 1] ?? 0]),
+      ...marks.filter((m) => m[1] !== 'rollout' || c.startedAtMs !== null).map((m) => m[0]),
+    ];
+    const from = own.length > 0 && c.startedAtMs !== null ? Math.min(...own) : 0;
+    const to = own.length > 0 && c.startedAtMs !== null ? Math.max(...own) : durationS;
+    const margin = Math.max(30, (to - from) * 0.05);
+    const range = [Math.max(0, from - margin), to + margin] as const;
+    cluster[c.name] = { share: [shareT, shareV], gates, bands, marks, range };
   }
 
   const picked =
@@ -220,7 +232,11 @@ function cards(r: RolloutRecord): [string, string, string][] {
     [
       'Outcome',
       r.status.kind === 'halted' ? `halted · ${r.status.cause}` : r.status.kind,
-      r.status.kind === 'halted' || r.status.kind === 'paused' ? r.status.detail : r.outcome,
+      r.status.kind === 'halted'
+        ? `at ${timeText(r, r.status.atMs)}${g ? `, gate ${g.gate} on ${g.cluster}` : ''} (details under What happened)`
+        : r.status.kind === 'paused'
+          ? r.status.detail.slice(0, 200)
+          : r.outcome,
     ],
     ['Clusters completed', `${c.completed} of ${total}`, 'every node step passed its gates and bake'],
     [
@@ -355,7 +371,7 @@ export function rolloutHtmlReport(r: RolloutRecord, assets: ChartAssets): string
     .map(([tone, text]) => `<span class="mk mk-${tone ?? ''}">${esc(text ?? '')}</span>`)
     .join('');
   const label = (c: RolloutRecord['clusters'][number]): string =>
-    `${c.name} · ${formatCount(c.nodes)} nodes · wave ${c.wave} · ${c.outcome}`.slice(0, 140);
+    `${c.name} · ${formatCount(c.nodes)} nodes · wave ${c.wave} · ${c.outcome.length > 60 ? `${c.outcome.slice(0, 59)}…` : c.outcome}`;
   const notes = [
     r.skippedLines > 0
       ? `${r.skippedLines} journal line(s) could not be read (cut off by a crash) and were skipped.`
