@@ -163,6 +163,8 @@ describe(
           '--interval',
           '2s',
           '--yes',
+          '--report',
+          join(dir, 'rollout.html'),
         ],
         20 * 60_000,
       );
@@ -190,6 +192,21 @@ describe(
       assert.equal(done.code, 0, `completed after approval: ${done.stderr}\n${done.stdout.slice(-2000)}`);
       assert.match(done.stdout, /rollout completed/);
       assert.match(done.stdout, /tb: .*Rampart's requests: \d+ \(\d+ via break-glass/);
+      // The report of the whole rollout, written when it ended: the cluster, the outcome, the approval,
+      // and Rampart's own requests, from the journal beside the state.
+      assert.match(done.stdout, new RegExp(`HTML report written to ${join(dir, 'rollout.html')}`));
+      const html = readFileSync(join(dir, 'rollout.html'), 'utf8');
+      assert.match(html, /data-cluster="tb"/);
+      assert.match(html, /<div class="k">Outcome<\/div><div class="v">completed<\/div>/);
+      assert.match(html, /approved by e2e/);
+      assert.match(html, /Rampart&#39;s requests<\/div><div class="v">[1-9][\d,]*<\/div>/);
+      assert.doesNotMatch(html.replace(/<script>[\s\S]*?<\/script>/g, ''), /NaN/);
+      const again = await rampartAsync(
+        ['rollout', 'report', '--state', state, '--report', join(dir, 'again.html')],
+        300_000,
+      );
+      assert.equal(again.code, 0, again.stderr);
+      assert.match(readFileSync(join(dir, 'again.html'), 'utf8'), /data-cluster="tb"/);
       process.stderr.write(
         `\nlive CLI figures: plan → paused → approved → completed in ${Math.round((Date.now() - started) / 1000)} s\n`,
       );
@@ -207,9 +224,9 @@ describe(
       const secrets = secretsOf(u.kubeconfig);
       assert.ok(secrets.length > 0, 'the kubeconfig has tokens to look for');
       const written = readdirSync(dir)
-        .filter((f) => f.startsWith('rollout.json'))
+        .filter((f) => f.startsWith('rollout.'))
         .map((f) => readFileSync(join(dir, f), 'utf8'));
-      assert.ok(written.length >= 2, 'state and its sidecars');
+      assert.ok(written.length >= 4, 'state, its sidecars (the journal among them) and the report');
       for (const text of [...written, done.stdout, done.stderr])
         for (const s of secrets) assert.ok(!text.includes(s), 'no kubeconfig credential written');
       const after = await rampartAsync(['rollout', 'status', '--state', state, '--json'], 300_000);

@@ -8,7 +8,10 @@ import type { JournalEntry, RolloutJournalSink } from '../../rollout/journal.js'
  * reader skips it; the next process starts on a fresh line). `scrub` removes secrets from every line
  * before it is written (the CLI passes the kubeconfig redactor: an action's error text could carry one).
  */
-export function fileJournal(path: string, scrub: (line: string) => string = (l) => l): RolloutJournalSink {
+export function fileJournal(
+  path: string,
+  scrub: (line: string) => string = (l) => l,
+): RolloutJournalSink & { append(entries: readonly JournalEntry[]): void; bytes(): number } {
   let size = existsSync(path) ? statSync(path).size : 0;
   let fresh = size === 0 || endsWithNewline(path);
   return {
