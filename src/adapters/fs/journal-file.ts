@@ -1,17 +1,18 @@
 import { appendFileSync, closeSync, existsSync, openSync, readFileSync, readSync, statSync } from 'node:fs';
 import { RampartError, ErrorCodes } from '../../core/errors.js';
-import type { JournalEntry, RolloutJournalSink } from '../../rollout/journal.js';
+import type { JournalEntry } from '../../rollout/journal.js';
 
 /**
  * Appends journal entries to `path`, one JSON object per line, each batch in one `write` to a file opened
  * for appending: what was written before a SIGKILL stays, and at worst the last line is cut off (the
  * reader skips it; the next process starts on a fresh line). `scrub` removes secrets from every line
  * before it is written (the CLI passes the kubeconfig redactor: an action's error text could carry one).
+ * It is a RolloutJournalSink that answers at once.
  */
 export function fileJournal(
   path: string,
   scrub: (line: string) => string = (l) => l,
-): RolloutJournalSink & { append(entries: readonly JournalEntry[]): void; bytes(): number } {
+): { append(entries: readonly JournalEntry[]): void; bytes(): number } {
   let size = existsSync(path) ? statSync(path).size : 0;
   let fresh = size === 0 || endsWithNewline(path);
   return {
