@@ -100,6 +100,16 @@ export {
   type SyncRolloutStateStore,
 } from './rollout/state-store.js';
 export { fileStateStore } from './adapters/fs/state-file.js';
+// The rollout's journal (what the controller saw and did) and the live rollout's HTML report drawn from it.
+export {
+  memoryJournal,
+  type JournalEntry,
+  type JournalRecorderOptions,
+  type RolloutJournalSink,
+} from './rollout/journal.js';
+export { fileJournal, readJournal } from './adapters/fs/journal-file.js';
+export { rolloutRecord, type RolloutRecord, type RolloutReportInput } from './report/rollout-record.js';
+export { rolloutHtmlReport } from './report/rollout-html.js';
 
 // Ports: what a live or simulated fleet implements for the controller.
 export type {

@@ -184,12 +184,23 @@ export async function driveRollout(o: DriveOptions): Promise<number> {
       }
       // However the run ended, the report says how far it got (nothing to draw before a state exists).
       const final = state ?? (existsSync(o.statePath) ? store.load() : null);
-      if (o.report !== undefined && final)
-        writeRolloutReport(o.io, final, setup.files.journalPath, o.report, (line) =>
-          o.mode === 'json'
-            ? o.io.out(`${JSON.stringify({ type: 'rollout.report', path: o.report, message: line })}\n`)
-            : o.io.out(`${line}\n`),
-        );
+      if (o.report !== undefined && final) {
+        const target = o.report;
+        const write = (): void =>
+          writeRolloutReport(o.io, final, setup.files.journalPath, target, (line) =>
+            o.mode === 'json'
+              ? o.io.out(`${JSON.stringify({ type: 'rollout.report', path: target, message: line })}\n`)
+              : o.io.out(`${line}\n`),
+          );
+        // After an error, the error is what the run reports: a report that cannot be written is a warning.
+        if (ended.startsWith('stopped by an error'))
+          try {
+            write();
+          } catch (err) {
+            o.io.err(`warning: ${err instanceof Error ? err.message : String(err)}\n`);
+          }
+        else write();
+      }
     } finally {
       lock.release();
     }

@@ -14,7 +14,10 @@ export function writeRolloutReport(
   say: (line: string) => void,
 ): void {
   const { entries, skippedLines } = readJournal(journalPath);
-  const html = rolloutHtmlReport(rolloutRecord({ state, entries, skippedLines, timeBase: 'wall' }), chartAssets());
+  const html = rolloutHtmlReport(
+    rolloutRecord({ state, entries, skippedLines, timeBase: 'wall' }),
+    chartAssets(),
+  );
   writeOutput(io, target, html);
   if (target !== '-') say(`HTML report written to ${target}`);
 }

@@ -150,7 +150,16 @@ ${exitCodesHelp}`,
           throw badInput('rollout run changes clusters: check `rampart rollout plan` first, then pass --yes');
         const report = reportTarget(o);
         ctx.setExit(
-          await drive(ctx, clock, o.state, runInputs(o), outputMode(ctx.io, o.json), 'run', undefined, report),
+          await drive(
+            ctx,
+            clock,
+            o.state,
+            runInputs(o),
+            outputMode(ctx.io, o.json),
+            'run',
+            undefined,
+            report,
+          ),
         );
       });
 
@@ -257,7 +266,10 @@ ${exitCodesHelp}`,
         'write the HTML report of a rollout (running or finished) from its state file and journal; change nothing',
       )
       .option('--state <file>', 'state file', defaultState)
-      .option('--report <file>', "where to write it, or '-' for stdout (default: the state file's name, .html)")
+      .option(
+        '--report <file>',
+        "where to write it, or '-' for stdout (default: the state file's name, .html)",
+      )
       .addHelpText(
         'after',
         `
