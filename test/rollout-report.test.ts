@@ -16,6 +16,7 @@ import { memoryJournal, type JournalEntry } from '../src/rollout/journal.js';
 import { fakeWorld, testChange, testFleet } from '../src/rollout/test-support.js';
 import { rolloutHtmlReport, rolloutPageData } from '../src/report/rollout-html.js';
 import { gateFigure, rolloutRecord } from '../src/report/rollout-record.js';
+import { rolloutPostmortem } from '../src/report/rollout-postmortem.js';
 import { runCliInProcess, tempDir } from './support/index.js';
 import { simulatedRollout } from './support/rollout-report.js';
 
@@ -121,6 +122,29 @@ describe('the rollout report of a halted rollout, driven on the simulator', () =
     assert.match(html, /Content-Security-Policy" content="default-src 'none'/);
     t.diagnostic(`report of the simulated halted rollout: ${Buffer.byteLength(html)} bytes`);
     assert.ok(Buffer.byteLength(html) < 2 * 1024 * 1024);
+  });
+
+  it('the postmortem: what stopped it with the gate’s figures, every cluster, the timeline', () => {
+    const md = rolloutPostmortem(record);
+    const g = record.halt?.gate;
+    assert.ok(g);
+    assert.deepEqual(
+      md.split('\n').filter((l) => l.startsWith('## ')),
+      [
+        '## Summary',
+        '## What stopped it',
+        '## Where each cluster was left',
+        '## Timeline (from the start)',
+        "## Rampart's footprint",
+      ],
+    );
+    assert.ok(
+      md.includes(`${gateFigure(g.signal, g.value)}, above the ${gateFigure(g.signal, g.threshold)} allowed`),
+      'projected vs allowed',
+    );
+    for (const c of run.state.clusters) assert.ok(md.includes(`| ${c.name} |`), c.name);
+    assert.match(md, /`rollout\.halted`/);
+    assert.doesNotMatch(md, /NaN|undefined/);
   });
 
   it('is the same bytes built twice from the same state and journal', () => {
@@ -372,6 +396,20 @@ describe('rampart rollout report', () => {
     const dash = await runCliInProcess(['rollout', 'report', '--state', statePath, '--report', '-']);
     assert.equal(dash.code, 0);
     assert.match(dash.stdout, /^<!doctype html>/);
+    const md = await runCliInProcess(['rollout', 'report', '--state', statePath, '--postmortem', '-']);
+    assert.equal(md.code, 0, md.stderr);
+    assert.match(md.stdout, /^# Rollout of DaemonSet telemetry\/node-telemetry: running/);
+    const both = await runCliInProcess([
+      'rollout',
+      'report',
+      '--state',
+      statePath,
+      '--report',
+      '-',
+      '--postmortem',
+      '-',
+    ]);
+    assert.equal(both.code, 2);
     const none = await runCliInProcess(['rollout', 'report', '--state', join(dir, 'nope.json')]);
     assert.equal(none.code, 2);
     assert.match(none.stderr, /nope\.json: no rollout state here/);

@@ -257,16 +257,14 @@ function cards(r: RolloutRecord): [string, string, string][] {
         : `ran ${formatDurationS((r.endMs - r.startMs) / 1000)}`,
     ],
   ];
-  if (g)
+  if (g) {
+    const beyond = signalDefs[g.signal].bad === 'lower' ? '<' : '>';
     out.push([
       'Halting gate',
-      `${g.gate}: ${gateFigure(g.signal, g.value)} > ${gateFigure(g.signal, g.threshold)}`.replace(
-        '>',
-        signalDefs[g.signal].bad === 'lower' ? '<' : '>',
-      ),
+      `${g.gate}: ${gateFigure(g.signal, g.value)} ${beyond} ${gateFigure(g.signal, g.threshold)}`,
       `${g.gate === 'extrapolation' ? 'projected to 100% of nodes vs allowed' : 'measured vs threshold'} on ${g.cluster} at ${formatPercent(g.share, 'significant')} of nodes`,
     ]);
-  else if (r.halt) out.push(['Halt cause', r.halt.cause, r.halt.detail]);
+  } else if (r.halt) out.push(['Halt cause', r.halt.cause, r.halt.detail]);
   out.push([
     "Rampart's requests",
     req ? formatCount(req.requests) : 'not recorded',

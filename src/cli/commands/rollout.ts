@@ -270,21 +270,35 @@ ${exitCodesHelp}`,
         '--report <file>',
         "where to write it, or '-' for stdout (default: the state file's name, .html)",
       )
+      .option('--postmortem <file>', "also write the rollout as a Markdown postmortem, or '-' for stdout")
       .addHelpText(
         'after',
         `
 Example:
-  rampart rollout report --state rollout.json --report rollout.html
+  rampart rollout report --state rollout.json --report rollout.html --postmortem rollout.md
 
-Exit codes: 0 written, 2 no state file here.
+Exit codes: 0 written, 2 no state file here (or both outputs to stdout).
 `,
       )
-      .action(async (o: CommonOpts) => {
+      .action(async (o: CommonOpts & { postmortem?: string }) => {
         const state = loadState(o.state);
         const { writeRolloutReport, defaultReportPath } = await import('./rollout-report.js');
-        const target = o.report === undefined || o.report === '' ? defaultReportPath(o.state) : o.report;
-        writeRolloutReport(ctx.io, state, runFiles(o.state).journalPath, target, (line) =>
-          ctx.io.out(`${line}\n`),
+        if (o.report === '-' && o.postmortem === '-')
+          throw badInput("--report and --postmortem both write to stdout ('-'); send one to a file");
+        // Only a postmortem asked for: no HTML unless --report says where.
+        const target =
+          o.report !== undefined && o.report !== ''
+            ? o.report
+            : o.postmortem === undefined
+              ? defaultReportPath(o.state)
+              : undefined;
+        writeRolloutReport(
+          ctx.io,
+          state,
+          runFiles(o.state).journalPath,
+          target,
+          (line) => ctx.io.out(`${line}\n`),
+          o.postmortem,
         );
       });
   };
