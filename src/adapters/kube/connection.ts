@@ -156,15 +156,25 @@ export class KubeConnection {
     }
   }
 
+  /** Names of the levels being looked up, started when a level's UID is first seen. */
+  private readonly naming = new Map<string, Promise<string | null>>();
+
   private servedBy(levelUid: string | undefined): void {
-    if (levelUid) this.perLevelUid.set(levelUid, (this.perLevelUid.get(levelUid) ?? 0) + 1);
+    if (!levelUid) return;
+    this.perLevelUid.set(levelUid, (this.perLevelUid.get(levelUid) ?? 0) + 1);
+    // Named while the run goes on: at its end the cluster may be saturated or the level gone.
+    if (!this.naming.has(levelUid) && levelUid !== this.breakGlassUid)
+      this.naming.set(
+        levelUid,
+        this.priorityLevelName(levelUid).catch(() => null),
+      );
   }
 
   /**
    * Rampart's requests so far, with those served by the break-glass and exempt levels. The levels are
-   * named from their UIDs here, not when the break-glass level is applied: a resumed run, which does not
-   * apply it again, still counts what went through it. Unresolvable (cluster gone): only the UID this
-   * process applied counts.
+   * named from their UIDs as they are first seen, not only when this process applies break-glass: a
+   * resumed run, which does not apply it again, still counts what went through it. A level that could not
+   * be named (the cluster unreachable then and now) is counted in `requests` only.
    */
   async requestCount(): Promise<RequestCount> {
     let viaBreakGlass = 0;
@@ -173,7 +183,7 @@ export class KubeConnection {
       const name =
         uid === this.breakGlassUid
           ? breakGlassLevelName
-          : await this.priorityLevelName(uid).catch(() => null);
+          : ((await this.naming.get(uid)) ?? (await this.priorityLevelName(uid).catch(() => null)));
       if (name === breakGlassLevelName) viaBreakGlass += n;
       else if (name === 'exempt') exempt += n;
     }
