@@ -1,6 +1,6 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { OutageDrillResult } from '../src/drill/outage-drill.js';
 import { runCliInProcess, tempDir } from './support/index.js';
@@ -57,6 +57,30 @@ void describe('rampart drill (simulated control-plane outage)', () => {
     assert.ok(stock.relistPeakSeats > 5 * stock.baselineSeats, JSON.stringify(stock));
     assert.ok(stock.peak429PerS > 0);
     assert.ok(stock.recoveredAfterS !== null && stock.recoveredAfterS < 1800);
+  });
+
+  void it('names the CoreDNS mode behind the configurations; stock CoreDNS (informer) serves through the outage', async () => {
+    const perMiss = await drillJson([staging, '--control-plane-outage', '10m', '--dns', 'stock']);
+    assert.deepEqual(perMiss.result.corednsModes, ['api-per-miss']);
+    const text = await runCliInProcess(['drill', staging, '--control-plane-outage', '10m', '--dns', 'stock']);
+    assert.match(
+      text.stdout,
+      /CoreDNS in every configuration but static: the scenario's dns\.mode, api-per-miss/,
+    );
+    // The same cluster with stock CoreDNS answering from its informer copy: nothing fails while it lives.
+    const dir = tempDir('drill-informer');
+    const informer = join(dir, 'staging-informer.yaml');
+    const yaml = readFileSync(staging, 'utf8');
+    assert.match(yaml, /mode: api-per-miss/);
+    writeFileSync(informer, yaml.replace('mode: api-per-miss', 'mode: informer'));
+    const stock = await drillJson([informer, '--control-plane-outage', '10m', '--dns', 'stock']);
+    assert.deepEqual(stock.result.corednsModes, ['informer']);
+    const row = stock.result.configurations[0];
+    assert.ok(
+      row && row.survivalS === null && row.survivedOutage && row.errorMinutes === 0,
+      JSON.stringify(row),
+    );
+    assert.ok(perMiss.result.configurations[0]!.errorMinutes > 5);
   });
 
   void it('--clusters picks clusters; the others are not drilled', async () => {

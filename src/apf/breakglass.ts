@@ -82,11 +82,14 @@ export function sharesForSeats(seats: number, serverSeats: number, otherShares: 
 
 const defaultShares = defaultPriorityLevels.reduce((sum, l) => sum + l.shares, 0);
 
+/** The break-glass priority level's name (its FlowSchema shares it). */
+export const breakGlassLevelName = 'rampart-break-glass';
+
 /** The break-glass level and schema: reserved seats, no lending, queuing, matched ahead of the defaults. */
 export function breakGlassApf(opts: BreakGlassOptions): ApfAddition {
   const serverSeats = opts.serverSeats ?? defaultServerSeats;
   const serviceAccounts = opts.serviceAccounts.length > 0 ? opts.serviceAccounts : [rampartServiceAccount];
-  const name = 'rampart-break-glass';
+  const name = breakGlassLevelName;
   return {
     priorityLevel: {
       name,

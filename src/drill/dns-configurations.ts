@@ -1,5 +1,6 @@
 import { badInput } from '../core/errors.js';
 import type { DnsConfig } from '../config/scenario.js';
+import type { DnsMode } from '../config/scenario-schema.js';
 
 /**
  * The DNS set-ups a control-plane outage drill compares, each written onto a scenario's DNS fields
@@ -32,6 +33,20 @@ export const dnsConfigurationText: Readonly<Record<DnsConfigurationName, string>
   static: 'service discovery independent of the control plane',
   scenario: "the scenario's own DNS",
 };
+
+/** What a CoreDNS mode means for a drill: how names fare while the API servers are down. */
+export const corednsModeText: Readonly<Record<DnsMode, string>> = {
+  informer:
+    'stock CoreDNS: answers from its informer copy through the outage; a pod that restarts cannot sync until the API returns',
+  'api-per-miss': 'every cache miss asks the API server: names fail as the caches expire',
+  independent: 'names resolve without the control plane',
+};
+
+/** The drill's line on the CoreDNS mode behind its configurations. */
+export function corednsModeLine(modes: readonly DnsMode[]): string {
+  const what = modes.map((m) => `${m} (${corednsModeText[m]})`).join('; ');
+  return `CoreDNS in every configuration but static: the scenario's dns.mode, ${what}`;
+}
 
 /** The scenario's DNS fields as configuration `name` sets them. */
 export function dnsFor(name: DnsConfigurationName, base: DnsConfig): DnsConfig {

@@ -1,4 +1,5 @@
 import type { Scenario } from '../config/scenario.js';
+import type { DnsMode } from '../config/scenario-schema.js';
 import { createFleetRun } from '../sim/run.js';
 import { dnsFor, type DnsConfigurationName } from './dns-configurations.js';
 
@@ -60,6 +61,11 @@ export interface OutageDrillResult {
   readonly outageStartS: number;
   readonly observedAfterS: number;
   readonly clusters: readonly string[];
+  /**
+   * How the drilled clusters' CoreDNS answers (`dns.mode`, the scenario's; every configuration but
+   * `static` keeps it): it decides the survival of every other configuration.
+   */
+  readonly corednsModes: readonly DnsMode[];
   readonly configurations: readonly OutageConfigurationResult[];
 }
 
@@ -75,6 +81,9 @@ export function runOutageDrill(scenario: Scenario, opts: OutageDrillOptions): Ou
     outageStartS,
     observedAfterS: observeAfterS,
     clusters: [...opts.clusters],
+    corednsModes: [
+      ...new Set(scenario.clusters.filter((c) => opts.clusters.includes(c.name)).map((c) => c.dns.mode)),
+    ].sort(),
     configurations,
   };
 }

@@ -1,7 +1,7 @@
 import { formatDurationS } from '../core/duration.js';
 import { formatPercent } from '../core/format.js';
 import { esc } from '../report/html.js';
-import { dnsConfigurationText } from './dns-configurations.js';
+import { corednsModeLine, dnsConfigurationText } from './dns-configurations.js';
 import type { OutageDrillResult } from './outage-drill.js';
 import { amount, failingConfigurations, survivalText } from './outage-text.js';
 
@@ -71,6 +71,7 @@ ${bars(
 <table><tr><th>dns</th><th>what</th><th>survival</th><th>error-min</th><th>peak error</th><th>herd seats / all</th><th>peak 429/s</th><th>recovered</th></tr>
 ${rows}
 </table>
+${r.configurations.some((c) => c.dns !== 'static') ? `<p>${esc(corednsModeLine(r.corednsModes))}.</p>` : ''}
 </body></html>
 `;
 }

@@ -1,6 +1,6 @@
 import { formatDurationS } from '../core/duration.js';
 import { formatCompact, formatPercent } from '../core/format.js';
-import { dnsConfigurationText } from './dns-configurations.js';
+import { corednsModeLine, dnsConfigurationText } from './dns-configurations.js';
 import type { OutageConfigurationResult, OutageDrillResult } from './outage-drill.js';
 
 /** A seat or request figure in a few characters: 15, 950, 1.2k, 3.4M. */
@@ -39,6 +39,7 @@ export function outageDrillText(r: OutageDrillResult, requireS: number | undefin
       .trimEnd();
   lines.push(line(header), ...rows.map(line), '');
   for (const c of r.configurations) lines.push(`  ${c.dns}: ${dnsConfigurationText[c.dns]}`);
+  if (r.configurations.some((c) => c.dns !== 'static')) lines.push(`  ${corednsModeLine(r.corednsModes)}`);
   lines.push(
     '',
     'survival: until the error ratio of the drilled clusters passed 1%; herd seats: peak seats asked for after the control plane returned / all seats; recovered: after the return, back at or below 1%.',

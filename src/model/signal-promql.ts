@@ -12,14 +12,10 @@ function regexLiteral(name: string): string {
  * What a live gate evaluates for a signal (the Prometheus adapter, and the Grafana dashboard that shows the
  * gates): the signal's single PromQL from the signal table for a change, null for the composite
  * `change_seat_demand`. The table's others-only queries name the change's flow schema
- * (`rampart-change-<change>`), filled in here. `<change-resources>` (504s of the resources the change does
- * not call) needs the change's API profile, which a manifest does not state: every 504 counts, which errs
- * towards holding.
+ * (`rampart-change-<change>`), filled in here.
  */
 export function signalPromQL(signal: SignalName, changeName: string): string | null {
-  const live = signalDefs[signal].live
-    .replaceAll('<change>', regexLiteral(changeName))
-    .replaceAll(/,resource!~"<change-resources>"/g, '');
+  const live = signalDefs[signal].live.replaceAll('<change>', regexLiteral(changeName));
   switch (signal) {
     case 'change_seat_demand':
       return null;

@@ -111,11 +111,11 @@ export const signalDefs: Readonly<Record<SignalName, SignalDef>> = {
     timing: 'continuous',
     scope: 'others',
     excludes: "the change's own time-outs",
-    // apiserver_request_total has no flow label: APF time-outs of the other flows, plus 504s of the
-    // resources the change does not call (the adapter fills <change-resources> from its profile).
+    // apiserver_request_total has no flow label: APF time-outs of the other flows, plus every 504 (the
+    // change's own among them: leaving out the resources it calls would hide others' 504s on them).
     live:
       'sum(rate(apiserver_flowcontrol_rejected_requests_total{reason="time-out",flow_schema!~"rampart-change-<change>|rampart-rollout-fence-.*"}[$w])) + ' +
-      'sum(rate(apiserver_request_total{code="504",resource!~"<change-resources>"}[$w]))',
+      'sum(rate(apiserver_request_total{code="504"}[$w]))',
     description:
       'requests of every flow but the change that hit --request-timeout (504) or timed out queued, per second',
   },

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { describe, it } from 'node:test';
+import { after, describe, it } from 'node:test';
 import { signalNames, type SignalName } from '../model/signals.js';
 import type { Awaitable, SignalQuery, SignalReading, SignalSample } from './ports.js';
 import { assertOk, call, inWorld, unknownCluster, until, type MetricsWorld } from './ports-world.contract.js';
@@ -36,10 +36,24 @@ export function metricsSourceContract(name: string, makeWorld: () => Awaitable<M
   };
 
   void describe(`MetricsSource contract: ${name}`, () => {
+    // The cases that only read share one world, settled once: settling a live world is real waiting.
+    let shared: Promise<MetricsWorld> | null = null;
+    const withSettled = (fn: (w: MetricsWorld) => Promise<void>) => async (): Promise<void> => {
+      shared ??= (async () => {
+        const w = await makeWorld();
+        await w.advance(w.settleS);
+        return w;
+      })();
+      await fn(await shared);
+    };
+    after(async () => {
+      const w = await shared?.catch(() => null);
+      await w?.close?.();
+    });
+
     void it(
       'every signal, over any window, is samples or "missing", never a throw; samples are well formed',
-      withWorld(async (w) => {
-        await w.advance(w.settleS);
+      withSettled(async (w) => {
         for (const signal of signalNames)
           for (const windowS of [30, 120, 600]) {
             const q = query(w, signal, windowS);
@@ -50,8 +64,7 @@ export function metricsSourceContract(name: string, makeWorld: () => Awaitable<M
 
     void it(
       'a healthy cluster has samples of every served signal once the window has run',
-      withWorld(async (w) => {
-        await w.advance(w.settleS);
+      withSettled(async (w) => {
         for (const signal of w.served) await sampled(w, signal);
       }),
     );
@@ -71,8 +84,7 @@ export function metricsSourceContract(name: string, makeWorld: () => Awaitable<M
 
     void it(
       'reading the same query twice gives the same samples',
-      withWorld(async (w) => {
-        await w.advance(w.settleS);
+      withSettled(async (w) => {
         for (const signal of w.served) {
           const q = query(w, signal, 120);
           assert.deepEqual(await read(w, q), await read(w, q), signal);
@@ -82,8 +94,7 @@ export function metricsSourceContract(name: string, makeWorld: () => Awaitable<M
 
     void it(
       'an unknown cluster is "missing" or has no samples: never invented (healthy) data',
-      withWorld(async (w) => {
-        await w.advance(w.settleS);
+      withSettled(async (w) => {
         for (const signal of signalNames) {
           const r = await read(w, query(w, signal, 120, unknownCluster));
           assert.ok(r === 'missing' || r.length === 0, `${signal}: ${JSON.stringify(r).slice(0, 200)}`);

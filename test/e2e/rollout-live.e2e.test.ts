@@ -607,7 +607,18 @@ describe('rampart rollout against real API servers', { skip, timeout: 120 * 60_0
       }
       // The staging cluster finished before the kill: resume never touched it again.
       assert.ok(!resumed.events.some((e) => e.type === 'rollout.step.applied' && e.cluster === 'small'));
-      figures.push(`benign: completed on 3 clusters across SIGKILL + resume`);
+      // The resumed process did not apply break-glass again, yet its requests through it are counted.
+      const resumedSummary = resumed.events.find((e) => e.type === 'rollout.summary');
+      figures.push(
+        `benign: completed on 3 clusters across SIGKILL + resume; resumed run's requests: ${(resumedSummary?.clusters ?? []).map((c) => `${c.name} ${c.rampartRequests?.requests ?? '?'} (${c.rampartRequests?.viaBreakGlass ?? '?'} via break-glass)`).join(', ')}`,
+      );
+      for (const role of ['large', 'medium'] as const) {
+        const counted = resumedSummary?.clusters?.find((c) => c.name === role)?.rampartRequests;
+        assert.ok(
+          (counted?.viaBreakGlass ?? 0) > 0,
+          `${role}: resumed run's break-glass requests counted: ${JSON.stringify(resumedSummary)}`,
+        );
+      }
     }),
   );
 

@@ -19,7 +19,13 @@ import {
   serverSideApply,
 } from './apf-objects.js';
 import { workloadForStep, type ChangeManifests, type KubeObject } from './change-manifests.js';
-import { apiReason, isNotFound, isUnreachable, type KubeConnection } from './connection.js';
+import {
+  apiReason,
+  isNotFound,
+  isUnreachable,
+  type KubeConnection,
+  type RequestCount,
+} from './connection.js';
 
 /** Where the adapter keeps what each cluster ran before the change (a file beside the state). */
 export interface PreviousStore {
@@ -263,8 +269,11 @@ export class KubeClusterClient implements ClusterClient, ChangeFlowResolver {
   }
 
   /** Rampart's own request counts per cluster. */
-  requestCounts(): Record<string, { requests: number; throttled: number; viaBreakGlass: number }> {
-    return Object.fromEntries([...this.o.connections].map(([name, c]) => [name, { ...c.count }]));
+  async requestCounts(): Promise<Record<string, RequestCount>> {
+    const counts = await Promise.all(
+      [...this.o.connections].map(async ([name, c]) => [name, await c.requestCount()] as const),
+    );
+    return Object.fromEntries(counts);
   }
 
   /** Records, before the first apply in a cluster, what ran there: the rollback restores it. */

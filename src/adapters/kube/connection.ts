@@ -15,6 +15,7 @@ import {
 } from '@kubernetes/client-node';
 import { badInput } from '../../core/errors.js';
 import type { Clock } from '../../core/clock.js';
+import { breakGlassLevelName } from '../../apf/breakglass.js';
 
 /** Where a cluster's credentials come from: a kubeconfig file (or several, as $KUBECONFIG lists) and a context. */
 export interface KubeTarget {
@@ -88,6 +89,8 @@ export interface RequestCount {
   throttled: number;
   /** Responses whose X-Kubernetes-PF-PriorityLevel-UID was the break-glass level's. */
   viaBreakGlass: number;
+  /** Responses served by the exempt level (an identity in system:masters needs no break-glass). */
+  exempt: number;
 }
 
 /** Per-request timeout: an API server that does not answer within it is unreachable for this request. */
@@ -103,7 +106,9 @@ const maxBackoffTotalMs = 90_000;
  */
 export class KubeConnection {
   readonly objects: KubernetesObjectApi;
-  readonly count: RequestCount = { requests: 0, throttled: 0, viaBreakGlass: 0 };
+  private readonly total = { requests: 0, throttled: 0 };
+  /** Responses per serving priority level's UID: which UID is break-glass is resolved by name when counted. */
+  private readonly perLevelUid = new Map<string, number>();
   /** UID of the break-glass PriorityLevelConfiguration once known. */
   breakGlassUid: string | null = null;
 
@@ -116,14 +121,13 @@ export class KubeConnection {
     if (!cluster) throw badInput(`${target.where}: context "${target.context}" names no cluster`);
     const counting: Middleware = {
       pre: (ctx: RequestContext) => {
-        this.count.requests += 1;
+        this.total.requests += 1;
         ctx.setSignal(AbortSignal.timeout(requestTimeoutMs));
         return Promise.resolve(ctx);
       },
       post: (rsp: ResponseContext) => {
-        if (rsp.httpStatusCode === 429) this.count.throttled += 1;
-        const pl = rsp.headers['x-kubernetes-pf-prioritylevel-uid'];
-        if (pl && pl === this.breakGlassUid) this.count.viaBreakGlass += 1;
+        if (rsp.httpStatusCode === 429) this.total.throttled += 1;
+        this.servedBy(rsp.headers['x-kubernetes-pf-prioritylevel-uid']);
         return Promise.resolve(rsp);
       },
     };
@@ -150,6 +154,40 @@ export class KubeConnection {
         waitedMs += afterS * 1000;
       }
     }
+  }
+
+  /** Names of the levels being looked up, started when a level's UID is first seen. */
+  private readonly naming = new Map<string, Promise<string | null>>();
+
+  private servedBy(levelUid: string | undefined): void {
+    if (!levelUid) return;
+    this.perLevelUid.set(levelUid, (this.perLevelUid.get(levelUid) ?? 0) + 1);
+    // Named while the run goes on: at its end the cluster may be saturated or the level gone.
+    if (!this.naming.has(levelUid) && levelUid !== this.breakGlassUid)
+      this.naming.set(
+        levelUid,
+        this.priorityLevelName(levelUid).catch(() => null),
+      );
+  }
+
+  /**
+   * Rampart's requests so far, with those served by the break-glass and exempt levels. The levels are
+   * named from their UIDs as they are first seen, not only when this process applies break-glass: a
+   * resumed run, which does not apply it again, still counts what went through it. A level that could not
+   * be named (the cluster unreachable then and now) is counted in `requests` only.
+   */
+  async requestCount(): Promise<RequestCount> {
+    let viaBreakGlass = 0;
+    let exempt = 0;
+    for (const [uid, n] of this.perLevelUid) {
+      const name =
+        uid === this.breakGlassUid
+          ? breakGlassLevelName
+          : ((await this.naming.get(uid)) ?? (await this.priorityLevelName(uid).catch(() => null)));
+      if (name === breakGlassLevelName) viaBreakGlass += n;
+      else if (name === 'exempt') exempt += n;
+    }
+    return { ...this.total, viaBreakGlass, exempt };
   }
 
   private readonly levelNames = new Map<string, string>();
@@ -210,7 +248,7 @@ export class KubeConnection {
     return this.call(
       () =>
         new Promise<{ text: string; levelUid: string | null }>((resolve, reject) => {
-          this.count.requests += 1;
+          this.total.requests += 1;
           const req = httpsRequest(opts, (res) => {
             const chunks: Buffer[] = [];
             let size = 0;
@@ -222,9 +260,9 @@ export class KubeConnection {
             res.on('end', () => {
               const body = Buffer.concat(chunks).toString('utf8');
               const status = res.statusCode ?? 0;
-              if (status === 429) this.count.throttled += 1;
+              if (status === 429) this.total.throttled += 1;
               const pl = res.headers['x-kubernetes-pf-prioritylevel-uid'];
-              if (typeof pl === 'string' && pl === this.breakGlassUid) this.count.viaBreakGlass += 1;
+              this.servedBy(typeof pl === 'string' ? pl : undefined);
               if (status >= 200 && status < 300)
                 resolve({ text: body, levelUid: typeof pl === 'string' ? pl : null });
               else {

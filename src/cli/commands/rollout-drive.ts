@@ -145,7 +145,7 @@ export async function driveRollout(o: DriveOptions): Promise<number> {
       await o.clock.sleep(o.inputs.intervalS * 1000);
     }
     printer.clearStatus();
-    const requests = setup.client.requestCounts();
+    const requests = await setup.client.requestCounts();
     const outcomes = clusterOutcome(state);
     const unreachable = setup.fleet.unreachable;
     if (o.mode === 'json')
@@ -165,7 +165,7 @@ export async function driveRollout(o: DriveOptions): Promise<number> {
       for (const c of outcomes) {
         const r = requests[c.name];
         const req = r
-          ? ` — Rampart's requests: ${r.requests} (${r.viaBreakGlass} via break-glass, ${r.throttled} throttled)`
+          ? ` — Rampart's requests: ${r.requests} (${r.viaBreakGlass} via break-glass${r.exempt > 0 ? `, ${r.exempt} exempt` : ''}, ${r.throttled} throttled)`
           : '';
         o.io.out(`  ${c.name}: ${c.outcome}${req}\n`);
       }
