@@ -225,12 +225,23 @@ describe('the journal on disk survives a crash, and a resumed run’s report cov
       const r = first.tickSync(t);
       if (r.state.clusters.filter((c) => c.phase.kind === 'done').length >= 2) break;
     }
+    // Rampart's running totals: the later count of a process supersedes its earlier one.
+    const count = (requests: number, viaBreakGlass: number) => ({
+      c01: { requests, throttled: 1, viaBreakGlass, exempt: 0 },
+    });
+    fileJournal(files.journalPath).append([
+      { type: 'journal.requests', atMs: t, session: 0, clusters: count(5, 1) },
+      { type: 'journal.requests', atMs: t, session: 0, clusters: count(7, 2) },
+    ]);
     const beforeCrash = readJournal(files.journalPath).entries.length;
     // Killed while writing: half a line, no newline, no session end.
     appendFileSync(files.journalPath, '{"type":"journal.gate","atMs":');
     // Second process: resumes from the state file and appends after the cut-off line.
     t += 10_000;
-    fileJournal(files.journalPath).append([{ type: 'journal.session', atMs: t, how: 'resume' }]);
+    fileJournal(files.journalPath).append([
+      { type: 'journal.session', atMs: t, how: 'resume' },
+      { type: 'journal.requests', atMs: t, session: t, clusters: count(3, 3) },
+    ]);
     const second = exec();
     for (; !second.finished() && t < 7_200_000; t += 10_000) {
       world.now = t;
@@ -254,6 +265,9 @@ describe('the journal on disk survives a crash, and a resumed run’s report cov
       ['run', 'resume'],
     );
     assert.equal(record.counts.completed, 4);
+    // Each process's last total, summed over both.
+    assert.deepEqual(record.requests, { requests: 10, throttled: 2, viaBreakGlass: 5, exempt: 0 });
+    assert.deepEqual(record.clusters.find((c) => c.name === 'c01')?.requests, record.requests);
     // Every cluster's node steps are known, those before the crash and those after.
     for (const c of record.clusters)
       assert.deepEqual(

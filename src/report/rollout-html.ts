@@ -269,7 +269,7 @@ function cards(r: RolloutRecord): [string, string, string][] {
     "Rampart's requests",
     req ? formatCount(req.requests) : 'not recorded',
     req
-      ? `${formatCount(req.viaBreakGlass)} via break-glass, ${formatCount(req.throttled)} throttled (429)`
+      ? `${formatCount(req.viaBreakGlass)} via break-glass${(req.exempt ?? 0) > 0 ? `, ${formatCount(req.exempt ?? 0)} exempt` : ''}, ${formatCount(req.throttled)} throttled (429)`
       : 'the journal has no request counts',
   ]);
   out.push([
@@ -343,7 +343,7 @@ function clusterTable(r: RolloutRecord): string {
       .join(' → ');
     const g = c.failedGate;
     const req = c.requests;
-    return `<tr><td><a href="#cluster-view" data-cluster="${esc(c.name)}">${esc(c.name)}</a></td><td>${esc(c.wave)}</td>${num(c.nodes, formatCount(c.nodes))}<td class="txt">${esc(c.outcome)}</td>${time(c.startedAtMs)}${time(c.endedAtMs)}<td class="txt">${esc(steps || '-')}</td><td class="txt">${g ? esc(`${g.gate}: ${gateFigure(g.signal, g.value)} vs ${gateFigure(g.signal, g.threshold)}`) : '-'}</td>${num(c.projectedFill ?? -1, c.projectedFill === null ? '-' : formatPercent(c.projectedFill))}${num(c.readings, formatCount(c.readings))}${num(c.inconclusive, formatCount(c.inconclusive))}${num(req?.requests ?? -1, req ? `${formatCount(req.requests)} (${formatCount(req.viaBreakGlass)} break-glass, ${formatCount(req.throttled)} 429)` : '-')}</tr>`;
+    return `<tr><td><a href="#cluster-view" data-cluster="${esc(c.name)}">${esc(c.name)}</a></td><td>${esc(c.wave)}</td>${num(c.nodes, formatCount(c.nodes))}<td class="txt">${esc(c.outcome)}</td>${time(c.startedAtMs)}${time(c.endedAtMs)}<td class="txt">${esc(steps || '-')}</td><td class="txt">${g ? esc(`${g.gate}: ${gateFigure(g.signal, g.value)} vs ${gateFigure(g.signal, g.threshold)}`) : '-'}</td>${num(c.projectedFill ?? -1, c.projectedFill === null ? '-' : formatPercent(c.projectedFill))}${num(c.readings, formatCount(c.readings))}${num(c.inconclusive, formatCount(c.inconclusive))}${num(req?.requests ?? -1, req ? `${formatCount(req.requests)} (${formatCount(req.viaBreakGlass)} break-glass${(req.exempt ?? 0) > 0 ? `, ${formatCount(req.exempt ?? 0)} exempt` : ''}, ${formatCount(req.throttled)} 429)` : '-')}</tr>`;
   });
   return `<section id="clusters"><h2>Clusters</h2><p class="n">Click a column to sort, a name to chart it.</p><table class="sortable clusters"><thead><tr>${head.map((h) => `<th>${esc(h)}</th>`).join('')}</tr></thead><tbody>${rows.join('')}</tbody></table></section>`;
 }

@@ -338,24 +338,9 @@ export function rolloutRecord(input: RolloutReportInput): RolloutRecord {
   const requestsBy = new Map<string, RequestCount>();
   for (const counts of perSession.values())
     for (const [name, c] of Object.entries(counts)) {
-      const prev = requestsBy.get(name) ?? { requests: 0, throttled: 0, viaBreakGlass: 0 };
-      requestsBy.set(name, {
-        requests: prev.requests + c.requests,
-        throttled: prev.throttled + c.throttled,
-        viaBreakGlass: prev.viaBreakGlass + c.viaBreakGlass,
-      });
+      requestsBy.set(name, addCounts(requestsBy.get(name) ?? zeroCount, c));
     }
-  const requests =
-    requestsBy.size === 0
-      ? null
-      : [...requestsBy.values()].reduce(
-          (a, c) => ({
-            requests: a.requests + c.requests,
-            throttled: a.throttled + c.throttled,
-            viaBreakGlass: a.viaBreakGlass + c.viaBreakGlass,
-          }),
-          { requests: 0, throttled: 0, viaBreakGlass: 0 },
-        );
+  const requests = requestsBy.size === 0 ? null : [...requestsBy.values()].reduce(addCounts, zeroCount);
 
   const clusters: ClusterRow[] = state.clusters.map((c) => {
     const p = c.phase;
@@ -436,6 +421,18 @@ export function rolloutRecord(input: RolloutReportInput): RolloutRecord {
     readings: total,
     skippedLines: input.skippedLines,
     thinnedAtMs,
+  };
+}
+
+const zeroCount: RequestCount = { requests: 0, throttled: 0, viaBreakGlass: 0, exempt: 0 };
+
+/** Two request counts summed; a count without `exempt` (an older journal) adds none. */
+function addCounts(a: RequestCount, b: RequestCount): RequestCount {
+  return {
+    requests: a.requests + b.requests,
+    throttled: a.throttled + b.throttled,
+    viaBreakGlass: a.viaBreakGlass + b.viaBreakGlass,
+    exempt: (a.exempt ?? 0) + (b.exempt ?? 0),
   };
 }
 

@@ -18,6 +18,8 @@ export interface RequestCount {
   readonly requests: number;
   readonly throttled: number;
   readonly viaBreakGlass: number;
+  /** Served by the exempt level (an identity in system:masters needs no break-glass); absent: not told apart. */
+  readonly exempt?: number;
 }
 
 export type JournalEntry =

@@ -6,7 +6,7 @@ import { lockStateFile } from '../../adapters/fs/state-lock.js';
 import type { RunInputs } from '../../adapters/fs/run-files.js';
 import { abortRollout } from '../../rollout/abort.js';
 import { createRolloutExecutor } from '../../rollout/executor.js';
-import type { JournalEntry, RolloutJournalSink } from '../../rollout/journal.js';
+import type { JournalEntry, RequestCount, RolloutJournalSink } from '../../rollout/journal.js';
 import type { RolloutState } from '../../rollout/state.js';
 import { fileJournal } from '../../adapters/fs/journal-file.js';
 import { redact } from '../../adapters/kube/connection.js';
@@ -54,10 +54,9 @@ export async function driveRollout(o: DriveOptions): Promise<number> {
   let journal: RolloutJournalSink | null = null;
   let lastRequestsMs = sessionMs;
   const log = (entries: readonly JournalEntry[]): void => void journal?.append(entries);
-  const logRequests = (atMs: number): void => {
-    const counts = Object.fromEntries(
-      Object.entries(setup.client.requestCounts()).filter(([, c]) => c.requests > 0),
-    );
+  const logRequests = async (atMs: number): Promise<void> => {
+    const all: Record<string, RequestCount> = await setup.client.requestCounts();
+    const counts = Object.fromEntries(Object.entries(all).filter(([, c]) => c.requests > 0));
     if (Object.keys(counts).length > 0)
       log([{ type: 'journal.requests', atMs, session: sessionMs, clusters: counts }]);
     lastRequestsMs = atMs;
@@ -132,7 +131,7 @@ export async function driveRollout(o: DriveOptions): Promise<number> {
       state = report.state;
       printer.events(report.events, state);
       printer.gates(report.evaluations, report.nowMs);
-      if (report.nowMs - lastRequestsMs >= requestsEveryMs) logRequests(report.nowMs);
+      if (report.nowMs - lastRequestsMs >= requestsEveryMs) await logRequests(report.nowMs);
       if (exec.finished()) break;
       if (o.stopRequested?.()) {
         note(
@@ -179,7 +178,8 @@ export async function driveRollout(o: DriveOptions): Promise<number> {
   } finally {
     try {
       if (journal) {
-        logRequests(o.clock.nowMs());
+        // The end-of-run count may have to name a priority level; a cluster gone quiet must not block.
+        await logRequests(o.clock.nowMs()).catch(() => undefined);
         log([{ type: 'journal.session.ended', atMs: o.clock.nowMs(), status: redact(ended) }]);
       }
       // However the run ended, the report says how far it got (nothing to draw before a state exists).
