@@ -13,11 +13,12 @@ import {
   type TransientOptions,
 } from '../cost/transients.js';
 import { GiB } from '../cost/calibration.js';
+import { callResponseBytes } from '../cost/request-cost.js';
 import { classify } from '../cost/classify.js';
 import { serviceAccountIdentity } from '../model/apf.js';
 import { replicasFor, type ApiCall, type ChangeSpec } from '../model/api-profile.js';
 import { findResource } from '../model/resources.js';
-import { adviceFor, callAsCondition, describeCall } from './advice.js';
+import { adviceFor, callAsCondition, describeCall, limitNote } from './advice.js';
 import { callCosts, defaultProbeNodes, flowsAt, scalingOf, type CallCost } from './change-cost.js';
 import { shapeKey, templateFor, worstVerdict } from './targets.js';
 import type {
@@ -110,6 +111,8 @@ export function analyzeChange(
     } else if (advice.note)
       notes.push(inferred ? advice.note.replace(/^([^:]*): /, `$1 ${cond}: `) : advice.note);
     if (i === dominantIndex) fix = advice.fix && (inferred ? `${cond}: ${advice.fix}` : advice.fix);
+    const paging = limitNote(call);
+    if (paging) notes.push(paging);
   }
   notes.push(...fanOutNotes(fanOut, inferred));
   // The workload's break-even is that of the fleet's most constrained cluster shape.
@@ -306,7 +309,7 @@ function clusterResult(
     worstPhase: worst?.phase ?? 'steady',
     listResponseBytes: Math.max(
       0,
-      ...costs.filter((c) => c.call.verb === 'list').map((c) => c.costed.cost.responseBytes),
+      ...costs.filter((c) => c.call.verb === 'list').map((c) => callResponseBytes(c.costed.cost)),
     ),
     listMemoryBytes: costs.reduce((s, c) => s + c.memoryBytes, 0),
     watchEventsPerS: costs.reduce((s, c) => s + c.watchEventsPerS, 0),

@@ -77,7 +77,8 @@ export abstract class ClusterStep extends ClusterState {
         const starts = wl.starts;
         for (let k = 0; k < starts.length; k++) {
           const i = starts[k] ?? 0;
-          if (routeOf[i] === route) arrivals[i] = (arrivals[i] ?? 0) + started;
+          // A paged LIST is its pages' requests (pagesOf is 1 for every other call).
+          if (routeOf[i] === route) arrivals[i] = (arrivals[i] ?? 0) + started * (t.pagesOf[i] ?? 1);
         }
       }
       if (wl.leaderStreams.length + wl.leaderWatches.length > 0) {
@@ -190,9 +191,10 @@ export abstract class ClusterStep extends ClusterState {
       }
       // The leader's periodic LISTs made as it starts (callsOnStart).
       const starts = wl.leaderStarts;
+      const pagesOf = this.table.pagesOf;
       for (let k = 0; k < starts.length; k++) {
         const i = starts[k] ?? 0;
-        if (routeOf[i] === route) arrivals[i] = (arrivals[i] ?? 0) + leadStarted;
+        if (routeOf[i] === route) arrivals[i] = (arrivals[i] ?? 0) + leadStarted * (pagesOf[i] ?? 1);
       }
     }
   }
