@@ -83,6 +83,10 @@ export class ClassTable {
   readonly perPodRate: Float64Array;
   /** Requests per call: a paged LIST's pages (RequestCost.pages), 1 for everything else. */
   readonly pagesOf: Float64Array;
+  /** etcd core-seconds per request (RequestCost.etcdCoreS: a range read from etcd, or a write). */
+  readonly etcdCoreOf: Float64Array;
+  /** etcd cores one executing request keeps busy on average: its etcd work over its service time. */
+  readonly etcdBusyOf: Float64Array;
   /** A workload stream's calls per second per ready pod (1 / everySeconds; perPodRate is this × pages). */
   private readonly perPodCalls: Float64Array;
   /** Requests executing per class after the previous step (whether the load is stationary). */
@@ -114,6 +118,8 @@ export class ClassTable {
     this.perPodRate = new Float64Array(n);
     this.perPodCalls = new Float64Array(n);
     this.pagesOf = new Float64Array(n);
+    this.etcdCoreOf = new Float64Array(n);
+    this.etcdBusyOf = new Float64Array(n);
     this.routeOf = new Uint8Array(n);
     this.blockableMask = new Uint8Array(n);
     const originOf = classes.map((c) => origins.get(flowIdOf(c)) ?? noOrigin);
@@ -188,11 +194,17 @@ export class ClassTable {
     this.setBaseRates(costed.map((f) => f.spec));
   }
 
-  /** Pages per call and the workload streams' per-pod rates from the classes' costs (pages follow the size). */
+  /**
+   * Pages per call, etcd work per request and the workload streams' per-pod rates from the classes' costs
+   * (pages follow the cluster's size).
+   */
   private setPages(): void {
     for (let i = 0; i < this.classes.length; i++) {
-      const pages = this.classes[i]?.cost.pages ?? 1;
+      const cost = this.classes[i]?.cost;
+      const pages = cost?.pages ?? 1;
       this.pagesOf[i] = pages;
+      this.etcdCoreOf[i] = cost?.etcdCoreS ?? 0;
+      this.etcdBusyOf[i] = cost && cost.serviceS > 0 ? cost.etcdCoreS / cost.serviceS : 0;
       this.perPodRate[i] = (this.perPodCalls[i] ?? 0) * pages;
     }
   }

@@ -159,6 +159,12 @@ export abstract class ClusterStep extends ClusterState {
     r.oncallSuccess = this.successRatio(t.oncallIndex);
     r.othersFailed = othersFailed;
     r.othersArrived = othersArrived;
+    // etcd under the reads and writes the API servers answered this step (etcd-load.ts).
+    const etcd = this.etcd;
+    etcd.step(nowS, servers.avgExecuting, t.etcdCoreOf, t.etcdBusyOf);
+    r.etcdUtilization = etcd.utilization;
+    r.etcdP99S = etcd.p99S;
+    r.nodesNotReady = etcd.notReadyShare * this.nodeCount;
     this.readings = r;
     this.quietSteps = this.isSettled(nowS) ? this.quietSteps + 1 : 0;
     this.version++;
@@ -245,6 +251,7 @@ export abstract class ClusterStep extends ClusterState {
       this.clusterDns.atRest &&
       !this.servers.isDown(nowS) &&
       !this.servers.isInitializing(nowS) &&
+      this.etcd.atRest &&
       this.injectionEndS === Number.POSITIVE_INFINITY
     );
   }
@@ -286,6 +293,7 @@ export abstract class ClusterStep extends ClusterState {
       r.down ||
       r.rejected429 !== 0 ||
       this.quietSteps !== 0 ||
+      !this.etcd.atRest ||
       !this.servers.isSteady(nowS)
     ) {
       this.replay.reset();
@@ -326,7 +334,7 @@ export abstract class ClusterStep extends ClusterState {
 
   /** Length of the record saveState writes: the control plane's, DNS's (but its node caches), the cluster's. */
   get stateLength(): number {
-    return this.servers.stateLength + this.clusterDns.stateLength + 3 + this.table.lastExecuting.length + 12;
+    return this.servers.stateLength + this.clusterDns.stateLength + 3 + this.table.lastExecuting.length + 15;
   }
 
   /** Writes everything a steady step evolves or shows, but the node caches (see Orbit). */
@@ -351,6 +359,9 @@ export abstract class ClusterStep extends ClusterState {
     into[k++] = r.oncallSuccess;
     into[k++] = r.othersFailed;
     into[k++] = r.othersArrived;
+    into[k++] = r.etcdUtilization;
+    into[k++] = r.etcdP99S;
+    into[k++] = r.nodesNotReady;
     into[k++] = this.quietSteps;
     return k;
   }
@@ -376,7 +387,7 @@ export abstract class ClusterStep extends ClusterState {
     this.seenOomKills = from[k++] ?? 0;
     k += this.table.lastExecuting.length;
     // A counter (0 all along an orbit): kept a small integer so that the field stays one.
-    this.quietSteps = (from[k + 11] ?? 0) | 0;
-    return k + 12;
+    this.quietSteps = (from[k + 14] ?? 0) | 0;
+    return k + 15;
   }
 }
