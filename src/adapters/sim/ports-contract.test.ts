@@ -27,9 +27,8 @@ const fixture = (name: string): Scenario =>
   loadScenario(fileURLToPath(new URL(`../../../test/fixtures/${name}`, import.meta.url)));
 const smallFleet = fixture('small-fleet.yaml');
 
-/** What the simulator cannot measure: etcd (no model), and the change's signals before it runs. */
+/** What the simulator cannot measure: the change's signals before it runs. */
 const notServed: ReadonlySet<SignalName> = new Set([
-  'etcd_p99_latency_s',
   'change_ready_ratio',
   'change_seat_demand',
 ]);
