@@ -28,10 +28,7 @@ const fixture = (name: string): Scenario =>
 const smallFleet = fixture('small-fleet.yaml');
 
 /** What the simulator cannot measure: the change's signals before it runs. */
-const notServed: ReadonlySet<SignalName> = new Set([
-  'change_ready_ratio',
-  'change_seat_demand',
-]);
+const notServed: ReadonlySet<SignalName> = new Set(['change_ready_ratio', 'change_seat_demand']);
 
 /**
  * The 30-node cluster of small-fleet.yaml (the change does not saturate it), stepped by `advance`; the

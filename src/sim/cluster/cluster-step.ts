@@ -161,7 +161,7 @@ export abstract class ClusterStep extends ClusterState {
     r.othersArrived = othersArrived;
     // etcd under the reads and writes the API servers answered this step (etcd-load.ts).
     const etcd = this.etcd;
-    etcd.step(nowS, servers.avgExecuting, t.etcdCoreOf, t.etcdBusyOf);
+    etcd.step(nowS, servers.avgExecuting, t.etcdCoreOf, t.etcdBusyOf, servers.slowdown);
     r.etcdUtilization = etcd.utilization;
     r.etcdP99S = etcd.p99S;
     r.nodesNotReady = etcd.notReadyShare * this.nodeCount;

@@ -55,9 +55,16 @@ export class EtcdLoad {
 
   /**
    * One step at `nowS`: `executing[i]` requests of class i on the API servers on average this step, each
-   * costing etcd `etcdCoreOf[i]` core-seconds over its life, `etcdBusyOf[i]` cores on average.
+   * costing etcd `etcdCoreOf[i]` core-seconds over its life, `etcdBusyOf[i]` cores on average at idle;
+   * `slowdown` stretches their lives on a starved API server (the same etcd work over a longer time).
    */
-  step(nowS: number, executing: Float64Array, etcdCoreOf: Float64Array, etcdBusyOf: Float64Array): void {
+  step(
+    nowS: number,
+    executing: Float64Array,
+    etcdCoreOf: Float64Array,
+    etcdBusyOf: Float64Array,
+    slowdown: number,
+  ): void {
     const calib = this.calib;
     let busy = 0;
     let work = 0;
@@ -67,6 +74,9 @@ export class EtcdLoad {
       // Each request in etcd has its whole work ahead of it on average (exponential work).
       work += b * (etcdCoreOf[i] ?? 0);
     }
+    const stretch = Math.max(1, slowdown);
+    busy /= stretch;
+    work /= stretch;
     const u = busy / calib.cores;
     this.utilization = u;
     // Past full use, etcd's cores are shared: the reads ahead of a write take u times longer.
