@@ -4,11 +4,13 @@ import type { ApiServerCalibration } from './calibration.js';
 import { defaultEtcdCalibration } from './etcd.js';
 
 /**
- * Bytes of a protobuf response per byte of the same response in JSON [U]: the reference has only
- * "protobuf is several times smaller than JSON" (§4.3, §4.5); docs/calibration.md has the testbed's figure.
- * Serving CPU and the heap a LIST holds scale with the bytes it encodes, so they scale by it too.
+ * Bytes of a protobuf response per byte of the same response in JSON [D]: the reference has only "protobuf
+ * is several times smaller than JSON" (§4.3, §4.5); measured on the testbed (docs/calibration.md, "Pages,
+ * protobuf and etcd") for structured objects, rounded up for the long strings real pods carry, which
+ * protobuf does not shrink. Serving CPU and the heap a LIST holds scale with the bytes it encodes, so they
+ * scale by it too.
  */
-export const protobufBytesRatio = 1 / 3;
+export const protobufBytesRatio = 0.4;
 
 /** Bytes a response takes per byte of JSON in the call's encoding. */
 export function encodingRatio(call: Pick<ApiCall, 'contentType'>): number {
