@@ -60,7 +60,10 @@ export function etcdWriteLatencyS(calib: EtcdCalibration, inFlightReadCoreS: num
 export function leaseFailureShare(calib: EtcdCalibration, latencyS: number): number {
   const over = calib.leaseTimeoutS - calib.writeBaseS;
   if (latencyS <= calib.writeBaseS) return 0;
-  return Math.exp(-over / (latencyS - calib.writeBaseS));
+  const share = Math.exp(-over / (latencyS - calib.writeBaseS));
+  // Below one renewal in a million nothing fails: a busy etcd's vanishing tail would otherwise keep the
+  // cluster from ever resting (the fast paths wait for a failure-free grace period).
+  return share < 1e-6 ? 0 : share;
 }
 
 /** The 99th percentile of an exponential spread around `meanS` above the idle latency (ln 100 ≈ 4.6). */
