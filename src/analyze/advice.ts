@@ -29,18 +29,21 @@ export function describeCall(call: ApiCall): string {
       }: ${formatShare(sel.share)} of them)`
     : '';
   const who = call.replicas === 'leader' ? ', leader only' : '';
-  if (call.verb === 'watch') return `watch ${call.resource} ${scope}${selector}${who}`;
+  const pb = call.contentType === 'protobuf' ? ', protobuf' : '';
+  if (call.verb === 'watch')
+    return `watch ${call.resource} ${scope}${selector}${call.sendInitialEvents ? ' (WatchList: sendInitialEvents=true)' : ''}${pb}${who}`;
   const rv =
     call.verb === 'list'
       ? call.resourceVersion === '0'
         ? ' (resourceVersion=0, watch cache)'
         : ' (resourceVersion="", consistent read)'
       : '';
+  const paged = call.limit !== undefined ? ` in pages of ${call.limit}` : '';
   const every =
     call.everySeconds !== undefined
       ? ` every ${formatSeconds(call.everySeconds)} ${call.replicas === 'leader' ? 'by the leader only' : 'per replica'}`
       : '';
-  return `${call.verb} ${call.resource} ${scope}${selector}${rv}${every}`;
+  return `${call.verb} ${call.resource} ${scope}${selector}${rv}${paged}${pb}${every}`;
 }
 
 const thirdPerson: Readonly<Record<ApiCall['verb'], string>> = {
@@ -66,6 +69,18 @@ function formatShare(share: number): string {
 function formatSeconds(s: number): string {
   if (s >= 1) return `${Number(s.toPrecision(3))} s`;
   return `${Number((s * 1000).toPrecision(3))} ms`;
+}
+
+/**
+ * What a LIST's `limit` does on 1.31/1.32 (reference §2.3), or null for a call without one: with
+ * resourceVersion="" the LIST is paginated from etcd (bounded heap per request, more etcd and CPU in all);
+ * with resourceVersion="0" the watch cache ignores the limit.
+ */
+export function limitNote(call: ApiCall): string | null {
+  if (call.verb !== 'list' || call.limit === undefined) return null;
+  if (call.resourceVersion === '0')
+    return `limit=${call.limit} with resourceVersion=0 bounds nothing: the watch cache ignores the limit and returns every object in one response (1.31/1.32), so the heap it holds is the whole LIST's`;
+  return `limit=${call.limit} pages the LIST: a paginated consistent read is served from etcd, not the watch cache (1.31/1.32), as one request per ${call.limit} objects; each page holds only its own heap (memory per request stays bounded) and APF charges it ${call.selector ? 'N + limit objects (selector)' : '2 × limit objects'}, but every page reads etcd, so the whole LIST costs more etcd and API-server CPU and seat time than one from the watch cache (reference §2.3)`;
 }
 
 /** What to do about one call, if anything, and whether it is an O(N²) watch fan-out. */

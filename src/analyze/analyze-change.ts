@@ -13,11 +13,14 @@ import {
   type TransientOptions,
 } from '../cost/transients.js';
 import { GiB } from '../cost/calibration.js';
+import { callResponseBytes } from '../cost/request-cost.js';
+import { defaultEtcdCalibration } from '../cost/etcd.js';
+import { requestRatePerS } from '../cost/steady-state.js';
 import { classify } from '../cost/classify.js';
 import { serviceAccountIdentity } from '../model/apf.js';
 import { replicasFor, type ApiCall, type ChangeSpec } from '../model/api-profile.js';
 import { findResource } from '../model/resources.js';
-import { adviceFor, callAsCondition, describeCall } from './advice.js';
+import { adviceFor, callAsCondition, describeCall, limitNote } from './advice.js';
 import { callCosts, defaultProbeNodes, flowsAt, scalingOf, type CallCost } from './change-cost.js';
 import { shapeKey, templateFor, worstVerdict } from './targets.js';
 import type {
@@ -110,6 +113,8 @@ export function analyzeChange(
     } else if (advice.note)
       notes.push(inferred ? advice.note.replace(/^([^:]*): /, `$1 ${cond}: `) : advice.note);
     if (i === dominantIndex) fix = advice.fix && (inferred ? `${cond}: ${advice.fix}` : advice.fix);
+    const paging = limitNote(call);
+    if (paging) notes.push(paging);
   }
   notes.push(...fanOutNotes(fanOut, inferred));
   // The workload's break-even is that of the fleet's most constrained cluster shape.
@@ -251,7 +256,19 @@ function clusterResult(
       );
     }
   }
+  // etcd's cores the change's requests keep busy, cluster-wide (etcd.ts; [U] constants: a medium at most).
+  const etcdUtilization =
+    costs.reduce(
+      (s, c) => s + (c.costed.cost.longRunning ? 0 : requestRatePerS(c.costed) * c.costed.cost.etcdCoreS),
+      0,
+    ) / defaultEtcdCalibration.cores;
   if (verdict !== 'high') {
+    if (etcdUtilization > queueingUtilization) {
+      verdict = 'medium';
+      reasons.push(
+        `etcd at ${pct(etcdUtilization)} of its ${defaultEtcdCalibration.cores} cores from this change's reads from etcd (paged or consistent LISTs)`,
+      );
+    }
     if (utilization > mediumLevelUtilization) {
       verdict = 'medium';
       reasons.push(`${cls.priorityLevel} needs ${pct(utilization)} of the seats it can get`);
@@ -306,9 +323,11 @@ function clusterResult(
     worstPhase: worst?.phase ?? 'steady',
     listResponseBytes: Math.max(
       0,
-      ...costs.filter((c) => c.call.verb === 'list').map((c) => c.costed.cost.responseBytes),
+      ...costs.filter((c) => c.call.verb === 'list').map((c) => callResponseBytes(c.costed.cost)),
     ),
     listMemoryBytes: costs.reduce((s, c) => s + c.memoryBytes, 0),
+    listPages: Math.max(1, ...costs.map((c) => c.costed.cost.pages)),
+    etcdUtilization,
     watchEventsPerS: costs.reduce((s, c) => s + c.watchEventsPerS, 0),
     queueRisk: queueRisk(utilization, withChange.cpuUtilization, withChange.memoryUtilization),
     maxSafeNodes: be.maxSafeNodes,

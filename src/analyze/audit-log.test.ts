@@ -38,3 +38,33 @@ describe('audit log: bounded memory on hostile logs', () => {
     await assert.rejects(readAuditLog(file), oneLine(/long\.jsonl:2: a line longer than 16 MiB/));
   });
 });
+
+describe('audit log: paginated LISTs', () => {
+  it('counts a paged LIST once, with its limit, and not its continue pages', async () => {
+    const page = (uri: string, i: number): string =>
+      JSON.stringify({
+        stage: 'ResponseComplete',
+        verb: 'list',
+        requestURI: uri,
+        user: { username: 'system:serviceaccount:ns:pager' },
+        sourceIPs: ['10.0.0.1'],
+        objectRef: { resource: 'pods', apiVersion: 'v1' },
+        requestReceivedTimestamp: `2024-12-11T14:00:0${i}Z`,
+      });
+    const file = join(dir, 'pages.jsonl');
+    writeFileSync(
+      file,
+      [
+        page('/api/v1/pods?limit=500', 0),
+        page('/api/v1/pods?limit=500&continue=abc', 1),
+        page('/api/v1/pods?limit=500&continue=def', 2),
+      ].join('\n'),
+    );
+    const s = await readAuditLog(file);
+    const rows = [...(s.users.get('system:serviceaccount:ns:pager')?.rows.values() ?? [])];
+    assert.deepEqual(rows, [
+      { verb: 'list', resource: 'pods', scope: 'cluster', resourceVersion: '', limit: 500, count: 1 },
+    ]);
+    assert.equal(s.counted, 3, 'every page is a request the log holds');
+  });
+});

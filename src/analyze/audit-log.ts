@@ -12,6 +12,8 @@ export interface AuditRow {
   readonly resource: string;
   readonly scope: CallScope;
   readonly resourceVersion: '' | '0';
+  /** A LIST's page size (`limit`), when it sent one; its follow-up pages (`continue`) are not counted. */
+  readonly limit?: number;
   count: number;
 }
 
@@ -268,6 +270,11 @@ export function addLine(s: AuditSummary, line: string): boolean {
   const rv: '' | '0' =
     rvParam === '0' || (rvParam !== null && rvParam !== '' && !query.has('limit')) ? '0' : '';
   const resourceVersion: '' | '0' = mapped === 'watch' ? '0' : mapped === 'list' ? rv : '';
+  // A paginated LIST is one call of several requests: its first page carries the limit, the others a
+  // continue token. The call is counted once, with its limit, and costed as pages (request-cost.ts).
+  const limitParam = mapped === 'list' ? Number(query.get('limit') ?? '') : Number.NaN;
+  const limit = Number.isInteger(limitParam) && limitParam > 0 ? limitParam : undefined;
+  if (mapped === 'list' && query.has('continue')) return true;
 
   let user = s.users.get(username);
   if (!user) {
@@ -286,10 +293,18 @@ export function addLine(s: AuditSummary, line: string): boolean {
     addCapped(user.sources, source);
     s.sourceEntries = entries + user.sources.size - before;
   }
-  const key = `${mapped} ${resource.name} ${scope} ${resourceVersion}`;
+  const key = `${mapped} ${resource.name} ${scope} ${resourceVersion} ${limit ?? ''}`;
   const row = user.rows.get(key);
   if (row) row.count += 1;
-  else user.rows.set(key, { verb: mapped, resource: resource.name, scope, resourceVersion, count: 1 });
+  else
+    user.rows.set(key, {
+      verb: mapped,
+      resource: resource.name,
+      scope,
+      resourceVersion,
+      ...(limit !== undefined ? { limit } : {}),
+      count: 1,
+    });
   return true;
 }
 

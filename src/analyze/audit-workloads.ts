@@ -80,6 +80,7 @@ export function auditCalls(
       scope: r.scope,
       resourceVersion: r.resourceVersion,
       everySeconds,
+      ...(r.limit !== undefined && r.scope !== 'object' ? { limit: r.limit } : {}),
     });
   }
   return { calls, notes };

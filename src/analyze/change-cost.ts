@@ -1,5 +1,5 @@
 import { changeFlows } from '../cost/flows.js';
-import { costFlows, type CostedFlow } from '../cost/steady-state.js';
+import { costFlows, requestRatePerS, type CostedFlow } from '../cost/steady-state.js';
 import { replicasFor, type ApiCall, type ChangeSpec } from '../model/api-profile.js';
 import type { ClusterShape } from '../model/resources.js';
 import { templateFor } from './targets.js';
@@ -34,7 +34,8 @@ export function callCosts(change: ChangeSpec, target: ClusterTarget, nodes: numb
   const calib = tpl.controlPlane.calibration;
   return costed.map((f, i) => {
     const call = change.calls[i] ?? f.spec.call;
-    const rate = f.spec.ratePerS * perServer;
+    // Watches: open watches; other calls: requests (a paged LIST is one request per page).
+    const rate = (f.cost.longRunning ? f.spec.ratePerS : requestRatePerS(f)) * perServer;
     if (f.cost.longRunning) {
       const events = rate * f.cost.watchEventsPerS;
       return {

@@ -118,6 +118,13 @@ export interface ClusterResult {
   readonly listResponseBytes: number;
   /** Heap the change's in-flight LISTs hold on one API server. */
   readonly listMemoryBytes: number;
+  /** Most page requests one of the change's LISTs is made as (1 unless a call has a `limit`). */
+  readonly listPages: number;
+  /**
+   * Share of etcd's cores the change's steady requests keep busy (src/cost/etcd.ts): paged and consistent
+   * LISTs served from etcd, and writes; 0 when the watch cache serves everything it reads.
+   */
+  readonly etcdUtilization: number;
   /** Watch events per second the change's watchers receive, per API server. */
   readonly watchEventsPerS: number;
   readonly queueRisk: QueueRisk;

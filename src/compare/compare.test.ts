@@ -18,6 +18,9 @@ const cluster = (over: Partial<ClusterSummary>): ClusterSummary => ({
   oomKills: 0,
   peakMemoryUtilization: 0,
   peakCpuUtilization: 0,
+  peakEtcdUtilization: 0,
+  peakEtcdP99LatencyS: 0,
+  peakNodesNotReady: 0,
   ...over,
 });
 

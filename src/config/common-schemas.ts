@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { formatDurationS, parseDurationS } from '../core/duration.js';
-import { apiVerbs, callScopes, workloadKinds, type ApiCall } from '../model/api-profile.js';
+import { apiVerbs, callScopes, contentTypes, workloadKinds, type ApiCall } from '../model/api-profile.js';
 import { findResource, knownResourceNames } from '../model/resources.js';
 
 /**
@@ -113,6 +113,9 @@ export const resourceName = z.string().refine((r) => findResource(r) !== undefin
   message: `unknown resource; known: ${knownResourceNames.join(', ')}`,
 });
 
+/** The largest page size a call may ask for (a LIST's `limit`; the API server takes any int64). */
+export const maxListLimit = 10_000_000;
+
 /** One API call a replica makes (same shape in scenarios, API profiles and annotations). */
 export const apiCallSchema = z
   .strictObject({
@@ -157,10 +160,35 @@ export const apiCallSchema = z
       .describe(
         'a periodic call also made once when a replica starts; default true for a list (a leader-only list: once, as the leader starts)',
       ),
+    limit: intIn(1, maxListLimit)
+      .optional()
+      .describe(
+        'list only: page size (limit=N, as client-go\'s pager and kubectl send it); the LIST becomes ceil(objects / limit) page requests, served from etcd when resourceVersion is "" (1.31/1.32), while resourceVersion "0" is served whole from the watch cache; default: no limit',
+      ),
+    contentType: z
+      .enum(contentTypes)
+      .optional()
+      .describe(
+        'response encoding: json (default) or protobuf (application/vnd.kubernetes.protobuf: responses, serving CPU and heap scaled by the protobuf ratio, docs/calibration.md)',
+      ),
+    sendInitialEvents: z
+      .boolean()
+      .optional()
+      .describe(
+        'watch only: WatchList (sendInitialEvents=true), the initial state streamed from the watch cache instead of a LIST held in memory; default false',
+      ),
   })
   .refine((c) => c.verb === 'watch' || c.everySeconds !== undefined, {
     message: 'everySeconds is required for every verb but watch',
     path: ['everySeconds'],
+  })
+  .refine((c) => c.limit === undefined || (c.verb === 'list' && c.scope !== 'object'), {
+    message: 'limit pages a list: give it only on a list call whose scope is not object',
+    path: ['limit'],
+  })
+  .refine((c) => c.sendInitialEvents === undefined || c.verb === 'watch', {
+    message: 'sendInitialEvents is a watch parameter: give it only on a watch call',
+    path: ['sendInitialEvents'],
   });
 
 export const workloadKind = z.enum(workloadKinds);
@@ -188,6 +216,9 @@ export function toApiCall(c: z.output<typeof apiCallSchema>): ApiCall {
     ...(c.everySeconds !== undefined ? { everySeconds: c.everySeconds } : {}),
     ...(c.replicas !== undefined ? { replicas: c.replicas } : {}),
     ...(c.onStart !== undefined ? { onStart: c.onStart } : {}),
+    ...(c.limit !== undefined ? { limit: c.limit } : {}),
+    ...(c.contentType !== undefined ? { contentType: c.contentType } : {}),
+    ...(c.sendInitialEvents !== undefined ? { sendInitialEvents: c.sendInitialEvents } : {}),
     ...(selector !== undefined
       ? {
           selector: {

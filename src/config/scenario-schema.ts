@@ -413,7 +413,13 @@ const changeSchema = z.strictObject({
     .describe(
       'Pods per second the workload starts in one cluster once applied (DaemonSet controller + image pull)',
     ),
-  calls: z.array(apiCallSchema).min(1).max(maxCalls).describe('The API calls each replica makes'),
+  calls: z
+    .array(apiCallSchema)
+    .max(maxCalls)
+    .default([])
+    .describe(
+      'The API calls each replica makes; empty (or left out) for a workload that never calls the API (its rollout still starts pods)',
+    ),
 });
 
 const rolloutSchema = z.strictObject({

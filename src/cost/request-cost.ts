@@ -1,8 +1,26 @@
 import type { ApiCall } from '../model/api-profile.js';
 import { type ClusterShape, findResource, objectCount } from '../model/resources.js';
 import type { ApiServerCalibration } from './calibration.js';
+import { defaultEtcdCalibration } from './etcd.js';
 
-/** What one request costs the API server, at idle (no CPU contention). */
+/**
+ * Bytes of a protobuf response per byte of the same response in JSON [D]: the reference has only "protobuf
+ * is several times smaller than JSON" (§4.3, §4.5); measured on the testbed (docs/calibration.md, "Pages,
+ * protobuf and etcd") for structured objects, rounded up for the long strings real pods carry, which
+ * protobuf does not shrink. Serving CPU and the heap a LIST holds scale with the bytes it encodes, so they
+ * scale by it too.
+ */
+export const protobufBytesRatio = 0.4;
+
+/** Bytes a response takes per byte of JSON in the call's encoding. */
+export function encodingRatio(call: Pick<ApiCall, 'contentType'>): number {
+  return call.contentType === 'protobuf' ? protobufBytesRatio : 1;
+}
+
+/**
+ * What one request costs the API server, at idle (no CPU contention). A LIST with a `limit` is `pages`
+ * requests per call: every figure here is one page's (one request's).
+ */
 export interface RequestCost {
   /** APF seats per the 1.31/1.32 work estimator, clamped to the level's per-request maximum. */
   readonly seats: number;
@@ -19,6 +37,12 @@ export interface RequestCost {
   readonly memoryBytes: number;
   /** Objects read from etcd. */
   readonly etcdObjects: number;
+  /** etcd core-seconds the request costs: its range read, or its write (see etcd.ts). */
+  readonly etcdCoreS: number;
+  /** Requests one call makes: ceil(returned / limit) pages for a paged LIST from etcd, else 1. */
+  readonly pages: number;
+  /** A WatchList's initial state: streamed as events, so no whole response is held in memory. */
+  readonly streamed: boolean;
   /** Watches are long-running: they hold no seat after initialisation. */
   readonly longRunning: boolean;
   /** For watches: events per second each watcher receives. */
@@ -40,7 +64,9 @@ export function requestCost(
   if (!resource) throw new Error(`unknown resource ${call.resource}`);
   const total = Math.max(1, objectCount(resource, shape));
   const namespaces = Math.max(1, objectCount(findResource('namespaces') ?? resource, shape));
-  const bytes = resource.bytesPerObject;
+  // Encoded bytes per object in the call's encoding (JSON unless it asks for protobuf).
+  const bytes = resource.bytesPerObject * encodingRatio(call);
+  const etcdRead = defaultEtcdCalibration.readCoreSecondsPerObject;
 
   const inScope = ((): number => {
     switch (call.scope) {
@@ -75,6 +101,9 @@ export function requestCost(
       cpuCoreS: calib.baseRequestS,
       memoryBytes: 0,
       etcdObjects: 0,
+      etcdCoreS: 0,
+      pages: 1,
+      streamed: false,
       longRunning: true,
       watchEventsPerS: selected * resource.churnPerObjectPerS,
     };
@@ -94,18 +123,31 @@ export function requestCost(
       cpuCoreS: serviceS,
       memoryBytes: bytes * calib.listMemoryPerByte,
       etcdObjects: mutating ? 1 : 0,
+      // A GET by name reads the watch cache only with RV=0; otherwise one key from etcd (the reads of
+      // objects are small beside the writes, and left out of etcd's load like before).
+      etcdCoreS: mutating ? defaultEtcdCalibration.writeCoreSeconds : 0,
+      pages: 1,
+      streamed: false,
       longRunning: false,
       watchEventsPerS: 0,
     };
   }
 
-  const fromCache = call.resourceVersion === '0' || calib.consistentListFromCache;
+  // Serving rules of 1.31/1.32 (§2.3, cacher.go shouldDelegateList): RV="0" is served by the watch cache,
+  // which ignores a limit and returns everything at once; a consistent read (RV="") goes to the cache with
+  // ConsistentListFromCache, unless it has a limit: paginated requests other than RV="0" go to etcd.
+  const limit = call.limit;
+  const fromCache = call.resourceVersion === '0' || (calib.consistentListFromCache && limit === undefined);
   // Work estimator, 1.31/1.32 (§2.3): cache ⇒ all stored objects; etcd ⇒ N + limit with a selector, else
-  // 2 × limit; limit defaults to N, so both are 2N.
-  const processed = fromCache ? total : 2 * total;
+  // 2 × limit; limit defaults to N (and counts at most N), so unpaged both are 2N.
+  const pageLimit = limit === undefined ? total : Math.min(limit, total);
+  const processed = fromCache ? total : call.selector ? total + pageLimit : 2 * pageLimit;
   const seats = Math.min(maxSeatsPerRequest, Math.max(1, Math.ceil(processed / calib.objectsPerSeat)));
-  const responseBytes = selected * bytes;
-  const etcdObjects = fromCache ? 0 : call.scope === 'namespace' ? inScope : total;
+  // Pages: the pager asks for `limit` objects at a time until the continue token runs out; etcd reads the
+  // scope once over all of them (a selector makes each page read on until it has `limit` matches).
+  const pages = fromCache || limit === undefined ? 1 : Math.max(1, Math.ceil(selected / limit));
+  const responseBytes = (selected * bytes) / pages;
+  const etcdObjects = fromCache ? 0 : (call.scope === 'namespace' ? inScope : total) / pages;
   // The watch cache indexes objects by namespace, and pods by spec.nodeName (the pod registry's
   // indexer), so those reads touch only what they return; any other field selector scans everything.
   const indexed = call.scope === 'namespace' || (call.scope === 'node' && resource.perNode !== undefined);
@@ -115,17 +157,31 @@ export function requestCost(
     scanned * calib.cacheScanSecondsPerObject +
     etcdObjects * calib.etcdSecondsPerObject +
     responseBytes * calib.serveSecondsPerByte;
+  // A WatchList's initial events are encoded and sent one at a time from the watch cache (§4.3, API
+  // streaming: ≈2 GB instead of ≈20 GB): it holds about one object, not the whole response.
+  const streamed = call.sendInitialEvents === true;
   return {
     seats,
     processedObjects: processed,
-    returnedObjects: selected,
+    returnedObjects: selected / pages,
     responseBytes,
     servedFrom: fromCache ? 'cache' : 'etcd',
     serviceS,
     cpuCoreS: serviceS,
-    memoryBytes: responseBytes * calib.listMemoryPerByte + etcdObjects * bytes,
+    memoryBytes: streamed
+      ? bytes * calib.listMemoryPerByte
+      : // etcd's raw values (its own encoding, whatever the client asked for) plus the response.
+        responseBytes * calib.listMemoryPerByte + etcdObjects * resource.bytesPerObject,
     etcdObjects,
+    etcdCoreS: etcdObjects * etcdRead,
+    pages,
+    streamed,
     longRunning: false,
     watchEventsPerS: 0,
   };
+}
+
+/** Bytes of a whole LIST call (every page). */
+export function callResponseBytes(cost: Pick<RequestCost, 'responseBytes' | 'pages'>): number {
+  return cost.responseBytes * cost.pages;
 }

@@ -45,14 +45,20 @@ export function costFlows(
   });
 }
 
+/** Requests per second of a flow: its calls per second × the pages each call is made as (1 unless paged). */
+export function requestRatePerS(f: Pick<CostedFlow, 'spec' | 'cost'>): number {
+  return f.spec.ratePerS * f.cost.pages;
+}
+
 /**
  * Requests per second a flow keeps in flight by Little's law: its rate, except for a burst too short to
- * reach that many in flight (at most its whole count runs at once).
+ * reach that many in flight (at most its whole count runs at once: a paged call's pages one after another).
  */
 export function offeredRatePerS(f: CostedFlow): number {
   const total = f.spec.burstTotal;
-  if (total === undefined || f.cost.serviceS <= 0) return f.spec.ratePerS;
-  return Math.min(f.spec.ratePerS, total / f.cost.serviceS);
+  const rate = requestRatePerS(f);
+  if (total === undefined || f.cost.serviceS <= 0) return rate;
+  return Math.min(rate, total / f.cost.serviceS);
 }
 
 export interface LevelLoad {

@@ -1,7 +1,7 @@
 import { loadAt, type ClusterTemplate } from '../cost/break-even.js';
 import { defaultApiServerCalibration, type ApiServerCalibration } from '../cost/calibration.js';
 import { changeFlows } from '../cost/flows.js';
-import { costFlows } from '../cost/steady-state.js';
+import { costFlows, requestRatePerS } from '../cost/steady-state.js';
 import { defaultFlowSchemas, defaultPriorityLevels } from '../model/apf.js';
 import type { ChangeSpec } from '../model/api-profile.js';
 import { findResource, knownResourceNames, type ClusterShape } from '../model/resources.js';
@@ -144,7 +144,7 @@ export function predictBreakEven(
   // The level the change lands in: that of its costliest call in seat-seconds (watches hold none).
   const weight = (i: number): number => {
     const f = one[i];
-    return f && !f.cost.longRunning ? f.spec.ratePerS * f.cost.serviceS * Math.max(1, f.cost.seats) : -1;
+    return f && !f.cost.longRunning ? requestRatePerS(f) * f.cost.serviceS * Math.max(1, f.cost.seats) : -1;
   };
   const dominantCall = one.reduce((best, _f, i) => (weight(i) > weight(best) ? i : best), 0);
   const level = one[dominantCall]?.classification.priorityLevel ?? 'workload-low';

@@ -26,7 +26,23 @@ export interface ApiCall {
    * Default: true for a LIST (a leader-only one: once, as the leader starts), false otherwise.
    */
   readonly onStart?: boolean;
+  /**
+   * LIST page size (`limit`, as client-go's pager, kubectl and a reflector's relist after "resource version
+   * too old" send it): the LIST is made as ceil(returned / limit) page requests. A consistent LIST with a
+   * limit is served from etcd in 1.31/1.32; with resourceVersion "0" the watch cache ignores the limit.
+   */
+  readonly limit?: number;
+  /** Response encoding: JSON (the default) or protobuf (smaller responses, less serving CPU and heap). */
+  readonly contentType?: ContentType;
+  /**
+   * WatchList (a watch with `sendInitialEvents=true`): the informer's initial state is streamed from the
+   * watch cache as events instead of LISTed (no response held in memory; seats only while it initialises).
+   */
+  readonly sendInitialEvents?: boolean;
 }
+
+export const contentTypes = ['json', 'protobuf'] as const;
+export type ContentType = (typeof contentTypes)[number];
 
 /** Whether a replica makes `call` once as it starts, besides its period (watches: their informer's LIST). */
 export function callsOnStart(call: Pick<ApiCall, 'verb' | 'replicas' | 'onStart'>): boolean {

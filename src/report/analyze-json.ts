@@ -34,6 +34,8 @@ function clusterJson(c: ClusterResult): Record<string, unknown> {
     worstPhase: c.worstPhase,
     listResponseBytes: Math.round(c.listResponseBytes),
     listMemoryBytes: Math.round(c.listMemoryBytes),
+    listPages: c.listPages,
+    etcdUtilization: round(c.etcdUtilization, 4),
     watchEventsPerS: round(c.watchEventsPerS, 2),
     queueRisk: c.queueRisk,
     maxSafeNodes: c.maxSafeNodes,

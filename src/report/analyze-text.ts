@@ -186,7 +186,10 @@ function summarize(c: WorkloadReport['workload']['calls'][number]): string {
     ? ` selector(${[c.selector.field, c.selector.label].filter((x) => x).join(', ')}${c.selector.field || c.selector.label ? ', ' : ''}share ${c.selector.share})`
     : '';
   const who = c.replicas === 'leader' ? ' leader-only' : '';
-  return `${c.verb} ${c.resource} scope=${c.scope}${sel}${rv}${every}${who}`;
+  const limit = c.limit !== undefined ? ` limit=${c.limit}` : '';
+  const pb = c.contentType === 'protobuf' ? ' protobuf' : '';
+  const wl = c.sendInitialEvents ? ' sendInitialEvents' : '';
+  return `${c.verb} ${c.resource} scope=${c.scope}${sel}${rv}${limit}${pb}${wl}${every}${who}`;
 }
 
 /** The readable report: one block per workload with a per-cluster table, then the overall verdict. */

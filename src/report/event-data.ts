@@ -156,6 +156,8 @@ export function eventData(e: SimEvent): EventData {
     case 'rollout.paced':
     case 'rollout.action.failed':
     case 'rollout.warning':
+    case 'nodes.notready':
+    case 'nodes.ready':
       return text;
     default: {
       const never: never = type;
@@ -177,6 +179,7 @@ export function eventTone(type: SimEventType): EventTone {
     case 'rollout.gate.failed':
     case 'rollout.halted':
     case 'rollout.action.failed':
+    case 'nodes.notready':
       return 'bad';
     case 'dns.failures.started':
     case 'rollout.warning':
@@ -188,6 +191,7 @@ export function eventTone(type: SimEventType): EventTone {
     case 'fleet.recovered':
     case 'rollout.completed':
     case 'rollout.resumed':
+    case 'nodes.ready':
       return 'good';
     case 'operator.action':
     case 'rollout.cluster.rolledback':

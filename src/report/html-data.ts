@@ -149,6 +149,8 @@ function sideBySide(m: Mark, runIndex: number): boolean {
     case 'impact.started':
     case 'cluster.recovered':
     case 'fleet.recovered':
+    case 'nodes.notready':
+    case 'nodes.ready':
       return false;
     default: {
       const never: never = m.type;

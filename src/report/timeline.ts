@@ -269,5 +269,22 @@ export function renderFleetSummary(result: SimResult, clock: WallClock | undefin
         : '';
     lines.push(`Size threshold: ${observed}${predicted}`);
   }
+  const etcd = etcdLine(result);
+  if (etcd) lines.push(etcd);
   return lines.join('\n');
+}
+
+/**
+ * etcd, only where it mattered (a run whose etcd stayed within its cores and lost no node prints nothing):
+ * the cluster whose etcd was busiest, its write p99, and the nodes that went NotReady.
+ */
+function etcdLine(result: SimResult): string | null {
+  const hot = result.clusters.filter((c) => c.peakEtcdUtilization >= 1 || c.peakNodesNotReady > 0);
+  if (hot.length === 0) return null;
+  const worst = [...hot].sort(
+    (a, b) => b.peakNodesNotReady - a.peakNodesNotReady || b.peakEtcdP99LatencyS - a.peakEtcdP99LatencyS,
+  )[0];
+  if (!worst) return null;
+  const notReady = hot.filter((c) => c.peakNodesNotReady > 0).length;
+  return `etcd: over its cores or losing nodes on ${hot.length} cluster(s) (nodes NotReady on ${notReady}); worst ${worst.name}: ${pct(worst.peakEtcdUtilization)} of its cores, write p99 ${worst.peakEtcdP99LatencyS.toFixed(1)} s, ${worst.peakNodesNotReady.toLocaleString('en-US')} nodes NotReady at most`;
 }

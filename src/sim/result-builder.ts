@@ -31,6 +31,9 @@ export function buildResult(
       oomKills: c.cp.oomKills,
       peakMemoryUtilization: round(p.mem),
       peakCpuUtilization: round(p.cpu),
+      peakEtcdUtilization: round(d?.peakEtcdUtilization ?? 0),
+      peakEtcdP99LatencyS: round(d?.peakEtcdP99S ?? 0),
+      peakNodesNotReady: Math.round(d?.peakNodesNotReady ?? 0),
     };
   });
   const saturated = clusters.filter((c) => c.saturated);

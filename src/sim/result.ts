@@ -26,6 +26,8 @@ export const simEventTypes = [
   'rollout.paced',
   'rollout.action.failed',
   'rollout.warning',
+  'nodes.notready',
+  'nodes.ready',
 ] as const;
 export type SimEventType = (typeof simEventTypes)[number];
 
@@ -53,6 +55,12 @@ export interface ClusterSummary {
   readonly oomKills: number;
   readonly peakMemoryUtilization: number;
   readonly peakCpuUtilization: number;
+  /** etcd: the most core-seconds asked per second over its cores (above 1: more than it can do). */
+  readonly peakEtcdUtilization: number;
+  /** etcd: the highest 99th-percentile write commit latency (s); 0.01 s idle. */
+  readonly peakEtcdP99LatencyS: number;
+  /** The most nodes NotReady at once because etcd writes outlasted their lease renewals. */
+  readonly peakNodesNotReady: number;
 }
 
 export interface FleetSummary {

@@ -39,13 +39,15 @@ function world(opts: { bucketS?: number; signals?: ReadonlySet<SignalName> } = {
 }
 
 void describe('signal recorder and sim MetricsSource', () => {
-  void it('gives every signal but etcd latency (no etcd model), and only the signals asked for', () => {
+  void it('gives every signal, and only the signals asked for', () => {
     const w = world();
     w.step(10);
     for (const s of signalNames) {
       const r = w.read('mid', s);
-      if (s === 'etcd_p99_latency_s') assert.equal(r, 'missing');
-      else if (s === 'change_ready_ratio' || s === 'change_seat_demand')
+      if (s === 'etcd_p99_latency_s') {
+        // etcd_p99_latency_s: an idle etcd's 10 ms commit (etcd.ts writeBaseS), a little more under load.
+        assert.ok(r !== 'missing' && r.length > 0 && r.every((x) => x.value >= 0.01 && x.value < 1), s);
+      } else if (s === 'change_ready_ratio' || s === 'change_seat_demand')
         assert.deepEqual(r, [], `${s}: no change yet`);
       else assert.ok(r !== 'missing' && r.length > 0, s);
     }

@@ -43,17 +43,18 @@ const slot = {
   podsStartPerS: 17,
   apiServers: 18,
   memoryHeadroom: 19,
+  etcdP99: 20,
 } as const;
-const width = 20;
+const width = 21;
 
-/** The bucket slot holding each recorded signal's value; etcd latency has none (the sim has no etcd model). */
+/** The bucket slot holding each recorded signal's value. */
 const signalSlot: Readonly<Record<SignalName, number | null>> = {
   apiserver_p99_latency_s: slot.p99,
   apf_seat_utilization: slot.seatUtil,
   apf_queue_length: slot.queue,
   apiserver_429_per_s: slot.rejected,
   apiserver_timeouts_per_s: slot.timeouts,
-  etcd_p99_latency_s: null,
+  etcd_p99_latency_s: slot.etcdP99,
   coredns_servfail_ratio: slot.servfail,
   dns_cache_miss_ratio: slot.miss,
   workload_error_ratio: slot.error,
@@ -225,6 +226,8 @@ export class SignalRecorder {
         }
       }
     }
+    // etcd answers the API servers whether or not they are up (src/sim/cluster/etcd-load.ts).
+    if (want.etcd_p99_latency_s) put(slot.etcdP99, r.etcdP99S);
     const dns = c.dns.reading;
     if (want.coredns_servfail_ratio) put(slot.servfail, dns.corednsServfailRatio);
     if (want.dns_cache_miss_ratio) put(slot.miss, dns.nodeCacheMissRatio);
@@ -278,7 +281,7 @@ export class SignalRecorder {
     return plan && c && plan.level >= 0 ? (c.limits[plan.level]?.name ?? null) : null;
   }
 
-  /** True when the recorder computes this signal (etcd latency never: the simulator has no etcd model). */
+  /** True when the recorder computes this signal (every one it has a slot for). */
   records(signal: SignalName): boolean {
     return this.want[signal] && signalSlot[signal] !== null;
   }

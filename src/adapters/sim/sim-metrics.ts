@@ -4,7 +4,7 @@ import type { SignalRecorder } from './signal-recorder.js';
 /**
  * The rollout's MetricsSource over a simulated fleet: answers like a Prometheus range query over the
  * recorder's buckets, with the same signal names and meanings as the live adapter (src/rollout/signals.ts).
- * Signals the simulator cannot compute (etcd latency) or the policy does not use are 'missing'.
+ * Signals the policy does not use are 'missing'.
  */
 export class SimMetricsSource implements MetricsSource {
   private readonly index = new Map<string, number>();

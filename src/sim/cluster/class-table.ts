@@ -81,6 +81,14 @@ export class ClassTable {
   readonly routeOf: Uint8Array;
   /** A workload stream's requests per second per ready pod. */
   readonly perPodRate: Float64Array;
+  /** Requests per call: a paged LIST's pages (RequestCost.pages), 1 for everything else. */
+  readonly pagesOf: Float64Array;
+  /** etcd core-seconds per request (RequestCost.etcdCoreS: a range read from etcd, or a write). */
+  readonly etcdCoreOf: Float64Array;
+  /** etcd cores one executing request keeps busy on average: its etcd work over its service time. */
+  readonly etcdBusyOf: Float64Array;
+  /** A workload stream's calls per second per ready pod (1 / everySeconds; perPodRate is this × pages). */
+  private readonly perPodCalls: Float64Array;
   /** Requests executing per class after the previous step (whether the load is stationary). */
   readonly lastExecuting: Float64Array;
   readonly oncallIndex: number;
@@ -108,6 +116,10 @@ export class ClassTable {
     this.lastExecuting = new Float64Array(n);
     this.workloadClass = new Uint8Array(n);
     this.perPodRate = new Float64Array(n);
+    this.perPodCalls = new Float64Array(n);
+    this.pagesOf = new Float64Array(n);
+    this.etcdCoreOf = new Float64Array(n);
+    this.etcdBusyOf = new Float64Array(n);
     this.routeOf = new Uint8Array(n);
     this.blockableMask = new Uint8Array(n);
     const originOf = classes.map((c) => origins.get(flowIdOf(c)) ?? noOrigin);
@@ -121,8 +133,9 @@ export class ClassTable {
       this.workloadClass[i] = 1;
       this.routeOf[i] = o.route;
       if (c.kind === 'stream' && !c.startUp && o.call?.everySeconds)
-        this.perPodRate[i] = 1 / o.call.everySeconds;
+        this.perPodCalls[i] = 1 / o.call.everySeconds;
     });
+    this.setPages();
     for (const w of input.workloads) {
       const mine = (test: (c: RequestClass, i: number) => boolean): Int32Array =>
         Int32Array.from(classes.flatMap((c, i) => (originOf[i]?.workload === w && test(c, i) ? [i] : [])));
@@ -175,9 +188,25 @@ export class ClassTable {
         s.cacheServed = c.cacheServed;
       }
     }
+    this.setPages();
     this.baseRate.fill(0);
     this.watchers.fill(0);
     this.setBaseRates(costed.map((f) => f.spec));
+  }
+
+  /**
+   * Pages per call, etcd work per request and the workload streams' per-pod rates from the classes' costs
+   * (pages follow the cluster's size).
+   */
+  private setPages(): void {
+    for (let i = 0; i < this.classes.length; i++) {
+      const cost = this.classes[i]?.cost;
+      const pages = cost?.pages ?? 1;
+      this.pagesOf[i] = pages;
+      this.etcdCoreOf[i] = cost?.etcdCoreS ?? 0;
+      this.etcdBusyOf[i] = cost && cost.serviceS > 0 ? cost.etcdCoreS / cost.serviceS : 0;
+      this.perPodRate[i] = (this.perPodCalls[i] ?? 0) * pages;
+    }
   }
 
   /** Index of the class with this id (-1 when none). */
@@ -192,7 +221,7 @@ export class ClassTable {
       if (i < 0) continue;
       const c = this.classes[i];
       if (c?.kind === 'watch') this.watchers[i] = spec.ratePerS;
-      else this.baseRate[i] = spec.ratePerS;
+      else this.baseRate[i] = spec.ratePerS * (this.pagesOf[i] ?? 1);
     }
     this.setBaseArrivals();
   }

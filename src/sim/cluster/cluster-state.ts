@@ -11,6 +11,7 @@ import { newFastStats, type FastStats } from '../fast/tuning.js';
 import type { ClusterApfExtras } from './apf-change.js';
 import { ClassTable, type ClassTableInput } from './class-table.js';
 import { ControlPlane } from './control-plane.js';
+import { EtcdLoad } from './etcd-load.js';
 import { ClusterDns } from './dns.js';
 import { p99LatencyS } from './latency.js';
 import { initialReadings, type ClusterReadings, type MutableReadings } from './readings.js';
@@ -56,6 +57,8 @@ export abstract class ClusterState implements StateSnapshot {
   /** Outside readers go through `cp` and `dns`, which first bring a replay's state up to date. */
   protected servers: ControlPlane;
   protected readonly clusterDns: ClusterDns;
+  /** etcd behind the API servers: its load, write latency and the nodes NotReady it causes. */
+  protected readonly etcd: EtcdLoad;
   protected table: ClassTable;
   /** The scenario's change (a placeholder without a spec when it has none) and every workload stepped. */
   protected readonly changeWorkload: Workload;
@@ -144,6 +147,7 @@ export abstract class ClusterState implements StateSnapshot {
       rng: this.serverRng,
     });
     this.clusterDns = new ClusterDns(config.dns, config.dataPlane, stepS, serviceNames(shape));
+    this.etcd = new EtcdLoad(stepS);
     this.replayOn = opts.orbitReplay ?? true;
     this.replay = new OrbitReplay(this, opts.stats ?? newFastStats());
     this.ownReadings = initialReadings();

@@ -77,7 +77,8 @@ export abstract class ClusterStep extends ClusterState {
         const starts = wl.starts;
         for (let k = 0; k < starts.length; k++) {
           const i = starts[k] ?? 0;
-          if (routeOf[i] === route) arrivals[i] = (arrivals[i] ?? 0) + started;
+          // A paged LIST is its pages' requests (pagesOf is 1 for every other call).
+          if (routeOf[i] === route) arrivals[i] = (arrivals[i] ?? 0) + started * (t.pagesOf[i] ?? 1);
         }
       }
       if (wl.leaderStreams.length + wl.leaderWatches.length > 0) {
@@ -158,6 +159,12 @@ export abstract class ClusterStep extends ClusterState {
     r.oncallSuccess = this.successRatio(t.oncallIndex);
     r.othersFailed = othersFailed;
     r.othersArrived = othersArrived;
+    // etcd under the reads and writes the API servers answered this step (etcd-load.ts).
+    const etcd = this.etcd;
+    etcd.step(nowS, servers.avgExecuting, t.etcdCoreOf, t.etcdBusyOf, servers.slowdown);
+    r.etcdUtilization = etcd.utilization;
+    r.etcdP99S = etcd.p99S;
+    r.nodesNotReady = etcd.notReadyShare * this.nodeCount;
     this.readings = r;
     this.quietSteps = this.isSettled(nowS) ? this.quietSteps + 1 : 0;
     this.version++;
@@ -190,9 +197,10 @@ export abstract class ClusterStep extends ClusterState {
       }
       // The leader's periodic LISTs made as it starts (callsOnStart).
       const starts = wl.leaderStarts;
+      const pagesOf = this.table.pagesOf;
       for (let k = 0; k < starts.length; k++) {
         const i = starts[k] ?? 0;
-        if (routeOf[i] === route) arrivals[i] = (arrivals[i] ?? 0) + leadStarted;
+        if (routeOf[i] === route) arrivals[i] = (arrivals[i] ?? 0) + leadStarted * (pagesOf[i] ?? 1);
       }
     }
   }
@@ -243,6 +251,7 @@ export abstract class ClusterStep extends ClusterState {
       this.clusterDns.atRest &&
       !this.servers.isDown(nowS) &&
       !this.servers.isInitializing(nowS) &&
+      this.etcd.atRest &&
       this.injectionEndS === Number.POSITIVE_INFINITY
     );
   }
@@ -284,6 +293,7 @@ export abstract class ClusterStep extends ClusterState {
       r.down ||
       r.rejected429 !== 0 ||
       this.quietSteps !== 0 ||
+      !this.etcd.atRest ||
       !this.servers.isSteady(nowS)
     ) {
       this.replay.reset();
@@ -324,7 +334,7 @@ export abstract class ClusterStep extends ClusterState {
 
   /** Length of the record saveState writes: the control plane's, DNS's (but its node caches), the cluster's. */
   get stateLength(): number {
-    return this.servers.stateLength + this.clusterDns.stateLength + 3 + this.table.lastExecuting.length + 12;
+    return this.servers.stateLength + this.clusterDns.stateLength + 3 + this.table.lastExecuting.length + 15;
   }
 
   /** Writes everything a steady step evolves or shows, but the node caches (see Orbit). */
@@ -349,6 +359,9 @@ export abstract class ClusterStep extends ClusterState {
     into[k++] = r.oncallSuccess;
     into[k++] = r.othersFailed;
     into[k++] = r.othersArrived;
+    into[k++] = r.etcdUtilization;
+    into[k++] = r.etcdP99S;
+    into[k++] = r.nodesNotReady;
     into[k++] = this.quietSteps;
     return k;
   }
@@ -374,7 +387,7 @@ export abstract class ClusterStep extends ClusterState {
     this.seenOomKills = from[k++] ?? 0;
     k += this.table.lastExecuting.length;
     // A counter (0 all along an orbit): kept a small integer so that the field stays one.
-    this.quietSteps = (from[k + 11] ?? 0) | 0;
-    return k + 12;
+    this.quietSteps = (from[k + 14] ?? 0) | 0;
+    return k + 15;
   }
 }

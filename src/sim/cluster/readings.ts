@@ -15,6 +15,12 @@ export interface ClusterReadings {
   /** Rejections and timeouts of everything but the change's own requests. */
   readonly othersFailed: number;
   readonly othersArrived: number;
+  /** etcd: core-seconds asked per second over its cores (src/sim/cluster/etcd-load.ts). */
+  readonly etcdUtilization: number;
+  /** etcd: 99th percentile write commit latency (s). */
+  readonly etcdP99S: number;
+  /** Nodes NotReady because their lease renewals failed for the grace period (etcd writes too slow). */
+  readonly nodesNotReady: number;
 }
 
 export type MutableReadings = { -readonly [K in keyof ClusterReadings]: ClusterReadings[K] };
@@ -35,6 +41,9 @@ export function initialReadings(): MutableReadings {
     oncallSuccess: n,
     othersFailed: n,
     othersArrived: n,
+    etcdUtilization: n,
+    etcdP99S: n,
+    nodesNotReady: n,
   };
   r.seatUtilization = 0;
   r.cpuUtilization = 0;
@@ -46,6 +55,9 @@ export function initialReadings(): MutableReadings {
   r.errorRatio = 0;
   r.othersFailed = 0;
   r.othersArrived = 0;
+  r.etcdUtilization = 0;
+  r.etcdP99S = 0;
+  r.nodesNotReady = 0;
   return r;
 }
 

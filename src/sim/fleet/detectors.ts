@@ -57,12 +57,21 @@ export class ClusterDetector {
   private restoreOnsetS: number | null = null;
   /** Whether the API servers ran out of memory (OOM-killed) since the onset of the overload. */
   private oomInHold = false;
+  /** Nodes NotReady now (at least one), and the peaks of the etcd readings (etcd-load.ts). */
+  notReadyNow = false;
+  peakNodesNotReady = Number.NaN;
+  peakEtcdUtilization = Number.NaN;
+  peakEtcdP99S = Number.NaN;
 
   constructor() {
     this.oncallOk = 1;
     this.oomInHold = true;
     this.oomInHold = false;
     this.oncallDone = 1;
+    this.peakNodesNotReady = this.peakEtcdUtilization = this.peakEtcdP99S = 0.5;
+    this.peakNodesNotReady = this.peakEtcdUtilization = this.peakEtcdP99S = 0;
+    this.notReadyNow = true;
+    this.notReadyNow = false;
     // Nullable times and flags first set mid-run get another value once (docs/perf.md, "Shape pinning").
     this.saturatedAtS = this.dnsFailureStartS = this.recoveredAtS = 0;
     this.satOnsetS = this.clearOnsetS = this.healthyOnsetS = this.lockOnsetS = this.restoreOnsetS = 0;
@@ -175,8 +184,33 @@ export class ClusterDetector {
       this.recoveredAtS = null;
       this.healthyOnsetS = null;
     }
+    events = this.etcdEvents(tS, r, events);
     this.idle = this.isIdle();
     return events;
+  }
+
+  /** Peaks of the etcd readings, and NotReady nodes appearing or gone (a method of its own: rarely any). */
+  private etcdEvents(
+    tS: number,
+    r: ClusterReadings,
+    events: readonly DetectedEvent[],
+  ): readonly DetectedEvent[] {
+    this.peakEtcdUtilization = Math.max(this.peakEtcdUtilization, r.etcdUtilization);
+    this.peakEtcdP99S = Math.max(this.peakEtcdP99S, r.etcdP99S);
+    this.peakNodesNotReady = Math.max(this.peakNodesNotReady, r.nodesNotReady);
+    const notReady = r.nodesNotReady >= 1;
+    if (notReady === this.notReadyNow) return events;
+    this.notReadyNow = notReady;
+    return withEvent(
+      events,
+      notReady
+        ? {
+            tS,
+            type: 'nodes.notready',
+            detail: `${Math.round(r.nodesNotReady)} nodes: lease renewals failing past their timeout, etcd write p99 ${r.etcdP99S.toFixed(1)} s (etcd at ${pct(r.etcdUtilization)} of its cores)`,
+          }
+        : { tS, type: 'nodes.ready' },
+    );
   }
 
   /** Seconds on-call was locked out so far (a lock-out still open counts up to the last step). */
@@ -194,6 +228,7 @@ export class ClusterDetector {
   private isIdle(): boolean {
     return (
       !this.saturatedNow &&
+      !this.notReadyNow &&
       this.satOnsetS === null &&
       !this.lockedOut &&
       this.lockOnsetS === null &&
@@ -227,6 +262,7 @@ export function isQuiet(r: ClusterReadings): boolean {
     r.cpuUtilization < 1 &&
     r.memoryUtilization < 1 &&
     r.rejected429 === 0 &&
+    r.nodesNotReady < 1 &&
     r.dnsFailureRatio < healthyRatio &&
     r.errorRatio < healthyRatio &&
     (Number.isNaN(r.oncallSuccess) || r.oncallSuccess === 1)
