@@ -14,6 +14,7 @@ import {
   nodeCount,
   podsPerNode,
   apiServerCount,
+  kubernetesVersion,
   resourceName,
   scenarioTime,
   workloadKind,
@@ -68,6 +69,12 @@ const flowSchemaSchema = z.strictObject({
 /** Partial API-server calibration: each field given overrides the reference default. */
 const apiServerSchema = z
   .strictObject({
+    version: kubernetesVersion.meta({
+      description:
+        'Kubernetes minor version of the API servers: from "1.33" a LIST streams its JSON and holds far less ' +
+        "memory (listMemoryPerByte 0.4 instead of 5, docs/calibration.md); the other figures are 1.31/1.32's",
+      default: cal.version,
+    }),
     seats: intIn(1, 100_000).meta({
       description:
         'Seats (concurrent requests) per API server: max-requests-inflight + mutating (reference §2.1)',
@@ -105,7 +112,9 @@ const apiServerSchema = z
       default: cal.consistentListFromCache,
     }),
     listMemoryPerByte: numberIn(0.1, 100).meta({
-      description: 'Heap an executing LIST holds per byte of JSON it serves (objects, response, GC headroom)',
+      description:
+        'Memory an executing LIST holds per byte of JSON it serves, GC headroom included; default from version ' +
+        '(5 before 1.33: objects and the whole response; 0.4 from 1.33, measured)',
       default: cal.listMemoryPerByte,
     }),
     baseMemoryGiB: numberIn(0, 65_536).meta({

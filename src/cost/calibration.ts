@@ -4,6 +4,11 @@
  * cluster in a scenario (`apiServer:`) so "what if" questions do not need code changes.
  */
 export interface ApiServerCalibration {
+  /**
+   * Kubernetes minor version of the API servers ("1.31"): decides how a LIST's response is built and so
+   * the heap it holds (listMemoryPerByteFor). The model's other figures are 1.31/1.32's (reference header).
+   */
+  readonly version: string;
   /** Seats per API server with APF on: --max-requests-inflight 400 + --max-mutating-requests-inflight 200 (§2.1). */
   readonly seats: number;
   /** CPU cores per API server [U: not published; a 32-core control-plane VM]. */
@@ -32,9 +37,9 @@ export interface ApiServerCalibration {
   /** Reading from etcd: node-filtered LIST without RV=0 of 100k pods ~10 s (§4.3) ⇒ 1e-4 s/object. */
   readonly etcdSecondsPerObject: number;
   /**
-   * Heap held by an executing LIST per byte of JSON it serves: decoded objects plus the fully materialised
-   * response, doubled by Go's GC headroom (§4.3: "memory ≈2 GB vs ≈20 GB" with/without streaming for 16
-   * informers; 70–80 GB → 3 GB in the 1.33 benchmark) [D] ⇒ 5×.
+   * Resident memory an executing LIST adds per byte of JSON it serves, garbage-collector headroom included
+   * (the model counts GC once, here: see docs/calibration.md, "GC counted once"). By default it follows
+   * `version` (listMemoryPerByteFor); a scenario may set it outright.
    */
   readonly listMemoryPerByte: number;
   /** Resident heap that does not depend on requests: watch cache ≈1.5× the stored objects + 2 GiB [D]. */
@@ -50,7 +55,51 @@ export interface ApiServerCalibration {
   readonly watchEventSeconds: number;
 }
 
+/**
+ * Kubernetes 1.31/1.32 materialise a LIST's whole response before sending it: decoded objects plus the
+ * encoded response, doubled by Go's GC headroom (GOGC=100 lets the heap reach twice what is live before
+ * it collects) (§4.3: "memory ≈2 GB vs ≈20 GB" with/without streaming for 16 informers; 70–80 GB → 3 GB
+ * in the 1.33 benchmark) [D] ⇒ 5×.
+ */
+export const materialisedListMemoryPerByte = 5;
+
+/**
+ * Kubernetes 1.33+ stream a LIST's JSON object by object: measured RSS growth of a real kube-apiserver
+ * 1.36 for a cache-served LIST of 20,000 pods of ~13.9 KB (264 MB of JSON), the pods closest to the
+ * model's 20 KB (docs/calibration.md; RSS, so the GC headroom is in it) ⇒ 0.4×.
+ */
+export const streamedListMemoryPerByte = 0.4;
+
+/** The version the model's figures describe (reference header: the incident ran on 1.31/1.32). */
+export const modelTargetVersion = '1.31';
+
+/** Heap per served JSON byte of an executing LIST on an API server of `version` ("1.31", "1.33", …). */
+export function listMemoryPerByteFor(version: string): number {
+  return streamsListResponses(version) ? streamedListMemoryPerByte : materialisedListMemoryPerByte;
+}
+
+/** True from 1.33, where the API server streams LIST responses (reference §4.3) instead of building them. */
+export function streamsListResponses(version: string): boolean {
+  const [major, minor] = version.split('.').map(Number);
+  return (major ?? 1) > 1 || (minor ?? 0) >= 33;
+}
+
+/**
+ * The calibration of API servers with these fields set (a scenario's or fleet's `apiServer`): the
+ * reference defaults, with the memory per LIST following the version unless given outright.
+ */
+export function apiServerCalibration(overrides: Partial<ApiServerCalibration> = {}): ApiServerCalibration {
+  const version = overrides.version ?? modelTargetVersion;
+  return {
+    ...defaultApiServerCalibration,
+    ...overrides,
+    version,
+    listMemoryPerByte: overrides.listMemoryPerByte ?? listMemoryPerByteFor(version),
+  };
+}
+
 export const defaultApiServerCalibration: ApiServerCalibration = {
+  version: modelTargetVersion,
   seats: 600,
   cores: 32,
   memoryGiB: 64,
@@ -63,7 +112,7 @@ export const defaultApiServerCalibration: ApiServerCalibration = {
   serveSecondsPerByte: 18.3 / 2.0e9,
   cacheScanSecondsPerObject: 0.05 / 100_000,
   etcdSecondsPerObject: 10 / 100_000,
-  listMemoryPerByte: 5,
+  listMemoryPerByte: materialisedListMemoryPerByte,
   watchCacheMemoryPerByte: 1.5,
   baseMemoryGiB: 2,
   restartS: 45,

@@ -72,7 +72,7 @@ export class ControlPlaneState implements StateSnapshot {
   memoryUtilization = 0;
   seatUtilization = 0;
   /**
-   * Factor by which service times stretched in the last step (CPU contention × GC pressure). NaN, then 1
+   * Factor by which service times stretched in the last step (CPU contention). NaN, then 1
    * in the constructor (docs/perf.md, "Shape pinning").
    */
   slowdown = Number.NaN;

@@ -115,7 +115,9 @@ export class ControlPlane extends ControlPlaneState {
     const cachedDecay = timing.decay;
     const cachedHoldShare = timing.holdShare;
     const tau = this.requestTimeoutS;
-    const slowdown = Math.max(1, this.cpuUtilization) * gcSlowdown(this.memoryUtilization);
+    // CPU contention only: garbage collection is counted once, in the memory per LIST (its GC headroom),
+    // not again as a slowdown near the limit (docs/calibration.md, "GC counted once").
+    const slowdown = Math.max(1, this.cpuUtilization);
     this.slowdown = slowdown;
     const n = this.n;
     const nLevels = limits.length;
@@ -391,15 +393,4 @@ export class ControlPlane extends ControlPlaneState {
     this.servers.downUntil(untilS, this.watchCacheInitS);
     this.relistPending = true;
   }
-}
-
-/**
- * How much slower everything runs when the heap nears its limit: Go's garbage collector runs ever more
- * often as free heap shrinks, taking the CPU requests need (the "GC death spiral" before an OOM kill)
- * [U: shape assumed; no published curve]. 1× below 80% of the limit, 2× at 90%, up to 20× near 100%.
- */
-export function gcSlowdown(memoryUtilization: number): number {
-  // One expression for both sides of 80% (exactly 1 below it): no branch first taken mid-run
-  // (docs/perf.md, "Rare paths").
-  return 1 / Math.max(0.05, 1 - Math.max(0, memoryUtilization - 0.8) / 0.2);
 }

@@ -1,6 +1,5 @@
 /**
- * Per class, the exponentials of its current service time t (mean, stretched by CPU contention and GC
- * pressure): they change only when the slowdown does, so each is computed once per distinct t.
+ * Per class, the exponentials of its current service time t (mean, stretched by CPU contention): they change only when the slowdown does, so each is computed once per distinct t.
  */
 export class ServiceTiming {
   /** The service time the figures below are for (-1: none yet). */
