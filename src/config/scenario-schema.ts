@@ -102,9 +102,16 @@ const apiServerSchema = z
       description: 'Seconds an OOM-killed API server takes until it listens again',
       default: cal.restartS,
     }),
+    loadImbalance: numberIn(0, 1).meta({
+      description:
+        'How unevenly the load balancer spreads requests: each API server carries 1 ± this/2 of the mean ' +
+        'share, so the heaviest runs out of memory first and the others one by one (0: all in the same step)',
+      default: cal.loadImbalance,
+    }),
     watchCacheInitS: numberIn(0, hourS).meta({
       description:
-        'Seconds the watch cache takes to fill after a restart; cache-served LIST/WATCH get 429 meanwhile',
+        'Seconds the watch cache takes to start after a restart, plus reading its largest resource from etcd ' +
+        '(objects × the etcd read rate); cache-served LIST/WATCH get 429 meanwhile',
       default: cal.watchCacheInitS,
     }),
     consistentListFromCache: z.boolean().meta({

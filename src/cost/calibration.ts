@@ -45,9 +45,19 @@ export interface ApiServerCalibration {
   /** Resident heap that does not depend on requests: watch cache ≈1.5× the stored objects + 2 GiB [D]. */
   readonly watchCacheMemoryPerByte: number;
   readonly baseMemoryGiB: number;
+  /**
+   * How unevenly the load balancer spreads requests over a cluster's API servers: they carry 1 ± this/2
+   * of the mean share (src/cost/server-balance.ts) [U: clients keep long-lived connections; no published
+   * figure]. 0: all alike, so they all run out of memory in the same step.
+   */
+  readonly loadImbalance: number;
   /** Process restart after an OOM kill, until it listens again [U]. */
   readonly restartS: number;
-  /** Watch cache re-initialisation after a restart; cache-servable LIST/WATCH get 429 meanwhile (§2.1). */
+  /**
+   * Watch cache re-initialisation after a restart, its fixed part [U]; cache-servable LIST/WATCH get 429
+   * meanwhile (§2.1). Each resource's cache also reads its objects from etcd first, in parallel, so the
+   * largest resource adds its count × etcdSecondsPerObject (steady-state.ts watchCacheLoadSeconds) [D].
+   */
   readonly watchCacheInitS: number;
   /** Whether consistent LISTs (RV="") are served from the watch cache (1.31 beta default-on, §2.3). */
   readonly consistentListFromCache: boolean;
@@ -115,6 +125,7 @@ export const defaultApiServerCalibration: ApiServerCalibration = {
   listMemoryPerByte: materialisedListMemoryPerByte,
   watchCacheMemoryPerByte: 1.5,
   baseMemoryGiB: 2,
+  loadImbalance: 0.1,
   restartS: 45,
   watchCacheInitS: 30,
   consistentListFromCache: true,

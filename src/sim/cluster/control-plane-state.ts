@@ -18,6 +18,8 @@ export interface ControlPlaneOptions {
   readonly apiServers: number;
   /** Memory each server holds besides executing requests (bytes). */
   readonly residentBytes: number;
+  /** Seconds a restarted server reads its objects from etcd, on top of watchCacheInitS (default 0). */
+  readonly watchCacheLoadS?: number;
   readonly stepS: number;
   /** Draws when each server is back after an OOM kill. */
   readonly rng: Rng;
@@ -77,9 +79,13 @@ export class ControlPlaneState implements StateSnapshot {
    */
   slowdown = Number.NaN;
   protected relistPending = false;
+  /** Share of the informers whose watches broke since the last relist (a double from the start). */
+  protected relistShare = Number.NaN;
   protected calibration: ApiServerCalibration;
   /** Memory each server holds besides executing requests (bytes); a double from the start. */
   residentBytes = Number.NaN;
+  /** Seconds a restarted server reads its objects from etcd before its watch cache serves. */
+  watchCacheLoadS = Number.NaN;
   /**
    * The calibration's figures the step reads, copied out of it: a scaled control plane gets a calibration
    * of another shape (a spread copy), and reading that in the step would make the reads polymorphic.
@@ -107,7 +113,10 @@ export class ControlPlaneState implements StateSnapshot {
     this.calibration = calib;
     this.calib = calib;
     this.residentBytes = opts.residentBytes;
-    this.servers = opts.carryFrom?.servers ?? new ServerPool(opts.apiServers);
+    this.watchCacheLoadS = opts.watchCacheLoadS ?? 0;
+    this.servers = opts.carryFrom?.servers ?? new ServerPool(opts.apiServers, calib.loadImbalance);
+    this.relistShare = 0.5;
+    this.relistShare = 0;
     this.slowdown = 1;
     // Flags and counters first set mid-run get their other value once (docs/perf.md, "Shape pinning").
     this.relistPending = true;
@@ -168,6 +177,7 @@ export class ControlPlaneState implements StateSnapshot {
     this.seatUtilization = old.seatUtilization;
     this.slowdown = old.slowdown;
     this.relistPending = old.relistPending;
+    this.relistShare = old.relistShare;
     this.up = old.up;
   }
 
@@ -186,6 +196,8 @@ export class ControlPlaneState implements StateSnapshot {
     this.memoryLimitBytes = calib.memoryGiB * GiB;
     this.restartS = calib.restartS;
     this.watchCacheInitS = calib.watchCacheInitS;
+    // Set before the servers exist on the first call (the constructor weighs them itself).
+    if (this.servers) this.servers.loadImbalance = calib.loadImbalance;
   }
 
   /** Reads the classes' costs (and whether the watch cache serves them) again: call after changing any. */
