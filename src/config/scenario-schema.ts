@@ -102,6 +102,12 @@ const apiServerSchema = z
       description: 'Seconds an OOM-killed API server takes until it listens again',
       default: cal.restartS,
     }),
+    borrowingAdjustmentS: numberIn(0, hourS).meta({
+      description:
+        "Seconds between APF's borrowing adjustments: a level's seat limit follows its demand smoothed over " +
+        'minutes, re-set this often (10 in the API server); 0: at once, every step',
+      default: cal.borrowingAdjustmentS,
+    }),
     loadImbalance: numberIn(0, 1).meta({
       description:
         'How unevenly the load balancer spreads requests: each API server carries 1 ± this/2 of the mean ' +

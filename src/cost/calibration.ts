@@ -21,6 +21,12 @@ export interface ApiServerCalibration {
   readonly queueWaitLimitS: number;
   /** Retry-After cap of the dropped-requests tracker (§2.1). */
   readonly maxRetryAfterS: number;
+  /**
+   * Seconds between APF's borrowing adjustments: each level's seat limit follows its smoothed demand,
+   * re-set every 10 s (`borrowingAdjustmentPeriod`, apf_controller.go; §2.2). 0: limits follow each step's
+   * demand at once (the model before it).
+   */
+  readonly borrowingAdjustmentS: number;
   /** APF work estimator: objects per seat (§2.3, `request/config.go`). */
   readonly objectsPerSeat: number;
   /** MaximumListSeatsLimit before 1.34 (§2.3). */
@@ -116,6 +122,7 @@ export const defaultApiServerCalibration: ApiServerCalibration = {
   requestTimeoutS: 60,
   queueWaitLimitS: 15,
   maxRetryAfterS: 32,
+  borrowingAdjustmentS: 10,
   objectsPerSeat: 100,
   maxListSeats: 10,
   baseRequestS: 0.005,

@@ -3,6 +3,7 @@ import type { LevelLimits } from '../../cost/apf-capacity.js';
 import type { Rng } from '../../core/random.js';
 import type { StateSnapshot } from '../fast/snapshot.js';
 import { ClassFacts, classIndexMap } from './class-facts.js';
+import { Borrowing } from './borrowing.js';
 import { ClassState, type StepOutcome } from './class-state.js';
 import { LevelGroups } from './fair-share.js';
 import { DelayLines } from './retry-line.js';
@@ -57,6 +58,9 @@ export class ControlPlaneState implements StateSnapshot {
   protected readonly servers: ServerPool;
   protected readonly retryLines: DelayLines;
   protected readonly trackers: RetryAfterTracker[];
+  protected readonly borrowing: Borrowing;
+  /** The last borrowing adjustment changed a limit or a smoothed demand (so the cluster is not at rest). */
+  protected borrowingMoved = false;
   /** Per-step scratch: each class's wanted, allowed and still-running concurrency. */
   protected readonly desired: Float64Array;
   protected readonly allowed: Float64Array;
@@ -98,6 +102,7 @@ export class ControlPlaneState implements StateSnapshot {
   protected memoryLimitBytes = Number.NaN;
   protected restartS = Number.NaN;
   protected watchCacheInitS = Number.NaN;
+  protected borrowingAdjustmentS = Number.NaN;
 
   /** Heap an API server may hold before it is OOM-killed. */
   get memoryLimitPerServerBytes(): number {
@@ -158,6 +163,10 @@ export class ControlPlaneState implements StateSnapshot {
     this.levelWant = new Float64Array(L);
     this.levelRunningSeats = new Float64Array(L);
     this.levelDrops = new Float64Array(L);
+    this.borrowing = new Borrowing(limits, s);
+    this.borrowing.reset();
+    this.borrowingMoved = true;
+    this.borrowingMoved = false;
     if (opts.carryFrom) this.takeOver(opts.carryFrom);
   }
 
@@ -178,6 +187,7 @@ export class ControlPlaneState implements StateSnapshot {
     this.slowdown = old.slowdown;
     this.relistPending = old.relistPending;
     this.relistShare = old.relistShare;
+    this.borrowingMoved = old.borrowingMoved;
     this.up = old.up;
   }
 
@@ -196,6 +206,7 @@ export class ControlPlaneState implements StateSnapshot {
     this.memoryLimitBytes = calib.memoryGiB * GiB;
     this.restartS = calib.restartS;
     this.watchCacheInitS = calib.watchCacheInitS;
+    this.borrowingAdjustmentS = calib.borrowingAdjustmentS;
     // Set before the servers exist on the first call (the constructor weighs them itself).
     if (this.servers) this.servers.loadImbalance = calib.loadImbalance;
   }
@@ -241,7 +252,7 @@ export class ControlPlaneState implements StateSnapshot {
     for (let i = 0; i < this.n; i++) {
       if (lines.pending(i) > 1e-9 || (queued[i] ?? 0) > 1e-9) return true;
     }
-    return this.relistPending;
+    return this.relistPending || this.borrowingMoved;
   }
 
   /** Retries and relists of class i still scheduled. */

@@ -34,8 +34,17 @@ const EXEMPT = levelIndex('exempt');
 const CATCH_ALL = levelIndex('catch-all');
 const RETRY_SHARE = 10 / 11;
 
-/** APF-only calibration: CPU and memory never bind. */
-const apfOnly: ApiServerCalibration = { ...defaultApiServerCalibration, cores: 1e9, memoryGiB: 1e9 };
+/**
+ * APF-only calibration: CPU and memory never bind, and a level's limit follows its demand at once (these
+ * tests are about fair queuing and queue limits; the 10-s borrowing adjustment has tests of its own, in
+ * borrowing.test.ts).
+ */
+const apfOnly: ApiServerCalibration = {
+  ...defaultApiServerCalibration,
+  cores: 1e9,
+  memoryGiB: 1e9,
+  borrowingAdjustmentS: 0,
+};
 
 const cost = (over: Partial<RequestCost> = {}): RequestCost => ({
   seats: 1,

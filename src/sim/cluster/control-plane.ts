@@ -174,7 +174,11 @@ export class ControlPlane extends ControlPlaneState {
     const nLevels = limits.length;
     const levelDesiredSeats = this.levelDesiredSeats;
     const levelRunningSeats = this.levelRunningSeats;
-    // Borrowing (§2.2): a level keeps its guaranteed seats and may take lendable seats others do not use.
+    // Borrowing (§2.2): a level keeps its guaranteed seats and may take lendable seats others do not use,
+    // as adjusted every 10 s on smoothed demand (Borrowing), or (borrowingAdjustmentS 0) at once.
+    const adjustS = this.borrowingAdjustmentS;
+    const currentLimit = this.state.levelCurrentLimit;
+    if (adjustS > 0) this.borrowingMoved = this.borrowing.integrate(levelDesiredSeats, up, dt, adjustS);
     let held = 0;
     const want = this.levelWant;
     for (let l = 0; l < nLevels; l++) {
@@ -210,9 +214,14 @@ export class ControlPlane extends ControlPlaneState {
       let capacity = Number.POSITIVE_INFINITY;
       if (!lim.exempt) {
         const others = held - (want[l] ?? 0);
-        capacity =
-          Math.max(lim.guaranteedSeats, Math.min(lim.maxSeatsWithBorrowing, this.seatsPerServer - others)) *
-          up;
+        const seats =
+          adjustS > 0
+            ? (currentLimit[l] ?? 0)
+            : Math.max(
+                lim.guaranteedSeats,
+                Math.min(lim.maxSeatsWithBorrowing, this.seatsPerServer - others),
+              );
+        capacity = seats * up;
       }
       groups.share(gFrom, gTo, Math.max(0, capacity - (levelRunningSeats[l] ?? 0)));
       let levelSeats = 0;
