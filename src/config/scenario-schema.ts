@@ -116,9 +116,15 @@ const apiServerSchema = z
     }),
     watchCacheInitS: numberIn(0, hourS).meta({
       description:
-        'Seconds the watch cache takes to start after a restart, plus reading its largest resource from etcd ' +
-        '(objects × the etcd read rate); cache-served LIST/WATCH get 429 meanwhile',
+        'Seconds the watch cache takes to fill after a restart (cache-served LIST/WATCH get 429 meanwhile); ' +
+        'with watchCacheLoadSecondsPerObject set, its fixed part',
       default: cal.watchCacheInitS,
+    }),
+    watchCacheLoadSecondsPerObject: numberIn(0, 1).meta({
+      description:
+        "Seconds per object of the cluster's largest resource a restarted watch cache adds to watchCacheInitS " +
+        '(loading it from etcd; 0.0001 is the etcd read rate of reference §4.3); 0: a fixed time for every size',
+      default: cal.watchCacheLoadSecondsPerObject,
     }),
     consistentListFromCache: z.boolean().meta({
       description: 'Consistent LISTs (resourceVersion "") are served from the watch cache (Kubernetes 1.31+)',

@@ -60,11 +60,17 @@ export interface ApiServerCalibration {
   /** Process restart after an OOM kill, until it listens again [U]. */
   readonly restartS: number;
   /**
-   * Watch cache re-initialisation after a restart, its fixed part [U]; cache-servable LIST/WATCH get 429
-   * meanwhile (§2.1). Each resource's cache also reads its objects from etcd first, in parallel, so the
-   * largest resource adds its count × etcdSecondsPerObject (steady-state.ts watchCacheLoadSeconds) [D].
+   * Watch cache re-initialisation after a restart, until its cache-servable LIST/WATCH stop getting 429
+   * (§2.1) [U]: the whole of it by default, the fixed part when watchCacheLoadSecondsPerObject is set.
    */
   readonly watchCacheInitS: number;
+  /**
+   * Seconds per object a restarted server's watch cache takes to load its largest resource from etcd
+   * (the cachers load in parallel), on top of watchCacheInitS. Off (0) by default: on, it is the etcd
+   * read rate, 1e-4 s/object (§4.3: a non-cached 100k-pod LIST in ~10 s) [D], with watchCacheInitS
+   * then the cachers' fixed start (~10 s [U]); docs/calibration.md says why it is not the default.
+   */
+  readonly watchCacheLoadSecondsPerObject: number;
   /** Whether consistent LISTs (RV="") are served from the watch cache (1.31 beta default-on, §2.3). */
   readonly consistentListFromCache: boolean;
   /** CPU per watch event per watcher (encode + send) [U]. */
@@ -135,6 +141,7 @@ export const defaultApiServerCalibration: ApiServerCalibration = {
   loadImbalance: 0.1,
   restartS: 45,
   watchCacheInitS: 30,
+  watchCacheLoadSecondsPerObject: 0,
   consistentListFromCache: true,
   watchEventSeconds: 20e-6,
 };

@@ -81,9 +81,9 @@ export interface ServerLoad {
 }
 
 /**
- * Seconds a restarted server needs before its watch cache serves: the fixed start-up (`watchCacheInitS`)
- * plus reading the largest resource from etcd, as each resource's cacher LISTs it (in parallel) at the
- * etcd read rate the calibration has (§2.1, §4.3) [D].
+ * Seconds a restarted server reads its objects before its watch cache serves, on top of the fixed
+ * `watchCacheInitS`: each resource's cacher LISTs it from etcd, in parallel, so the largest resource
+ * decides, at `watchCacheLoadSecondsPerObject` (0 by default: the fixed time covers it all).
  */
 export function watchCacheLoadSeconds(shape: ClusterShape, calib: ApiServerCalibration): number {
   let largest = 0;
@@ -91,7 +91,7 @@ export function watchCacheLoadSeconds(shape: ClusterShape, calib: ApiServerCalib
     const r = findResource(name);
     if (r) largest = Math.max(largest, objectCount(r, shape));
   }
-  return largest * calib.etcdSecondsPerObject;
+  return largest * calib.watchCacheLoadSecondsPerObject;
 }
 
 /**
