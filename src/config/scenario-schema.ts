@@ -104,14 +104,16 @@ const apiServerSchema = z
     }),
     borrowingAdjustmentS: numberIn(0, hourS).meta({
       description:
-        "Seconds between APF's borrowing adjustments: a level's seat limit follows its demand smoothed over " +
-        'minutes, re-set this often (10 in the API server); 0: at once, every step',
+        "Seconds between APF's borrowing adjustments, a level's seat limit following its demand smoothed over " +
+        'minutes (10 in the API server); 0: limits follow demand at once, every step (the default for now: ' +
+        'README, sensitivity table)',
       default: cal.borrowingAdjustmentS,
     }),
     loadImbalance: numberIn(0, 1).meta({
       description:
         'How unevenly the load balancer spreads requests: each API server carries 1 ± this/2 of the mean ' +
-        'share, so the heaviest runs out of memory first and the others one by one (0: all in the same step)',
+        'share, so the heaviest runs out of memory first and the others one by one (0, the default for now: ' +
+        'all in the same step)',
       default: cal.loadImbalance,
     }),
     watchCacheInitS: numberIn(0, hourS).meta({

@@ -23,8 +23,9 @@ export interface ApiServerCalibration {
   readonly maxRetryAfterS: number;
   /**
    * Seconds between APF's borrowing adjustments: each level's seat limit follows its smoothed demand,
-   * re-set every 10 s (`borrowingAdjustmentPeriod`, apf_controller.go; §2.2). 0: limits follow each step's
-   * demand at once (the model before it).
+   * re-set every 10 s in the API server (`borrowingAdjustmentPeriod`, apf_controller.go; §2.2). 0 (the
+   * default for now): limits follow each step's demand at once. 10 keeps the incident's published times
+   * but removes the agent-namespace mitigation, unexplained yet (README sensitivity table).
    */
   readonly borrowingAdjustmentS: number;
   /** APF work estimator: objects per seat (§2.3, `request/config.go`). */
@@ -54,7 +55,8 @@ export interface ApiServerCalibration {
   /**
    * How unevenly the load balancer spreads requests over a cluster's API servers: they carry 1 ± this/2
    * of the mean share (src/cost/server-balance.ts) [U: clients keep long-lived connections; no published
-   * figure]. 0: all alike, so they all run out of memory in the same step.
+   * figure]. 0 (the default for now): all alike, so they all run out of memory in the same step; 0.1 moves
+   * the peak of the incident's error plateau from 15:47 to 16:17 (README sensitivity table).
    */
   readonly loadImbalance: number;
   /** Process restart after an OOM kill, until it listens again [U]. */
@@ -128,7 +130,7 @@ export const defaultApiServerCalibration: ApiServerCalibration = {
   requestTimeoutS: 60,
   queueWaitLimitS: 15,
   maxRetryAfterS: 32,
-  borrowingAdjustmentS: 10,
+  borrowingAdjustmentS: 0,
   objectsPerSeat: 100,
   maxListSeats: 10,
   baseRequestS: 0.005,
@@ -138,7 +140,7 @@ export const defaultApiServerCalibration: ApiServerCalibration = {
   listMemoryPerByte: materialisedListMemoryPerByte,
   watchCacheMemoryPerByte: 1.5,
   baseMemoryGiB: 2,
-  loadImbalance: 0.1,
+  loadImbalance: 0,
   restartS: 45,
   watchCacheInitS: 30,
   watchCacheLoadSecondsPerObject: 0,
