@@ -102,6 +102,12 @@ const apiServerSchema = z
       description: 'Seconds an OOM-killed API server takes until it listens again',
       default: cal.restartS,
     }),
+    gcSlowdownNearLimit: z.boolean().meta({
+      description:
+        'Service times also stretch as the heap nears its limit (Go GC pressure), on top of the GC headroom in ' +
+        'listMemoryPerByte: GC counted twice (the default for now); false counts it once (docs/calibration.md)',
+      default: cal.gcSlowdownNearLimit,
+    }),
     borrowingAdjustmentS: numberIn(0, hourS).meta({
       description:
         "Seconds between APF's borrowing adjustments, a level's seat limit following its demand smoothed over " +

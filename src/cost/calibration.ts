@@ -22,6 +22,13 @@ export interface ApiServerCalibration {
   /** Retry-After cap of the dropped-requests tracker (§2.1). */
   readonly maxRetryAfterS: number;
   /**
+   * Whether service times also stretch as the heap nears its limit (the "GC death spiral", gcSlowdown in
+   * the simulator), on top of the GC headroom already in listMemoryPerByte: GC counted twice. True (the
+   * default for now): counted once (false, as docs/calibration.md argues), the simulator's size thresholds
+   * sit 22–32% above analyze's, whose burst model was matched to it with the double count.
+   */
+  readonly gcSlowdownNearLimit: boolean;
+  /**
    * Seconds between APF's borrowing adjustments: each level's seat limit follows its smoothed demand,
    * re-set every 10 s in the API server (`borrowingAdjustmentPeriod`, apf_controller.go; §2.2). 0 (the
    * default for now): limits follow each step's demand at once. 10 keeps the incident's published times
@@ -45,7 +52,8 @@ export interface ApiServerCalibration {
   readonly etcdSecondsPerObject: number;
   /**
    * Resident memory an executing LIST adds per byte of JSON it serves, garbage-collector headroom included
-   * (the model counts GC once, here: see docs/calibration.md, "GC counted once"). By default it follows
+   * (and again as a slowdown near the limit unless gcSlowdownNearLimit is false: docs/calibration.md,
+   * "GC counted once"). By default it follows
    * `version` (listMemoryPerByteFor); a scenario may set it outright.
    */
   readonly listMemoryPerByte: number;
@@ -130,6 +138,7 @@ export const defaultApiServerCalibration: ApiServerCalibration = {
   requestTimeoutS: 60,
   queueWaitLimitS: 15,
   maxRetryAfterS: 32,
+  gcSlowdownNearLimit: true,
   borrowingAdjustmentS: 0,
   objectsPerSeat: 100,
   maxListSeats: 10,

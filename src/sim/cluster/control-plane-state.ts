@@ -78,7 +78,7 @@ export class ControlPlaneState implements StateSnapshot {
   memoryUtilization = 0;
   seatUtilization = 0;
   /**
-   * Factor by which service times stretched in the last step (CPU contention). NaN, then 1
+   * Factor by which service times stretched in the last step (CPU contention × GC pressure). NaN, then 1
    * in the constructor (docs/perf.md, "Shape pinning").
    */
   slowdown = Number.NaN;
@@ -103,6 +103,8 @@ export class ControlPlaneState implements StateSnapshot {
   protected restartS = Number.NaN;
   protected watchCacheInitS = Number.NaN;
   protected borrowingAdjustmentS = Number.NaN;
+  /** 1 when GC pressure also slows service near the heap limit (gcSlowdownNearLimit), else 0. */
+  protected gcWeight = Number.NaN;
 
   /** Heap an API server may hold before it is OOM-killed. */
   get memoryLimitPerServerBytes(): number {
@@ -207,6 +209,7 @@ export class ControlPlaneState implements StateSnapshot {
     this.restartS = calib.restartS;
     this.watchCacheInitS = calib.watchCacheInitS;
     this.borrowingAdjustmentS = calib.borrowingAdjustmentS;
+    this.gcWeight = calib.gcSlowdownNearLimit ? 1 : 0;
     // Set before the servers exist on the first call (the constructor weighs them itself).
     if (this.servers) this.servers.loadImbalance = calib.loadImbalance;
   }

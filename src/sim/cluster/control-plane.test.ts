@@ -8,7 +8,7 @@ import type { RequestCost } from '../../cost/request-cost.js';
 import { costFlows, residentMemoryBytes, type ControlPlaneSpec } from '../../cost/steady-state.js';
 import { defaultFlowSchemas, defaultPriorityLevels } from '../../model/apf.js';
 import type { ClusterShape } from '../../model/resources.js';
-import { ControlPlane } from './control-plane.js';
+import { ControlPlane, gcSlowdown } from './control-plane.js';
 import { buildClasses, type RequestClass } from './request-class.js';
 
 // Reference §2.1 (600 seats, 15-s queue-wait limit, 429 + Retry-After, watch-cache re-initialisation 429s),
@@ -620,5 +620,18 @@ void describe('ControlPlane: API servers behind a load balancer run out of memor
     // What it held is lost (about a third); the survivors keep theirs.
     const executing = uneven.executing[0] ?? 0;
     assert.ok(executing > 370 * 0.6 && executing < 370 * 0.7, `${executing}`);
+  });
+});
+
+describe('gcSlowdown (the GC death spiral before an OOM kill)', () => {
+  it('is exactly 1 up to 80% of the heap limit, 2× at 90%, and 20× at most near the limit', () => {
+    for (const m of [0, 0.3, 0.79999, 0.8]) assert.equal(gcSlowdown(m), 1);
+    assert.ok(Math.abs(gcSlowdown(0.9) - 2) < 1e-12);
+    // 1 − (0.95 − 0.8)/0.2 = 0.25 ⇒ 4×; from 99% on the 0.05 floor holds it at 20×.
+    assert.ok(Math.abs(gcSlowdown(0.95) - 4) < 1e-12);
+    assert.ok(Math.abs(gcSlowdown(0.99) - 20) < 1e-9);
+    assert.equal(gcSlowdown(0.995), 20);
+    assert.equal(gcSlowdown(1.5), 20);
+    assert.ok(gcSlowdown(0.85) > 1 && gcSlowdown(0.85) < gcSlowdown(0.9));
   });
 });

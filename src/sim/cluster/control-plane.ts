@@ -118,9 +118,10 @@ export class ControlPlane extends ControlPlaneState {
     const cachedDecay = timing.decay;
     const cachedHoldShare = timing.holdShare;
     const tau = this.requestTimeoutS;
-    // CPU contention only: garbage collection is counted once, in the memory per LIST (its GC headroom),
-    // not again as a slowdown near the limit (docs/calibration.md, "GC counted once").
-    const slowdown = Math.max(1, this.cpuUtilization);
+    // CPU contention, and (gcSlowdownNearLimit, weight 1 or 0: one expression, no branch) GC pressure near
+    // the heap limit, which counts GC a second time (docs/calibration.md, "GC counted once").
+    const gc = gcSlowdown(this.memoryUtilization);
+    const slowdown = Math.max(1, this.cpuUtilization) * (1 + (gc - 1) * this.gcWeight);
     this.slowdown = slowdown;
     const n = this.n;
     const nLevels = limits.length;
@@ -419,4 +420,16 @@ export class ControlPlane extends ControlPlaneState {
     this.relistPending = true;
     this.relistShare = 1;
   }
+}
+
+/**
+ * How much slower everything runs when the heap nears its limit: Go's garbage collector runs ever more
+ * often as free heap shrinks, taking the CPU requests need (the "GC death spiral" before an OOM kill)
+ * [U: shape assumed; no published curve]. 1× below 80% of the limit, 2× at 90%, up to 20× near 100%.
+ * Only with a soft memory limit (GOMEMLIMIT) does Go behave so; see calibration gcSlowdownNearLimit.
+ */
+export function gcSlowdown(memoryUtilization: number): number {
+  // One expression for both sides of 80% (exactly 1 below it): no branch first taken mid-run
+  // (docs/perf.md, "Rare paths").
+  return 1 / Math.max(0.05, 1 - Math.max(0, memoryUtilization - 0.8) / 0.2);
 }
