@@ -1,5 +1,5 @@
 import type { ClusterTemplate } from '../cost/break-even.js';
-import { defaultApiServerCalibration } from '../cost/calibration.js';
+import { apiServerCalibration, defaultApiServerCalibration } from '../cost/calibration.js';
 import { defaultFlowSchemas, defaultPriorityLevels } from '../model/apf.js';
 import { defaultApiServers, defaultPodsPerNode, type FleetFile } from '../config/fleet.js';
 import type { ClusterTarget, Verdict } from './types.js';
@@ -22,12 +22,15 @@ export function ladderTargets(nodes: readonly number[] = defaultLadderNodes): Cl
 export function fleetTargets(fleet: FleetFile): ClusterTarget[] {
   return fleet.spec.clusters.map((c) => {
     const objects = fleet.spec.objects || c.objects ? { ...fleet.spec.objects, ...c.objects } : undefined;
+    const version = c.apiServer?.version ?? fleet.spec.apiServer?.version;
     return {
       name: c.name,
       nodes: c.nodes,
       podsPerNode: c.podsPerNode,
       apiServers: c.apiServers,
       ...(objects ? { objects } : {}),
+      // The cost model's figures for that version (memory per LIST), as simulate takes them.
+      ...(version ? { calibration: apiServerCalibration({ version }) } : {}),
     };
   });
 }

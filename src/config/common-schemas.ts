@@ -80,6 +80,25 @@ export function durationIn(
 }
 
 /** A time in a scenario: an offset from start (`25m`), wall-clock `HH:MM` or ISO; resolved later. */
+/**
+ * A Kubernetes minor version, "1.31". YAML reads an unquoted 1.31 as a number, which is taken as written
+ * when it has two decimals; 1.3 could be 1.30 or 1.3 and is refused (quote it).
+ */
+export const kubernetesVersion = z
+  .union([z.string(), z.number()])
+  .transform((v, ctx) => {
+    const text = typeof v === 'number' ? String(v) : v.trim();
+    if (!/^1\.\d{2}$/.test(text)) {
+      ctx.addIssue({
+        code: 'custom',
+        message: `${JSON.stringify(v)} is not a Kubernetes minor version: write it quoted, e.g. "1.31" or "1.33"`,
+      });
+      return z.NEVER;
+    }
+    return text;
+  })
+  .meta({ range: 'a Kubernetes minor version, quoted: "1.31" … "1.99"' });
+
 export const scenarioTime = z.union([numberIn(0, 365 * dayS), z.string().min(1)]);
 
 export const positiveInt = z.number().int().positive();

@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { findResource } from '../model/resources.js';
 import {
   apiServerCount,
+  kubernetesVersion,
   dayS,
   durationIn,
   hourS,
@@ -94,6 +95,17 @@ export const objectCountsSchema = z
   })
   .describe('object counts by resource, e.g. {ciliumendpoints.cilium.io: 187500}');
 
+/** What the cost model needs to know of a cluster's API servers besides their count. */
+const fleetApiServerSchema = z
+  .strictObject({
+    version: kubernetesVersion.optional().meta({
+      description:
+        'Kubernetes minor version of the API servers ("1.33"): from 1.33 a LIST streams its JSON and holds far ' +
+        'less memory (docs/calibration.md); default "1.31", the version the cost model describes',
+    }),
+  })
+  .describe("The cluster's API servers (merged field by field with spec.apiServer)");
+
 const fleetClusterSchema = z.strictObject({
   name: z.string().min(1).describe('Cluster name, unique in the fleet'),
   nodes: nodeCount.describe('Nodes in the cluster'),
@@ -101,6 +113,7 @@ const fleetClusterSchema = z.strictObject({
     .default(defaultPodsPerNode)
     .describe('Pods per node (drives derived object counts)'),
   apiServers: apiServerCount.default(defaultApiServers).describe('API servers in the control plane'),
+  apiServer: fleetApiServerSchema.optional(),
   objects: objectCountsSchema.optional(),
   ...connectionFields,
 });
@@ -123,6 +136,9 @@ const fleetOf = <C extends z.ZodType<{ name: string }>>(cluster: C) =>
     kind: z.literal('Fleet').describe('File kind'),
     metadata: metadataSchema.optional(),
     spec: z.strictObject({
+      apiServer: fleetApiServerSchema
+        .optional()
+        .describe('Every cluster\'s API servers unless its own entry says otherwise, e.g. {version: "1.33"}'),
       objects: objectCountsSchema
         .optional()
         .describe(

@@ -1,4 +1,4 @@
-import { defaultApiServerCalibration, type ApiServerCalibration } from '../cost/calibration.js';
+import { apiServerCalibration, type ApiServerCalibration } from '../cost/calibration.js';
 import { defaultCorednsReplicas } from '../cost/break-even.js';
 import { badInput } from '../core/errors.js';
 import type { createRng } from '../core/random.js';
@@ -48,10 +48,7 @@ export function resolveCluster(
       NonNullable<ClusterFields[K]>
     >;
 
-  const calibration: ApiServerCalibration = {
-    ...defaultApiServerCalibration,
-    ...stripUndefined(merged('apiServer')),
-  };
+  const calibration: ApiServerCalibration = apiServerCalibration(stripUndefined(merged('apiServer')));
   const levels: readonly PriorityLevel[] = pick('priorityLevels') ?? defaultPriorityLevels;
   const extraSchemas: readonly FlowSchema[] = layers.flatMap((l) => l.flowSchemas ?? []);
   const flowSchemas = [

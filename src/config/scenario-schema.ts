@@ -14,6 +14,7 @@ import {
   nodeCount,
   podsPerNode,
   apiServerCount,
+  kubernetesVersion,
   resourceName,
   scenarioTime,
   workloadKind,
@@ -68,6 +69,12 @@ const flowSchemaSchema = z.strictObject({
 /** Partial API-server calibration: each field given overrides the reference default. */
 const apiServerSchema = z
   .strictObject({
+    version: kubernetesVersion.meta({
+      description:
+        'Kubernetes minor version of the API servers: from "1.33" a LIST streams its JSON and holds far less ' +
+        "memory (listMemoryPerByte 0.4 instead of 5, docs/calibration.md); the other figures are 1.31/1.32's",
+      default: cal.version,
+    }),
     seats: intIn(1, 100_000).meta({
       description:
         'Seats (concurrent requests) per API server: max-requests-inflight + mutating (reference §2.1)',
@@ -95,17 +102,46 @@ const apiServerSchema = z
       description: 'Seconds an OOM-killed API server takes until it listens again',
       default: cal.restartS,
     }),
+    gcSlowdownNearLimit: z.boolean().meta({
+      description:
+        'Service times also stretch as the heap nears its limit (Go GC pressure), on top of the GC headroom in ' +
+        'listMemoryPerByte: GC counted twice (the default for now); false counts it once (docs/calibration.md)',
+      default: cal.gcSlowdownNearLimit,
+    }),
+    borrowingAdjustmentS: numberIn(0, hourS).meta({
+      description:
+        "Seconds between APF's borrowing adjustments, a level's seat limit following its demand smoothed over " +
+        'minutes (10 in the API server); 0: limits follow demand at once, every step (the default for now: ' +
+        'README, sensitivity table)',
+      default: cal.borrowingAdjustmentS,
+    }),
+    loadImbalance: numberIn(0, 1).meta({
+      description:
+        'How unevenly the load balancer spreads requests: each API server carries 1 ± this/2 of the mean ' +
+        'share, so the heaviest runs out of memory first and the others one by one (0, the default for now: ' +
+        'all in the same step)',
+      default: cal.loadImbalance,
+    }),
     watchCacheInitS: numberIn(0, hourS).meta({
       description:
-        'Seconds the watch cache takes to fill after a restart; cache-served LIST/WATCH get 429 meanwhile',
+        'Seconds the watch cache takes to fill after a restart (cache-served LIST/WATCH get 429 meanwhile); ' +
+        'with watchCacheLoadSecondsPerObject set, its fixed part',
       default: cal.watchCacheInitS,
+    }),
+    watchCacheLoadSecondsPerObject: numberIn(0, 1).meta({
+      description:
+        "Seconds per object of the cluster's largest resource a restarted watch cache adds to watchCacheInitS " +
+        '(loading it from etcd; 0.0001 is the etcd read rate of reference §4.3); 0: a fixed time for every size',
+      default: cal.watchCacheLoadSecondsPerObject,
     }),
     consistentListFromCache: z.boolean().meta({
       description: 'Consistent LISTs (resourceVersion "") are served from the watch cache (Kubernetes 1.31+)',
       default: cal.consistentListFromCache,
     }),
     listMemoryPerByte: numberIn(0.1, 100).meta({
-      description: 'Heap an executing LIST holds per byte of JSON it serves (objects, response, GC headroom)',
+      description:
+        'Memory an executing LIST holds per byte of JSON it serves, GC headroom included; default from version ' +
+        '(5 before 1.33: objects and the whole response; 0.4 from 1.33, measured)',
       default: cal.listMemoryPerByte,
     }),
     baseMemoryGiB: numberIn(0, 65_536).meta({

@@ -1,6 +1,7 @@
 import type { FlowSchema, PriorityLevel } from '../model/apf.js';
 import { type ClusterShape, calibratedResourceNames, findResource, objectCount } from '../model/resources.js';
 import { GiB, type ApiServerCalibration } from './calibration.js';
+import { heaviestServerShare } from './server-balance.js';
 import { levelLimits, type LevelLimits } from './apf-capacity.js';
 import { classify, type Classification } from './classify.js';
 import type { FlowSpec } from './flows.js';
@@ -86,6 +87,20 @@ export interface ServerLoad {
 }
 
 /**
+ * Seconds a restarted server reads its objects before its watch cache serves, on top of the fixed
+ * `watchCacheInitS`: each resource's cacher LISTs it from etcd, in parallel, so the largest resource
+ * decides, at `watchCacheLoadSecondsPerObject` (0 by default: the fixed time covers it all).
+ */
+export function watchCacheLoadSeconds(shape: ClusterShape, calib: ApiServerCalibration): number {
+  let largest = 0;
+  for (const name of calibratedResourceNames) {
+    const r = findResource(name);
+    if (r) largest = Math.max(largest, objectCount(r, shape));
+  }
+  return largest * calib.watchCacheLoadSecondsPerObject;
+}
+
+/**
  * Heap a server holds regardless of requests: base plus its watch cache of every stored object (of the
  * resources the calibration was measured with; see calibratedResourceNames).
  */
@@ -130,6 +145,8 @@ export function serverLoad(
     add(levelMemory, level, rate * f.cost.serviceS * f.cost.memoryBytes);
   }
   const levels = levelCapacities(limits, demand, calib.seats);
+  // Memory is what the heaviest server holds (it runs out first): the load balancer's shares are uneven.
+  const heaviest = heaviestServerShare(cp.apiServers, calib.loadImbalance);
   // A level short of seats runs only what its seats hold (the rest waits in APF's queues, holding no
   // response in memory, or is rejected), so its CPU and memory are capped in the same proportion.
   for (const [level, cpu] of levelCpu) {
@@ -137,7 +154,7 @@ export function serverLoad(
     const running =
       l && l.seatDemand > l.seatCapacity && l.seatDemand > 0 ? l.seatCapacity / l.seatDemand : 1;
     cpuCores += cpu * running;
-    memoryBytes += (levelMemory.get(level) ?? 0) * running;
+    memoryBytes += (levelMemory.get(level) ?? 0) * running * heaviest;
   }
   const nonExemptSeats = levels.reduce((s, l) => s + Math.min(l.seatDemand, l.seatCapacity), 0);
   const cpuUtilization = cpuCores / calib.cores;

@@ -17,7 +17,8 @@ const classBlocks = 10;
  * The per-class and per-level arrays a control plane's step evolves or shows, as views of one buffer: so
  * that saving the state for an orbit replay (see sim/fast) is one straight copy, and a step's clears are
  * one fill() each. Layout: 10 per-class blocks (queued, executing, avgExecuting, throughput and the step
- * outcome), the per-level seat utilisation and queue length, then the retries pending per class.
+ * outcome), the per-level seat utilisation and queue length, the retries pending per class, then the
+ * APF borrowing state.
  */
 export class ClassState {
   readonly buf: Float64Array;
@@ -31,6 +32,17 @@ export class ClassState {
   readonly levelQueued: Float64Array;
   /** Retries and relists scheduled per class (kept by the retry lines, see DelayLines). */
   readonly pendingRetries: Float64Array;
+  /**
+   * APF borrowing (see Borrowing): per level its current seat limit per server, its smoothed seat demand,
+   * and the demand integrated since the last adjustment (sum, sum of squares, maximum); then the time
+   * since the last adjustment.
+   */
+  readonly levelCurrentLimit: Float64Array;
+  readonly levelSmoothedDemand: Float64Array;
+  readonly levelDemandSum: Float64Array;
+  readonly levelDemandSquares: Float64Array;
+  readonly levelDemandMax: Float64Array;
+  readonly borrowClock: Float64Array;
   /** Cleared every step: succeeded, rejected, timedOut, failedDown. */
   readonly stepClear: readonly [number, number];
   /** Cleared when no server is up: queueWaitS and the per-level figures. */
@@ -40,7 +52,7 @@ export class ClassState {
     private readonly n: number,
     private readonly levels: number,
   ) {
-    this.buf = new Float64Array((classBlocks + 1) * n + 2 * levels);
+    this.buf = new Float64Array((classBlocks + 1) * n + 7 * levels + 1);
     let used = 0;
     const view = (length: number): Float64Array => {
       const v = this.buf.subarray(used, used + length);
@@ -62,6 +74,12 @@ export class ClassState {
     this.levelSeatUtilization = view(levels);
     this.levelQueued = view(levels);
     this.pendingRetries = view(n);
+    this.levelCurrentLimit = view(levels);
+    this.levelSmoothedDemand = view(levels);
+    this.levelDemandSum = view(levels);
+    this.levelDemandSquares = view(levels);
+    this.levelDemandMax = view(levels);
+    this.borrowClock = view(1);
     this.stepClear = [5 * n, 9 * n];
     this.downClear = [9 * n, 10 * n + 2 * levels];
   }
@@ -82,6 +100,12 @@ export class ClassState {
       if (j < 0) continue;
       this.levelSeatUtilization[l] = old.levelSeatUtilization[j] ?? 0;
       this.levelQueued[l] = old.levelQueued[j] ?? 0;
+      this.levelCurrentLimit[l] = old.levelCurrentLimit[j] ?? 0;
+      this.levelSmoothedDemand[l] = old.levelSmoothedDemand[j] ?? 0;
+      this.levelDemandSum[l] = old.levelDemandSum[j] ?? 0;
+      this.levelDemandSquares[l] = old.levelDemandSquares[j] ?? 0;
+      this.levelDemandMax[l] = old.levelDemandMax[j] ?? 0;
     }
+    this.borrowClock[0] = old.borrowClock[0] ?? 0;
   }
 }

@@ -1,5 +1,5 @@
 import { badInput } from '../../core/errors.js';
-import { residentMemoryBytes } from '../../cost/steady-state.js';
+import { residentMemoryBytes, watchCacheLoadSeconds } from '../../cost/steady-state.js';
 import { mergeApf, type ApfChange } from './apf-change.js';
 import { ClassTable } from './class-table.js';
 import { ClusterStep } from './cluster-step.js';
@@ -137,6 +137,7 @@ export class ClusterSim extends ClusterStep {
     this.table.recost(this.tableInput());
     this.servers.recosted();
     this.servers.residentBytes = residentMemoryBytes(shape, this.cpSpec.calibration);
+    this.servers.watchCacheLoadS = watchCacheLoadSeconds(shape, this.cpSpec.calibration);
     this.servers.calib = this.cpSpec.calibration;
     this.servers.apiServers = this.cpSpec.apiServers;
     this.clusterDns.setServiceNames(serviceNames(shape));
@@ -155,6 +156,7 @@ export class ClusterSim extends ClusterStep {
       calibration: this.cpSpec.calibration,
       apiServers: this.cpSpec.apiServers,
       residentBytes: this.servers.residentBytes,
+      watchCacheLoadS: this.servers.watchCacheLoadS,
       stepS: this.stepS,
       rng: this.serverRng,
       carryFrom: this.servers,

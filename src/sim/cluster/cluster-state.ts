@@ -1,7 +1,11 @@
 import { replicasFor } from '../../model/api-profile.js';
 import { badInput } from '../../core/errors.js';
 import type { Rng } from '../../core/random.js';
-import { residentMemoryBytes, type ControlPlaneSpec } from '../../cost/steady-state.js';
+import {
+  residentMemoryBytes,
+  watchCacheLoadSeconds,
+  type ControlPlaneSpec,
+} from '../../cost/steady-state.js';
 import type { LevelLimits } from '../../cost/apf-capacity.js';
 import { findResource, objectCount, type ClusterShape } from '../../model/resources.js';
 import type { ClusterConfig } from '../../config/scenario.js';
@@ -143,6 +147,7 @@ export abstract class ClusterState implements StateSnapshot {
       calibration: this.cpSpec.calibration,
       apiServers: this.cpSpec.apiServers,
       residentBytes: residentMemoryBytes(shape, this.cpSpec.calibration),
+      watchCacheLoadS: watchCacheLoadSeconds(shape, this.cpSpec.calibration),
       stepS,
       rng: this.serverRng,
     });

@@ -3,6 +3,7 @@ import type { LevelLimits } from '../../cost/apf-capacity.js';
 import type { Rng } from '../../core/random.js';
 import type { StateSnapshot } from '../fast/snapshot.js';
 import { ClassFacts, classIndexMap } from './class-facts.js';
+import { Borrowing } from './borrowing.js';
 import { ClassState, type StepOutcome } from './class-state.js';
 import { LevelGroups } from './fair-share.js';
 import { DelayLines } from './retry-line.js';
@@ -18,6 +19,8 @@ export interface ControlPlaneOptions {
   readonly apiServers: number;
   /** Memory each server holds besides executing requests (bytes). */
   readonly residentBytes: number;
+  /** Seconds a restarted server reads its objects from etcd, on top of watchCacheInitS (default 0). */
+  readonly watchCacheLoadS?: number;
   readonly stepS: number;
   /** Draws when each server is back after an OOM kill. */
   readonly rng: Rng;
@@ -55,6 +58,9 @@ export class ControlPlaneState implements StateSnapshot {
   protected readonly servers: ServerPool;
   protected readonly retryLines: DelayLines;
   protected readonly trackers: RetryAfterTracker[];
+  protected readonly borrowing: Borrowing;
+  /** The last borrowing adjustment changed a limit or a smoothed demand (so the cluster is not at rest). */
+  protected borrowingMoved = false;
   /** Per-step scratch: each class's wanted, allowed and still-running concurrency. */
   protected readonly desired: Float64Array;
   protected readonly allowed: Float64Array;
@@ -77,9 +83,13 @@ export class ControlPlaneState implements StateSnapshot {
    */
   slowdown = Number.NaN;
   protected relistPending = false;
+  /** Share of the informers whose watches broke since the last relist (a double from the start). */
+  protected relistShare = Number.NaN;
   protected calibration: ApiServerCalibration;
   /** Memory each server holds besides executing requests (bytes); a double from the start. */
   residentBytes = Number.NaN;
+  /** Seconds a restarted server reads its objects from etcd before its watch cache serves. */
+  watchCacheLoadS = Number.NaN;
   /**
    * The calibration's figures the step reads, copied out of it: a scaled control plane gets a calibration
    * of another shape (a spread copy), and reading that in the step would make the reads polymorphic.
@@ -92,6 +102,9 @@ export class ControlPlaneState implements StateSnapshot {
   protected memoryLimitBytes = Number.NaN;
   protected restartS = Number.NaN;
   protected watchCacheInitS = Number.NaN;
+  protected borrowingAdjustmentS = Number.NaN;
+  /** 1 when GC pressure also slows service near the heap limit (gcSlowdownNearLimit), else 0. */
+  protected gcWeight = Number.NaN;
 
   /** Heap an API server may hold before it is OOM-killed. */
   get memoryLimitPerServerBytes(): number {
@@ -107,7 +120,10 @@ export class ControlPlaneState implements StateSnapshot {
     this.calibration = calib;
     this.calib = calib;
     this.residentBytes = opts.residentBytes;
-    this.servers = opts.carryFrom?.servers ?? new ServerPool(opts.apiServers);
+    this.watchCacheLoadS = opts.watchCacheLoadS ?? 0;
+    this.servers = opts.carryFrom?.servers ?? new ServerPool(opts.apiServers, calib.loadImbalance);
+    this.relistShare = 0.5;
+    this.relistShare = 0;
     this.slowdown = 1;
     // Flags and counters first set mid-run get their other value once (docs/perf.md, "Shape pinning").
     this.relistPending = true;
@@ -149,6 +165,10 @@ export class ControlPlaneState implements StateSnapshot {
     this.levelWant = new Float64Array(L);
     this.levelRunningSeats = new Float64Array(L);
     this.levelDrops = new Float64Array(L);
+    this.borrowing = new Borrowing(limits, s);
+    this.borrowing.reset();
+    this.borrowingMoved = true;
+    this.borrowingMoved = false;
     if (opts.carryFrom) this.takeOver(opts.carryFrom);
   }
 
@@ -168,6 +188,8 @@ export class ControlPlaneState implements StateSnapshot {
     this.seatUtilization = old.seatUtilization;
     this.slowdown = old.slowdown;
     this.relistPending = old.relistPending;
+    this.relistShare = old.relistShare;
+    this.borrowingMoved = old.borrowingMoved;
     this.up = old.up;
   }
 
@@ -186,6 +208,10 @@ export class ControlPlaneState implements StateSnapshot {
     this.memoryLimitBytes = calib.memoryGiB * GiB;
     this.restartS = calib.restartS;
     this.watchCacheInitS = calib.watchCacheInitS;
+    this.borrowingAdjustmentS = calib.borrowingAdjustmentS;
+    this.gcWeight = calib.gcSlowdownNearLimit ? 1 : 0;
+    // Set before the servers exist on the first call (the constructor weighs them itself).
+    if (this.servers) this.servers.loadImbalance = calib.loadImbalance;
   }
 
   /** Reads the classes' costs (and whether the watch cache serves them) again: call after changing any. */
@@ -229,7 +255,7 @@ export class ControlPlaneState implements StateSnapshot {
     for (let i = 0; i < this.n; i++) {
       if (lines.pending(i) > 1e-9 || (queued[i] ?? 0) > 1e-9) return true;
     }
-    return this.relistPending;
+    return this.relistPending || this.borrowingMoved;
   }
 
   /** Retries and relists of class i still scheduled. */

@@ -34,8 +34,17 @@ const EXEMPT = levelIndex('exempt');
 const CATCH_ALL = levelIndex('catch-all');
 const RETRY_SHARE = 10 / 11;
 
-/** APF-only calibration: CPU and memory never bind. */
-const apfOnly: ApiServerCalibration = { ...defaultApiServerCalibration, cores: 1e9, memoryGiB: 1e9 };
+/**
+ * APF-only calibration: CPU and memory never bind, and a level's limit follows its demand at once (these
+ * tests are about fair queuing and queue limits; the 10-s borrowing adjustment has tests of its own, in
+ * borrowing.test.ts).
+ */
+const apfOnly: ApiServerCalibration = {
+  ...defaultApiServerCalibration,
+  cores: 1e9,
+  memoryGiB: 1e9,
+  borrowingAdjustmentS: 0,
+};
 
 const cost = (over: Partial<RequestCost> = {}): RequestCost => ({
   seats: 1,
@@ -579,6 +588,41 @@ void describe('ControlPlane: memory, OOM kill and restart', () => {
     const early = snaps.filter((s) => s.t >= 2 && s.t < 46 && v(s.arrived) > 0).map((s) => s.t);
     assert.deepEqual(early, [], `retries arrived at t=${early.join(',')} (expected none before t=46)`);
     assert.ok(v(at(snaps, 46).arrived) > 0, 'retries at t=46');
+  });
+});
+
+void describe('ControlPlane: API servers behind a load balancer run out of memory one by one', () => {
+  const list = cls(
+    'list',
+    WL,
+    'service-accounts/agent',
+    cost({ seats: 1, serviceS: 20, cpuCoreS: 20, memoryBytes: GiB, servedFrom: 'cache' }),
+    { cacheServed: true },
+  );
+  const make = (loadImbalance: number): ControlPlane =>
+    new ControlPlane({
+      classes: [list],
+      limits,
+      calibration: { ...defaultApiServerCalibration, cores: 1e9, loadImbalance },
+      apiServers: 3,
+      residentBytes: 2 * GiB,
+      stepS: 1,
+      rng: createRng(1),
+    });
+
+  void it('balanced: all three die in the same step; unbalanced: the heaviest first, the rest later', () => {
+    // 3 servers × 64 GiB; 400 LISTs of 1 GiB held for half the step ⇒ 2 + 200/3 ≈ 68.7 GiB each.
+    const balanced = make(0);
+    runSteps(balanced, 1, () => [400]);
+    assert.equal(balanced.upCount(1), 0, 'all down together');
+    // Just under the balanced limit (2 + 185/3 ≈ 63.7 GiB): only the heaviest server is past 64 GiB.
+    const uneven = make(0.1);
+    runSteps(uneven, 1, () => [370]);
+    assert.equal(uneven.oomKills, 1);
+    assert.equal(uneven.upCount(1), 2, 'one of three killed');
+    // What it held is lost (about a third); the survivors keep theirs.
+    const executing = uneven.executing[0] ?? 0;
+    assert.ok(executing > 370 * 0.6 && executing < 370 * 0.7, `${executing}`);
   });
 });
 

@@ -38,13 +38,16 @@ export class ControlPlane extends ControlPlaneState {
     const cacheReady = this.servers.cacheReadyShare(nowS, up);
 
     if (!down && this.relistPending) {
-      // Back from a restart: every informer relists, spread over its backoff (0.8–30 s, §2.4).
+      // Back from a restart, or on a surviving server: every informer whose watch ran on a server that
+      // died relists, spread over its backoff (0.8–30 s, §2.4).
       this.relistPending = false;
+      const relisting = Math.min(1, this.relistShare);
+      this.relistShare = 0;
       for (let k = 0; k < relistClasses.length; k++) {
         const i = relistClasses[k] ?? 0;
         retryLines.spread(
           i,
-          watchers[relistOf[i] ?? 0] ?? 0,
+          (watchers[relistOf[i] ?? 0] ?? 0) * relisting,
           clientDefaults.reflectorBackoffMinS,
           clientDefaults.reflectorBackoffMaxS,
         );
@@ -115,7 +118,10 @@ export class ControlPlane extends ControlPlaneState {
     const cachedDecay = timing.decay;
     const cachedHoldShare = timing.holdShare;
     const tau = this.requestTimeoutS;
-    const slowdown = Math.max(1, this.cpuUtilization) * gcSlowdown(this.memoryUtilization);
+    // CPU contention, and (gcSlowdownNearLimit, weight 1 or 0: one expression, no branch) GC pressure near
+    // the heap limit, which counts GC a second time (docs/calibration.md, "GC counted once").
+    const gc = gcSlowdown(this.memoryUtilization);
+    const slowdown = Math.max(1, this.cpuUtilization) * (1 + (gc - 1) * this.gcWeight);
     this.slowdown = slowdown;
     const n = this.n;
     const nLevels = limits.length;
@@ -169,7 +175,11 @@ export class ControlPlane extends ControlPlaneState {
     const nLevels = limits.length;
     const levelDesiredSeats = this.levelDesiredSeats;
     const levelRunningSeats = this.levelRunningSeats;
-    // Borrowing (§2.2): a level keeps its guaranteed seats and may take lendable seats others do not use.
+    // Borrowing (§2.2): a level keeps its guaranteed seats and may take lendable seats others do not use,
+    // as adjusted every 10 s on smoothed demand (Borrowing), or (borrowingAdjustmentS 0) at once.
+    const adjustS = this.borrowingAdjustmentS;
+    const currentLimit = this.state.levelCurrentLimit;
+    if (adjustS > 0) this.borrowingMoved = this.borrowing.integrate(levelDesiredSeats, up, dt, adjustS);
     let held = 0;
     const want = this.levelWant;
     for (let l = 0; l < nLevels; l++) {
@@ -205,9 +215,14 @@ export class ControlPlane extends ControlPlaneState {
       let capacity = Number.POSITIVE_INFINITY;
       if (!lim.exempt) {
         const others = held - (want[l] ?? 0);
-        capacity =
-          Math.max(lim.guaranteedSeats, Math.min(lim.maxSeatsWithBorrowing, this.seatsPerServer - others)) *
-          up;
+        const seats =
+          adjustS > 0
+            ? (currentLimit[l] ?? 0)
+            : Math.max(
+                lim.guaranteedSeats,
+                Math.min(lim.maxSeatsWithBorrowing, this.seatsPerServer - others),
+              );
+        capacity = seats * up;
       }
       groups.share(gFrom, gTo, Math.max(0, capacity - (levelRunningSeats[l] ?? 0)));
       let levelSeats = 0;
@@ -325,7 +340,10 @@ export class ControlPlane extends ControlPlaneState {
     }
   }
 
-  /** Heap per server: resident + executing requests' memory; past the limit every server is OOM-killed. */
+  /**
+   * Heap per server: resident + its share of the executing requests' memory (servers carry unequal
+   * shares, calibration loadImbalance); a server past the limit is OOM-killed with what it held.
+   */
   private checkMemory(nowS: number): void {
     const { executing, avgExecuting, out } = this;
     const { memoryOf, retriesOf, kindOf } = this.facts;
@@ -333,27 +351,37 @@ export class ControlPlane extends ControlPlaneState {
     let bytes = 0;
     for (let i = 0; i < n; i++) bytes += (avgExecuting[i] ?? 0) * (memoryOf[i] ?? 0);
     const up = Math.max(1, this.up);
-    const perServer = this.residentBytes + bytes / up;
+    // The heaviest server is the first to run out (all of them at once when the load is balanced).
+    const heaviest = this.residentBytes + (bytes / up) * this.servers.heaviestShare;
     const limit = this.memoryLimitBytes;
-    this.memoryUtilization = perServer / limit;
-    if (perServer <= limit) return;
+    this.memoryUtilization = heaviest / limit;
+    if (heaviest <= limit) return;
+    const share = this.servers.killOverLimit(
+      nowS,
+      this.residentBytes,
+      bytes,
+      limit,
+      this.restartS,
+      this.watchCacheInitS + this.watchCacheLoadS,
+      this.rng,
+    );
     this.oomKills += 1;
     for (let i = 0; i < n; i++) {
-      // The process died during this step: what it held (running, or answered this step — the responses
-      // die with it; for long requests those are the same requests) and what waited in its queues.
+      // The killed servers died during this step: their share of what was held (running, or answered
+      // this step — the responses die with it; for long requests those are the same requests) and of what
+      // waited in the queues (the load balancer spread both by the same weights).
       const answered = (out.succeeded[i] ?? 0) + (out.timedOut[i] ?? 0);
-      const lost = Math.max(executing[i] ?? 0, answered) + (this.queued[i] ?? 0);
-      out.succeeded[i] = 0;
-      out.timedOut[i] = 0;
+      const lost = share * (Math.max(executing[i] ?? 0, answered) + (this.queued[i] ?? 0));
+      out.succeeded[i] = (out.succeeded[i] ?? 0) * (1 - share);
+      out.timedOut[i] = (out.timedOut[i] ?? 0) * (1 - share);
       out.failedDown[i] = (out.failedDown[i] ?? 0) + lost;
       if (retriesOf[i] && kindOf[i] !== kindRelist) this.retryLines.add(i, lost * retryShare, this.restartS);
-      executing[i] = 0;
-      this.queued[i] = 0;
+      executing[i] = (executing[i] ?? 0) * (1 - share);
+      this.queued[i] = (this.queued[i] ?? 0) * (1 - share);
     }
-    // Every answering server carried the same share, so all of them die; each restarts on its own time,
-    // and the first one back takes the whole cluster's retries alone.
-    this.servers.killAnswering(nowS, this.restartS, this.watchCacheInitS, this.rng);
+    // The watches the killed servers held break: their informers relist on the next answering server.
     this.relistPending = true;
+    this.relistShare += share;
   }
 
   /**
@@ -388,8 +416,9 @@ export class ControlPlane extends ControlPlaneState {
       executing[i] = 0;
       queued[i] = 0;
     }
-    this.servers.downUntil(untilS, this.watchCacheInitS);
+    this.servers.downUntil(untilS, this.watchCacheInitS + this.watchCacheLoadS);
     this.relistPending = true;
+    this.relistShare = 1;
   }
 }
 
@@ -397,6 +426,7 @@ export class ControlPlane extends ControlPlaneState {
  * How much slower everything runs when the heap nears its limit: Go's garbage collector runs ever more
  * often as free heap shrinks, taking the CPU requests need (the "GC death spiral" before an OOM kill)
  * [U: shape assumed; no published curve]. 1× below 80% of the limit, 2× at 90%, up to 20× near 100%.
+ * Only with a soft memory limit (GOMEMLIMIT) does Go behave so; see calibration gcSlowdownNearLimit.
  */
 export function gcSlowdown(memoryUtilization: number): number {
   // One expression for both sides of 80% (exactly 1 below it): no branch first taken mid-run

@@ -1,6 +1,5 @@
 /**
- * Per class, the exponentials of its current service time t (mean, stretched by CPU contention and GC
- * pressure): they change only when the slowdown does, so each is computed once per distinct t.
+ * Per class, the exponentials of its current service time t (mean, stretched by CPU contention): they change only when the slowdown does, so each is computed once per distinct t.
  */
 export class ServiceTiming {
   /** The service time the figures below are for (-1: none yet). */
@@ -33,8 +32,10 @@ export class ServiceTiming {
     const timeoutShare = Math.exp(-tau / t);
     this.decay[i] = stepDecay;
     this.timeoutShare[i] = timeoutShare;
-    // Mean time a request holds its seats: exponential service with mean t, cut at the timeout τ.
-    const hold = t * (1 - timeoutShare);
+    // Mean time a request holds its seats: its whole service, exponential with mean t. A request past the
+    // timeout τ is answered 504 then, but the timeout filter wraps APF: its handler runs on, holding its
+    // seats and heap until it finishes (§2.1) — as the running requests' decay (mean t) already has it.
+    const hold = t;
     this.holdShare[i] = Math.min(1, hold / dt);
     this.cycles[i] = Math.max(1, dt / hold);
     // Mean share of the step a running request stays (T/dt·(1−e^{−dt/T})) and a newly started one
