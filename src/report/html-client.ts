@@ -1,3 +1,5 @@
+import { clientHelpers, clientTail } from './html-client-shared.js';
+
 /**
  * The HTML report's script, inlined as text (a string, not a compiled function: the page must not
  * depend on how the CLI was built). Plain ES2020 for any current browser; it reads the page's JSON data
@@ -25,30 +27,8 @@ export const clientScript = String.raw`
   }
   var tS = decode(data.tS);
 
-  function pad2(n) { return (n < 10 ? '0' : '') + n; }
-  function dur(s) {
-    var neg = s < 0; s = Math.round(Math.abs(s));
-    var h = Math.floor(s / 3600), m = Math.floor((s % 3600) / 60), r = s % 60;
-    return (neg ? '-' : '') + (h ? h + 'h' : '') + (m ? m + 'm' : '') + (r || (!h && !m) ? r + 's' : '');
-  }
-  // Wall clock in the scenario's own offset (never the browser's zone), or an offset from the start.
-  function clockLabel(t, seconds) {
-    if (data.clock === null) return '+' + dur(t);
-    var day = ((data.clock.startOfDayS + Math.round(t)) % 86400 + 86400) % 86400;
-    return pad2(Math.floor(day / 3600)) + ':' + pad2(Math.floor((day % 3600) / 60)) +
-      (seconds ? ':' + pad2(day % 60) : '');
-  }
+${clientHelpers}
   var steps = [60, 120, 300, 600, 900, 1800, 3600, 7200, 10800, 21600, 43200, 86400];
-  function splits(u, axis, min, max) {
-    var width = u.bbox.width / devicePixelRatio;
-    var want = Math.max(2, Math.floor(width / 70));
-    var step = steps[steps.length - 1];
-    for (var i = 0; i < steps.length; i++) if ((max - min) / steps[i] <= want) { step = steps[i]; break; }
-    var base = data.clock === null ? 0 : data.clock.startOfDayS;
-    var out = [];
-    for (var v = Math.ceil((min + base) / step) * step - base; v <= max; v += step) out.push(v);
-    return out;
-  }
   function fmtValue(unit, v) {
     if (v === null || v === undefined || isNaN(v)) return '-';
     if (unit === 'ratio') return (v * 100).toFixed(v < 0.1 && v > 0 ? 1 : 0) + '%';
@@ -163,19 +143,6 @@ export const clientScript = String.raw`
 
   var fleetBox = document.getElementById('fleet-charts');
   var clusterBox = document.getElementById('cluster-charts');
-  function panel(box, id, title) {
-    var wrap = document.createElement('figure');
-    wrap.className = 'chart';
-    var h = document.createElement('figcaption');
-    h.textContent = title;
-    var el = document.createElement('div');
-    el.id = id;
-    var note = document.createElement('div');
-    note.className = 'note';
-    wrap.appendChild(h); wrap.appendChild(el); wrap.appendChild(note);
-    box.appendChild(wrap);
-    return el;
-  }
   var clusterCharts = [];
   data.metrics.forEach(function (metric) {
     var el = panel(fleetBox, 'fleet-' + metric.key, metric.title + ' · ' + metric.fleetLabel);
@@ -212,37 +179,4 @@ export const clientScript = String.raw`
   });
   show(current);
 
-  // Sortable tables: numbers by data-v, text by code units; a second click reverses.
-  Array.prototype.forEach.call(document.querySelectorAll('table.sortable'), function (table) {
-    var heads = table.querySelectorAll('th');
-    Array.prototype.forEach.call(heads, function (th, col) {
-      th.addEventListener('click', function () {
-        var asc = th.getAttribute('aria-sort') !== 'ascending';
-        Array.prototype.forEach.call(heads, function (h) { h.removeAttribute('aria-sort'); });
-        th.setAttribute('aria-sort', asc ? 'ascending' : 'descending');
-        var body = table.tBodies[0];
-        var rows = Array.prototype.slice.call(body.rows);
-        function key(r) {
-          var c = r.cells[col];
-          var v = c.getAttribute('data-v');
-          return v === null ? c.textContent : Number(v);
-        }
-        rows.sort(function (a, b) {
-          var x = key(a), y = key(b);
-          var d = typeof x === 'number' && typeof y === 'number' ? x - y : String(x) < String(y) ? -1 : String(x) > String(y) ? 1 : 0;
-          return asc ? d : -d;
-        });
-        rows.forEach(function (r) { body.appendChild(r); });
-      });
-    });
-  });
-
-  window.addEventListener('resize', function () {
-    charts.forEach(function (c) {
-      var w = c.u.root.parentNode.clientWidth;
-      if (w > 0) c.u.setSize({ width: Math.max(280, w), height: 190 });
-    });
-  });
-  document.documentElement.setAttribute('data-ready', 'true');
-})();
-`;
+${clientTail}`;

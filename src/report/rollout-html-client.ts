@@ -1,3 +1,5 @@
+import { clientHelpers, clientTail } from './html-client-shared.js';
+
 /**
  * The live rollout report's script, inlined as text like the simulation report's (html-client.ts): it
  * reads the page's JSON block, draws the fleet chart and the picked cluster's charts with uPlot (each gate's
@@ -12,30 +14,8 @@ export const rolloutClientScript = String.raw`
   var charts = [];
   window.rampart = { charts: charts, data: data };
 
-  function pad2(n) { return (n < 10 ? '0' : '') + n; }
-  function dur(s) {
-    var neg = s < 0; s = Math.round(Math.abs(s));
-    var h = Math.floor(s / 3600), m = Math.floor((s % 3600) / 60), r = s % 60;
-    return (neg ? '-' : '') + (h ? h + 'h' : '') + (m ? m + 'm' : '') + (r || (!h && !m) ? r + 's' : '');
-  }
-  // UTC wall clock for a live rollout (never the browser's zone), or an offset from the start.
-  function clockLabel(t, seconds) {
-    if (data.clock === null) return '+' + dur(t);
-    var day = ((data.clock.startOfDayS + Math.round(t)) % 86400 + 86400) % 86400;
-    return pad2(Math.floor(day / 3600)) + ':' + pad2(Math.floor((day % 3600) / 60)) +
-      (seconds ? ':' + pad2(day % 60) : '');
-  }
+${clientHelpers}
   var steps = [1, 2, 5, 10, 15, 30, 60, 120, 300, 600, 900, 1800, 3600, 7200, 10800, 21600, 43200, 86400];
-  function splits(u, axis, min, max) {
-    var width = u.bbox.width / devicePixelRatio;
-    var want = Math.max(2, Math.floor(width / 70));
-    var step = steps[steps.length - 1];
-    for (var i = 0; i < steps.length; i++) if ((max - min) / steps[i] <= want) { step = steps[i]; break; }
-    var base = data.clock === null ? 0 : data.clock.startOfDayS;
-    var out = [];
-    for (var v = Math.ceil((min + base) / step) * step - base; v <= max; v += step) out.push(v);
-    return out;
-  }
   function fmtValue(unit, v) {
     if (v === null || v === undefined || isNaN(v)) return '-';
     if (unit === 'ratio') return Number((v * 100).toPrecision(3)) + '%';
@@ -89,19 +69,6 @@ export const rolloutClientScript = String.raw`
     };
   }
 
-  function panel(box, id, title) {
-    var wrap = document.createElement('figure');
-    wrap.className = 'chart';
-    var h = document.createElement('figcaption');
-    h.textContent = title;
-    var el = document.createElement('div');
-    el.id = id;
-    var note = document.createElement('div');
-    note.className = 'note';
-    wrap.appendChild(h); wrap.appendChild(el); wrap.appendChild(note);
-    box.appendChild(wrap);
-    return el;
-  }
 
   // series: [{label, color, dash, stepped}]; floor: the y axis reaches at least this.
   function makeChart(el, unit, floor, series, getMarks, getBands, values, getRange) {
@@ -184,37 +151,4 @@ export const rolloutClientScript = String.raw`
   });
   show(current);
 
-  // Sortable tables: numbers by data-v, text by code units; a second click reverses.
-  Array.prototype.forEach.call(document.querySelectorAll('table.sortable'), function (table) {
-    var heads = table.querySelectorAll('th');
-    Array.prototype.forEach.call(heads, function (th, col) {
-      th.addEventListener('click', function () {
-        var asc = th.getAttribute('aria-sort') !== 'ascending';
-        Array.prototype.forEach.call(heads, function (h) { h.removeAttribute('aria-sort'); });
-        th.setAttribute('aria-sort', asc ? 'ascending' : 'descending');
-        var body = table.tBodies[0];
-        var rows = Array.prototype.slice.call(body.rows);
-        function key(r) {
-          var c = r.cells[col];
-          var v = c.getAttribute('data-v');
-          return v === null ? c.textContent : Number(v);
-        }
-        rows.sort(function (a, b) {
-          var x = key(a), y = key(b);
-          var d = typeof x === 'number' && typeof y === 'number' ? x - y : String(x) < String(y) ? -1 : String(x) > String(y) ? 1 : 0;
-          return asc ? d : -d;
-        });
-        rows.forEach(function (r) { body.appendChild(r); });
-      });
-    });
-  });
-
-  window.addEventListener('resize', function () {
-    charts.forEach(function (c) {
-      var w = c.u.root.parentNode.clientWidth;
-      if (w > 0) c.u.setSize({ width: Math.max(280, w), height: 190 });
-    });
-  });
-  document.documentElement.setAttribute('data-ready', 'true');
-})();
-`;
+${clientTail}`;
