@@ -38,15 +38,7 @@ export interface TimelineRow {
 }
 
 /** The gate that halted the rollout, with its figures (projected vs allowed for the extrapolation). */
-export interface HaltingGate {
-  readonly cluster: string;
-  readonly gate: string;
-  readonly signal: SignalName;
-  readonly value: number;
-  readonly threshold: number;
-  readonly share: number;
-  readonly reason: string;
-}
+export type HaltingGate = Omit<Extract<RolloutEvent, { type: 'rollout.gate.failed' }>, 'type' | 'atMs'>;
 
 export interface ClusterRow {
   readonly name: string;

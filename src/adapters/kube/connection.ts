@@ -16,6 +16,7 @@ import {
 import { badInput } from '../../core/errors.js';
 import type { Clock } from '../../core/clock.js';
 import { breakGlassLevelName } from '../../apf/breakglass.js';
+import type { RequestCount as JournalRequestCount } from '../../rollout/journal.js';
 
 /** Where a cluster's credentials come from: a kubeconfig file (or several, as $KUBECONFIG lists) and a context. */
 export interface KubeTarget {
@@ -83,15 +84,8 @@ export function firstLine(err: unknown): string {
   return redact(text.split('\n')[0] ?? 'error').slice(0, 300);
 }
 
-/** Rampart's own requests to one cluster: how many, how many were refused with 429, and through which level. */
-export interface RequestCount {
-  requests: number;
-  throttled: number;
-  /** Responses whose X-Kubernetes-PF-PriorityLevel-UID was the break-glass level's. */
-  viaBreakGlass: number;
-  /** Responses served by the exempt level (an identity in system:masters needs no break-glass). */
-  exempt: number;
-}
+/** The journal's request count; a connection always tells the exempt level apart. */
+export type RequestCount = Required<JournalRequestCount>;
 
 /** Per-request timeout: an API server that does not answer within it is unreachable for this request. */
 const requestTimeoutMs = 20_000;
